@@ -1,0 +1,137 @@
+"""The domain's own value types, shared by the pipeline and the adapters behind its ports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass, field
+
+
+class Speaker(str, enum.Enum):
+    AGENT = "agent"
+    CUSTOMER = "customer"
+    UNKNOWN = "unknown"
+
+
+class CallStatus(str, enum.Enum):
+    QUEUED = "queued"
+    TRANSCRIBING = "transcribing"
+    SUMMARISING = "summarising"
+    REVIEW = "review"
+    SYNCING = "syncing"
+    DONE = "done"
+    FAILED = "failed"
+
+
+UNFINISHED_STATUSES = (
+    CallStatus.QUEUED,
+    CallStatus.TRANSCRIBING,
+    CallStatus.SUMMARISING,
+    CallStatus.SYNCING,
+)
+
+
+class Resolution(str, enum.Enum):
+    RESOLVED = "resolved"
+    UNRESOLVED = "unresolved"
+    ESCALATED = "escalated"
+    FOLLOW_UP = "follow_up"
+
+
+class Direction(str, enum.Enum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """One stretch of speech by one speaker, times in seconds from the start of the call."""
+
+    start: float
+    end: float
+    speaker: Speaker
+    text: str
+
+
+@dataclass(frozen=True)
+class Transcript:
+    language: str
+    duration_s: float
+    utterances: list[Utterance]
+
+
+@dataclass(frozen=True)
+class ChannelMap:
+    """Which speaker is on the left and on the right channel of a stereo recording."""
+
+    left: Speaker = Speaker.AGENT
+    right: Speaker = Speaker.CUSTOMER
+
+    @classmethod
+    def parse(cls, text: str) -> ChannelMap:
+        """Read ``"agent,customer"`` (left first) into a map; raises ValueError on anything else."""
+        parts = [part.strip().lower() for part in text.split(",")]
+        allowed = {Speaker.AGENT.value, Speaker.CUSTOMER.value}
+        if len(parts) != 2 or set(parts) != allowed:
+            raise ValueError(
+                f"channel map must name 'agent' and 'customer' once each, left channel first "
+                f"(e.g. 'agent,customer'); got {text!r}"
+            )
+        return cls(left=Speaker(parts[0]), right=Speaker(parts[1]))
+
+    def __str__(self) -> str:
+        return f"{self.left.value},{self.right.value}"
+
+
+@dataclass(frozen=True)
+class CallContext:
+    """What a summariser may know about the call besides its words."""
+
+    call_date: dt.date
+    language: str
+    direction: Direction = Direction.INBOUND
+
+
+@dataclass(frozen=True)
+class ActionItemDraft:
+    description: str
+    owner: str
+    due_date: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class SummaryDraft:
+    text: str
+    key_points: list[str]
+    action_items: list[ActionItemDraft]
+    resolution: Resolution
+    sentiment: str
+    topics: list[str]
+    engine: str
+    model: str
+    prompt_version: str
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CrmWrite:
+    """One record to create or update in the CRM, keyed by our own external id."""
+
+    object_type: str
+    external_id: str
+    fields: dict[str, object]
+
+
+@dataclass(frozen=True)
+class CrmWriteResult:
+    external_id: str
+    crm_id: str | None
+    error: str | None = None
+    retriable: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None

@@ -1,0 +1,280 @@
+"""The pipeline's stages: each takes a call id, re-reads the row, and is safe to run again."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, delete
+from sqlmodel import Session, col, select
+
+from agent import crm_payloads
+from agent.domain import (
+    ActionItemDraft,
+    CallContext,
+    CallStatus,
+    ChannelMap,
+    CrmWrite,
+    Direction,
+    Speaker,
+    SummaryDraft,
+    Utterance,
+)
+from agent.ports import AudioStore, Crm, ProgressCallback, StageError, Summariser, Transcriber
+from agent.settings import SyncMode
+from agent.tables import ActionItem, Call, CrmOutbox, Customer, Summary, TranscriptSegment, utcnow
+
+log = logging.getLogger(__name__)
+
+RESTING_STATUSES = (CallStatus.REVIEW, CallStatus.DONE, CallStatus.FAILED)
+STAGE_NAMES = {
+    CallStatus.QUEUED: "transcription",
+    CallStatus.TRANSCRIBING: "transcription",
+    CallStatus.SUMMARISING: "summary",
+    CallStatus.SYNCING: "CRM sync",
+}
+
+
+class StageSkipped(Exception):
+    """The call is gone or no longer in the state this stage works on."""
+
+
+@dataclass
+class Pipeline:
+    engine: Engine
+    store: AudioStore
+    transcriber: Transcriber
+    summariser: Summariser
+    crm: Crm
+    sync_mode: SyncMode = SyncMode.AUTO
+
+    def advance(self, call_id: str, on_progress: ProgressCallback | None = None) -> CallStatus:
+        """Run stages until the call rests (review, done or failed); returns where it rests."""
+        status = self._status(call_id)
+        while status is not None and status not in RESTING_STATUSES:
+            self._run_stage(call_id, status, on_progress)
+            new_status = self._status(call_id)
+            if new_status == status:
+                break
+            status = new_status
+        return status or CallStatus.FAILED
+
+    def _run_stage(
+        self, call_id: str, status: CallStatus, on_progress: ProgressCallback | None
+    ) -> None:
+        stages: dict[CallStatus, Callable[[], None]] = {
+            CallStatus.QUEUED: lambda: self.transcribe(call_id, on_progress),
+            CallStatus.TRANSCRIBING: lambda: self.transcribe(call_id, on_progress),
+            CallStatus.SUMMARISING: lambda: self.summarise(call_id),
+            CallStatus.SYNCING: lambda: self.sync(call_id),
+        }
+        try:
+            stages[status]()
+        except StageSkipped:
+            log.info("call %s: %s skipped, the call moved on", call_id, status.value)
+        except StageError as error:
+            self._fail(call_id, f"{STAGE_NAMES[status]} failed: {error}")
+        except Exception as error:
+            log.exception("call %s: unexpected error in %s", call_id, status.value)
+            self._fail(
+                call_id,
+                f"{STAGE_NAMES[status]} failed unexpectedly ({type(error).__name__}: {error}); "
+                "retry the call, and report it if it fails again",
+            )
+
+    def _status(self, call_id: str) -> CallStatus | None:
+        with Session(self.engine) as session:
+            call = session.get(Call, call_id)
+            return CallStatus(call.status) if call else None
+
+    def _fail(self, call_id: str, reason: str) -> None:
+        with Session(self.engine) as session:
+            call = session.get(Call, call_id)
+            if call is not None:
+                _set_status(call, CallStatus.FAILED)
+                call.failure_reason = reason
+                session.add(call)
+                session.commit()
+
+    def transcribe(self, call_id: str, on_progress: ProgressCallback | None = None) -> None:
+        """Speech to speaker-labelled segments; replaces any segments of an earlier attempt."""
+        with Session(self.engine) as session:
+            call = _claim(session, call_id, (CallStatus.QUEUED, CallStatus.TRANSCRIBING))
+            _set_status(call, CallStatus.TRANSCRIBING)
+            session.commit()
+            audio_path = self.store.path(call.audio_key)
+            channel_map = ChannelMap.parse(call.channel_map)
+        transcript = self.transcriber.transcribe(audio_path, channel_map, on_progress)
+        with Session(self.engine) as session:
+            call = _claim(session, call_id, (CallStatus.TRANSCRIBING,))
+            session.exec(delete(TranscriptSegment).where(col(TranscriptSegment.call_id) == call_id))
+            session.add_all(_segment_rows(call_id, transcript.utterances))
+            call.language = transcript.language
+            call.duration_s = transcript.duration_s
+            _set_status(call, CallStatus.SUMMARISING)
+            session.commit()
+
+    def summarise(self, call_id: str) -> None:
+        """Summary and action items from the stored transcript; replaces an earlier attempt's."""
+        with Session(self.engine) as session:
+            call = _claim(session, call_id, (CallStatus.SUMMARISING,))
+            draft = self.summariser.summarise(_utterances(session, call_id), _context(call))
+            session.exec(delete(ActionItem).where(col(ActionItem.call_id) == call_id))
+            old_summary = session.get(Summary, call_id)
+            if old_summary is not None:
+                session.delete(old_summary)
+            session.flush()
+            session.add(_summary_row(call_id, draft))
+            session.add_all(_action_item_rows(call_id, draft.action_items))
+            auto = self.sync_mode == SyncMode.AUTO
+            _set_status(call, CallStatus.SYNCING if auto else CallStatus.REVIEW)
+            session.commit()
+
+    def sync(self, call_id: str) -> None:
+        """Write the call and its action items to the CRM through the outbox, once each."""
+        with Session(self.engine) as session:
+            call = _claim(session, call_id, (CallStatus.SYNCING,))
+            self._fill_outbox(session, call)
+            session.commit()
+            pending = list(
+                session.exec(
+                    select(CrmOutbox)
+                    .where(CrmOutbox.call_id == call_id, CrmOutbox.status != "written")
+                    .order_by(col(CrmOutbox.id))
+                )
+            )
+            self._send(session, pending)
+            session.commit()
+            unwritten = [row for row in pending if row.status != "written"]
+            if unwritten:
+                raise StageError(_crm_failure_reason(self.crm.name, unwritten))
+            _set_status(call, CallStatus.DONE)
+            session.commit()
+
+    def _fill_outbox(self, session: Session, call: Call) -> None:
+        summary = session.get(Summary, call.id)
+        if summary is None:
+            raise StageError("no summary to sync; retry the call to summarise it again")
+        customer = session.get(Customer, call.customer_id) if call.customer_id else None
+        items = session.exec(
+            select(ActionItem).where(ActionItem.call_id == call.id).order_by(col(ActionItem.position))
+        )
+        writes = [crm_payloads.call_activity(call, summary, customer)]
+        writes += [crm_payloads.follow_up_task(call, item) for item in items]
+        existing = {
+            (row.object_type, row.external_id): row
+            for row in session.exec(select(CrmOutbox).where(CrmOutbox.call_id == call.id))
+        }
+        for write in writes:
+            row = existing.get((write.object_type, write.external_id))
+            if row is None:
+                row = CrmOutbox(
+                    call_id=call.id,
+                    crm=self.crm.name,
+                    object_type=write.object_type,
+                    external_id=write.external_id,
+                )
+            if row.status != "written" or row.payload != write.fields:
+                row.payload, row.status = dict(write.fields), "pending"
+            session.add(row)
+
+    def _send(self, session: Session, rows: list[CrmOutbox]) -> None:
+        if not rows:
+            return
+        writes = [CrmWrite(r.object_type, r.external_id, r.payload) for r in rows]
+        for row, result in zip(rows, self.crm.write(writes), strict=True):
+            row.attempts += 1
+            if result.ok:
+                row.status, row.crm_id, row.last_error = "written", result.crm_id, None
+                row.written_at = utcnow()
+            else:
+                row.status = "pending" if result.retriable else "failed"
+                row.last_error = result.error
+            session.add(row)
+
+
+def _claim(session: Session, call_id: str, expected: tuple[CallStatus, ...]) -> Call:
+    call = session.get(Call, call_id)
+    if call is None or CallStatus(call.status) not in expected:
+        raise StageSkipped(call_id)
+    return call
+
+
+def _set_status(call: Call, status: CallStatus) -> None:
+    call.status = status.value
+    call.updated_at = utcnow()
+
+
+def _segment_rows(call_id: str, utterances: list[Utterance]) -> list[TranscriptSegment]:
+    return [
+        TranscriptSegment(
+            call_id=call_id,
+            position=position,
+            start_s=round(u.start, 3),
+            end_s=round(u.end, 3),
+            speaker=u.speaker.value,
+            text=u.text,
+        )
+        for position, u in enumerate(utterances)
+    ]
+
+
+def _utterances(session: Session, call_id: str) -> list[Utterance]:
+    rows = session.exec(
+        select(TranscriptSegment)
+        .where(TranscriptSegment.call_id == call_id)
+        .order_by(col(TranscriptSegment.position))
+    )
+    return [Utterance(r.start_s, r.end_s, Speaker(r.speaker), r.text) for r in rows]
+
+
+def _context(call: Call) -> CallContext:
+    when = call.started_at or call.created_at
+    return CallContext(
+        call_date=when.date(), language=call.language or "en", direction=Direction(call.direction)
+    )
+
+
+def _summary_row(call_id: str, draft: SummaryDraft) -> Summary:
+    return Summary(
+        call_id=call_id,
+        text=draft.text,
+        key_points=list(draft.key_points),
+        resolution=draft.resolution.value,
+        sentiment=draft.sentiment,
+        topics=list(draft.topics),
+        details=dict(draft.extra),
+        engine=draft.engine,
+        model=draft.model,
+        prompt_version=draft.prompt_version,
+        input_tokens=draft.input_tokens,
+        output_tokens=draft.output_tokens,
+        cost_usd=draft.cost_usd,
+    )
+
+
+def _action_item_rows(call_id: str, drafts: list[ActionItemDraft]) -> list[ActionItem]:
+    # Ids derive from the call and position, so a re-run of this stage keeps the same ids.
+    return [
+        ActionItem(
+            id=uuid.uuid5(uuid.NAMESPACE_URL, f"callsight:{call_id}:{position}").hex,
+            call_id=call_id,
+            position=position,
+            description=draft.description,
+            owner=draft.owner,
+            due_date=draft.due_date,
+        )
+        for position, draft in enumerate(drafts)
+    ]
+
+
+def _crm_failure_reason(crm_name: str, unwritten: list[CrmOutbox]) -> str:
+    first = unwritten[0]
+    verdict = "could not take" if first.status == "pending" else "rejected"
+    return (
+        f"the {crm_name} CRM {verdict} {len(unwritten)} record(s), first "
+        f"{first.object_type} {first.external_id}: {first.last_error}; "
+        "fix the record or wait for the CRM, then retry the call"
+    )

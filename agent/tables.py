@@ -1,0 +1,151 @@
+"""Database tables. API schemas and domain types are separate; these are storage only."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class Customer(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, index=True)
+    crm_id: str | None = Field(default=None, max_length=64, unique=True)
+    email: str | None = Field(default=None, max_length=320)
+    phone: str | None = Field(default=None, max_length=40)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class User(SQLModel, table=True):
+    """A person who handles calls (agent, rep) or reviews them (lead)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, index=True)
+    email: str | None = Field(default=None, max_length=320, unique=True)
+    team: str | None = Field(default=None, max_length=100)
+    crm_user_id: str | None = Field(default=None, max_length=64)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class ApiKey(SQLModel, table=True):
+    __tablename__ = "api_key"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    role: str = Field(max_length=16)
+    prefix: str = Field(max_length=16, unique=True)
+    secret_hash: str = Field(max_length=64)
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    last_used_at: dt.datetime | None = None
+    revoked_at: dt.datetime | None = None
+
+
+class Call(SQLModel, table=True):
+    __table_args__ = (Index("ix_call_status_created_at", "status", "created_at"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    status: str = Field(max_length=16, default="queued")
+    failure_reason: str | None = None
+    original_filename: str = Field(max_length=255)
+    audio_key: str = Field(max_length=255)
+    audio_sha256: str = Field(max_length=64, index=True)
+    audio_bytes: int
+    audio_format: str = Field(max_length=32)
+    channel_map: str = Field(max_length=32)
+    language: str | None = Field(default=None, max_length=16)
+    duration_s: float | None = None
+    direction: str = Field(max_length=16, default="inbound")
+    started_at: dt.datetime | None = None
+    customer_id: int | None = Field(default=None, foreign_key="customer.id", index=True)
+    agent_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    uploaded_by_key_id: int | None = Field(default=None, foreign_key="api_key.id")
+    crm_case_id: str | None = Field(default=None, max_length=64)
+    crm_contact_id: str | None = Field(default=None, max_length=64)
+    crm_account_id: str | None = Field(default=None, max_length=64)
+    approved_at: dt.datetime | None = None
+    approved_by_key_id: int | None = Field(default=None, foreign_key="api_key.id")
+    created_at: dt.datetime = Field(default_factory=utcnow, index=True)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class TranscriptSegment(SQLModel, table=True):
+    __tablename__ = "transcript_segment"
+    __table_args__ = (UniqueConstraint("call_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    call_id: str = Field(foreign_key="call.id", max_length=32)
+    position: int
+    start_s: float
+    end_s: float
+    speaker: str = Field(max_length=16)
+    text: str
+
+
+class Summary(SQLModel, table=True):
+    call_id: str = Field(foreign_key="call.id", primary_key=True, max_length=32)
+    text: str
+    key_points: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    resolution: str = Field(max_length=16)
+    sentiment: str = Field(max_length=16)
+    topics: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    engine: str = Field(max_length=32)
+    model: str = Field(max_length=100)
+    prompt_version: str = Field(max_length=32)
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class ActionItem(SQLModel, table=True):
+    __tablename__ = "action_item"
+    __table_args__ = (UniqueConstraint("call_id", "position"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    call_id: str = Field(foreign_key="call.id", max_length=32)
+    position: int
+    description: str
+    owner: str = Field(max_length=200)
+    due_date: dt.date | None = None
+    status: str = Field(max_length=16, default="open")
+
+
+class CrmOutbox(SQLModel, table=True):
+    """One CRM write: created before it is sent, so a crash never loses or doubles it."""
+
+    __tablename__ = "crm_outbox"
+    __table_args__ = (UniqueConstraint("crm", "object_type", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    call_id: str = Field(foreign_key="call.id", max_length=32, index=True)
+    crm: str = Field(max_length=32)
+    object_type: str = Field(max_length=64)
+    external_id: str = Field(max_length=100)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(max_length=16, default="pending")
+    crm_id: str | None = Field(default=None, max_length=64)
+    attempts: int = 0
+    last_error: str | None = None
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    written_at: dt.datetime | None = None

@@ -1,0 +1,169 @@
+"""Read models: the call as the API, the CLI and other tools see it (DESIGN.md's contract)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel
+from sqlmodel import Session, col, select
+
+from agent.tables import ActionItem, Call, CrmOutbox, Customer, Summary, TranscriptSegment, User
+
+
+class SegmentView(BaseModel):
+    start: float
+    end: float
+    speaker: str
+    text: str
+
+
+class TranscriptView(BaseModel):
+    segments: list[SegmentView]
+
+
+class SummaryView(BaseModel):
+    text: str
+    key_points: list[str]
+    resolution: str
+    sentiment: str
+    topics: list[str]
+    engine: str
+    model: str
+    prompt_version: str
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float
+    details: dict[str, Any]
+
+
+class ActionItemView(BaseModel):
+    id: str
+    description: str
+    owner: str
+    due_date: dt.date | None
+    status: str
+
+
+class CrmRecordView(BaseModel):
+    object_type: str
+    external_id: str
+    crm_id: str | None
+    status: str
+    error: str | None
+
+
+class CrmView(BaseModel):
+    status: str
+    records: list[CrmRecordView]
+
+
+class CallSummaryRow(BaseModel):
+    """One line of a call list: no transcript."""
+
+    id: str
+    status: str
+    failure_reason: str | None
+    filename: str
+    customer: str | None
+    agent: str | None
+    direction: str
+    started_at: dt.datetime | None
+    created_at: dt.datetime
+    language: str | None
+    duration_s: float | None
+
+
+class CallDetail(CallSummaryRow):
+    transcript: TranscriptView
+    summary: SummaryView | None
+    action_items: list[ActionItemView]
+    metrics: dict[str, Any]
+    crm: CrmView
+
+
+class CallPage(BaseModel):
+    items: list[CallSummaryRow]
+    total: int
+    limit: int
+    offset: int
+
+
+def call_row(session: Session, call: Call) -> CallSummaryRow:
+    customer = session.get(Customer, call.customer_id) if call.customer_id else None
+    agent = session.get(User, call.agent_id) if call.agent_id else None
+    return CallSummaryRow(
+        id=call.id,
+        status=call.status,
+        failure_reason=call.failure_reason,
+        filename=call.original_filename,
+        customer=customer.name if customer else None,
+        agent=agent.name if agent else None,
+        direction=call.direction,
+        started_at=call.started_at,
+        created_at=call.created_at,
+        language=call.language,
+        duration_s=call.duration_s,
+    )
+
+
+def call_detail(session: Session, call: Call) -> CallDetail:
+    """Everything known about a call, in the shape DESIGN.md promises."""
+    return CallDetail(
+        **call_row(session, call).model_dump(),
+        transcript=TranscriptView(segments=_segments(session, call.id)),
+        summary=_summary(session, call.id),
+        action_items=_action_items(session, call.id),
+        metrics={},
+        crm=_crm(session, call),
+    )
+
+
+def _segments(session: Session, call_id: str) -> list[SegmentView]:
+    rows = session.exec(
+        select(TranscriptSegment)
+        .where(TranscriptSegment.call_id == call_id)
+        .order_by(col(TranscriptSegment.position))
+    )
+    return [SegmentView(start=r.start_s, end=r.end_s, speaker=r.speaker, text=r.text) for r in rows]
+
+
+def _summary(session: Session, call_id: str) -> SummaryView | None:
+    row = session.get(Summary, call_id)
+    return SummaryView.model_validate(row, from_attributes=True) if row else None
+
+
+def _action_items(session: Session, call_id: str) -> list[ActionItemView]:
+    rows = session.exec(
+        select(ActionItem).where(ActionItem.call_id == call_id).order_by(col(ActionItem.position))
+    )
+    return [ActionItemView.model_validate(r, from_attributes=True) for r in rows]
+
+
+def _crm(session: Session, call: Call) -> CrmView:
+    rows = list(
+        session.exec(
+            select(CrmOutbox).where(CrmOutbox.call_id == call.id).order_by(col(CrmOutbox.id))
+        )
+    )
+    records = [
+        CrmRecordView(
+            object_type=r.object_type,
+            external_id=r.external_id,
+            crm_id=r.crm_id,
+            status=r.status,
+            error=r.last_error,
+        )
+        for r in rows
+    ]
+    return CrmView(status=_crm_status(call, rows), records=records)
+
+
+def _crm_status(call: Call, rows: list[CrmOutbox]) -> str:
+    if not rows:
+        return "awaiting_review" if call.status == "review" else "not_synced"
+    if any(r.status == "failed" for r in rows):
+        return "failed"
+    if all(r.status == "written" for r in rows):
+        return "synced"
+    return "pending"

@@ -1,0 +1,77 @@
+"""The FastAPI application and its start-up: migrate, wire, resume unfinished calls."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlmodel import Session
+
+from agent.container import Container, build_container
+from agent.db import upgrade
+from agent.keys import Role, create_key, key_count
+from agent.runner import Runner, ThreadPoolRunner, resume_unfinished
+from agent.settings import Settings
+from api import routes_calls, routes_health
+from api.sample import queue_sample
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, process_sample: bool = False) -> FastAPI:
+    """The service; its start-up migrates the database and resumes calls left unfinished."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        container = start_container(settings or Settings())
+        runner = ThreadPoolRunner(container.pipeline, container.settings.runner_workers)
+        app.state.container, app.state.runner = container, runner
+        _resume(container, runner)
+        if process_sample:
+            queue_sample(container, runner)
+        yield
+        runner.shutdown()
+        container.engine.dispose()
+
+    app = FastAPI(
+        title="Callsight",
+        version="0.1.0",
+        summary="Call recordings in; transcripts, summaries, action items and CRM records out.",
+        lifespan=lifespan,
+    )
+    app.include_router(routes_health.router)
+    app.include_router(routes_calls.router)
+    return app
+
+
+def start_container(settings: Settings) -> Container:
+    """Migrate the database, build the adapters, and make sure an admin can get in."""
+    upgrade(settings.database_url)
+    container = build_container(settings)
+    announce_first_admin_key(container)
+    return container
+
+
+def _resume(container: Container, runner: Runner) -> None:
+    resumed = resume_unfinished(container.pipeline, runner)
+    if resumed:
+        log.info("resuming %d unfinished call(s)", resumed)
+
+
+def announce_first_admin_key(container: Container) -> None:
+    """On a database with no keys, create an admin key and print it, once."""
+    with Session(container.engine) as session:
+        if key_count(session) > 0:
+            return
+        token = create_key(session, Role.ADMIN, "first admin")
+        session.commit()
+    print(
+        "\n  First start: an admin API key was created. It is shown only this once:\n"
+        f"\n      {token}\n\n"
+        "  Use it as 'Authorization: Bearer <key>'. More keys: callsight keys create --help\n",
+        file=sys.stderr,
+        flush=True,
+    )

@@ -1,0 +1,172 @@
+"""The ``callsight`` command line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sys
+from pathlib import Path
+
+import click
+from pydantic import ValidationError
+from sqlmodel import Session
+from tqdm import tqdm
+
+from agent.calls import CallMetadata, create_call_from_file
+from agent.container import Container
+from agent.db import make_engine, upgrade
+from agent.domain import CallStatus
+from agent.ingest import UploadRejected
+from agent.keys import Role, create_key
+from agent.settings import Settings
+from agent.tables import Call
+from agent.views import CallDetail, call_detail
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise click.ClickException(f"bad configuration: {error}") from error
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log what the service does.")
+def main(verbose: bool) -> None:
+    """Callsight: call recordings in; transcripts, summaries, action items and CRM records out."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--sample", is_flag=True, help="Also process the bundled sample call.")
+def serve(host: str, port: int, sample: bool) -> None:
+    """Run the HTTP service (API docs at /docs) with the embedded job runner."""
+    import uvicorn
+
+    from api.app import create_app
+
+    logging.getLogger().setLevel(logging.INFO)
+    uvicorn.run(create_app(_settings(), process_sample=sample), host=host, port=port)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print each call as one line of JSON.")
+@click.option("--customer", help="Customer name.")
+@click.option("--agent", help="Agent name.")
+@click.option("--started-at", type=click.DateTime(), help="When the call started (UTC).")
+@click.option("--channel-map", help="Stereo speakers, left first, e.g. 'customer,agent'.")
+def process(
+    files: tuple[str, ...],
+    as_json: bool,
+    customer: str | None,
+    agent: str | None,
+    started_at: dt.datetime | None,
+    channel_map: str | None,
+) -> None:
+    """Transcribe, summarise and sync recordings here and now, with a progress bar."""
+    from api.app import start_container
+
+    meta = _cli_metadata(customer, agent, started_at, channel_map)
+    container = start_container(_settings())
+    results = [_process_one(container, Path(name), meta) for name in files]
+    for detail in results:
+        if detail is not None:
+            click.echo(detail.model_dump_json() if as_json else _human(detail))
+    if any(detail is None or detail.status == CallStatus.FAILED.value for detail in results):
+        sys.exit(1)
+
+
+def _cli_metadata(
+    customer: str | None, agent: str | None, started_at: dt.datetime | None, channel_map: str | None
+) -> CallMetadata:
+    try:
+        return CallMetadata(
+            customer_name=customer, agent_name=agent, started_at=started_at, channel_map=channel_map
+        )
+    except ValidationError as error:
+        messages = "; ".join(e["msg"] for e in error.errors())
+        raise click.BadParameter(messages) from error
+
+
+def _process_one(container: Container, path: Path, meta: CallMetadata) -> CallDetail | None:
+    settings = container.settings
+    with Session(container.engine) as session:
+        try:
+            call = create_call_from_file(
+                session, container.store, path, meta, settings.default_channel_map,
+                settings.max_upload_bytes,
+            )
+        except UploadRejected as error:
+            click.echo(f"{path}: {error}", err=True)
+            return None
+        session.commit()
+        call_id = call.id
+    with tqdm(total=100, desc=path.name, unit="%", file=sys.stderr, leave=False) as bar:
+        container.pipeline.advance(call_id, on_progress=lambda share: _move(bar, share))
+    with Session(container.engine) as session:
+        finished = session.get_one(Call, call_id)
+        return call_detail(session, finished)
+
+
+def _move(bar: tqdm, share: float) -> None:
+    bar.update(round(share * 100) - bar.n)
+
+
+def _human(detail: CallDetail) -> str:
+    lines = [f"{detail.id}  {detail.filename}  {detail.status}"]
+    if detail.failure_reason:
+        lines.append(f"  reason: {detail.failure_reason}")
+    if detail.summary:
+        lines.append(f"  summary: {detail.summary.text}")
+    for item in detail.action_items:
+        due = item.due_date.isoformat() if item.due_date else "no due date"
+        lines.append(f"  - [{item.owner}] {item.description} ({due})")
+    return "\n".join(lines)
+
+
+@main.group()
+def keys() -> None:
+    """API keys."""
+
+
+@keys.command("create")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--name", required=True, help="Who the key is for.")
+@click.option("--email", help="Their email; a rep's calls are matched by it.")
+def keys_create(role: str, name: str, email: str | None) -> None:
+    """Create a key and print it; it is shown only this once."""
+    settings = _settings()
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session:
+        token = create_key(session, Role(role), name, email)
+        session.commit()
+    click.echo(token)
+
+
+@main.group()
+def db() -> None:
+    """The database."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply schema migrations."""
+    settings = _settings()
+    upgrade(settings.database_url, revision)
+    click.echo(f"database at revision {revision}: {_safe_url(settings.database_url)}")
+
+
+def _safe_url(url: str) -> str:
+    """The URL without its password, for printing."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+

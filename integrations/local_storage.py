@@ -1,0 +1,85 @@
+"""Audio kept in a local folder; partial uploads never outlive a failed request."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+SNIFF_BYTES = 64 * 1024
+
+
+class LocalAudioSink:
+    """Writes to a temporary file beside the store, hashing as it goes."""
+
+    def __init__(self, root: Path) -> None:
+        handle, name = tempfile.mkstemp(prefix=".upload-", dir=root)
+        self._file = os.fdopen(handle, "wb")
+        self._temp_path = Path(name)
+        self._root = root
+        self._hash = hashlib.sha256()
+        self._head = bytearray()
+        self._size = 0
+        self.committed_path: Path | None = None
+
+    def write(self, chunk: bytes) -> None:
+        self._file.write(chunk)
+        self._hash.update(chunk)
+        self._size += len(chunk)
+        if len(self._head) < SNIFF_BYTES:
+            self._head += chunk[: SNIFF_BYTES - len(self._head)]
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    @property
+    def sha256(self) -> str:
+        return self._hash.hexdigest()
+
+    @property
+    def head(self) -> bytes:
+        return bytes(self._head)
+
+    def commit(self, key: str) -> None:
+        self._file.close()
+        target = self._root / key
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(self._temp_path, target)
+        self.committed_path = target
+
+    def discard(self) -> None:
+        self._file.close()
+        self._temp_path.unlink(missing_ok=True)
+
+
+class LocalAudioStore:
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        root.mkdir(parents=True, exist_ok=True)
+
+    @contextmanager
+    def open_sink(self) -> Iterator[LocalAudioSink]:
+        sink = LocalAudioSink(self._root)
+        try:
+            yield sink
+        finally:
+            if sink.committed_path is None:
+                sink.discard()
+
+    def path(self, key: str) -> Path:
+        resolved = (self._root / key).resolve()
+        if not resolved.is_relative_to(self._root.resolve()):
+            raise ValueError(f"audio key escapes the store: {key!r}")
+        return resolved
+
+    def delete(self, key: str) -> None:
+        self.path(key).unlink(missing_ok=True)
+
+    def keys(self) -> Iterator[str]:
+        for path in self._root.rglob("*"):
+            if path.is_file() and not path.name.startswith(".upload-"):
+                yield path.relative_to(self._root).as_posix()

@@ -1,0 +1,32 @@
+"""Alembic environment: runs migrations against the URL set by ``agent.db.alembic_config``."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import engine_from_config, pool
+from sqlmodel import SQLModel
+
+import agent.tables  # noqa: F401  (registers the tables)
+import integrations.local_crm  # noqa: F401  (the embedded CRM's table)
+
+target_metadata = SQLModel.metadata
+
+
+def run_migrations_online() -> None:
+    config = context.config
+    connectable = engine_from_config(
+        config.get_section(config.config_ini_section) or {},
+        prefix="sqlalchemy.",
+        poolclass=pool.NullPool,
+    )
+    with connectable.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+run_migrations_online()

@@ -1,0 +1,114 @@
+"""Shared fixtures: a real database on each backend, settings, the app, keys, test audio."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+from agent.db import make_engine, upgrade
+from agent.keys import Role, create_key
+from agent.settings import Settings
+from api.app import create_app
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE_CALL = REPO / "examples" / "support-call.flac"
+SAMPLE_SCRIPT = REPO / "examples" / "support-call.script.json"
+POSTGRES_URL = os.environ.get(
+    "CALLSIGHT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+POSTGRES_REQUIRED = os.environ.get("CALLSIGHT_REQUIRE_POSTGRES") == "1"
+
+
+def _postgres_unavailable(reason: str) -> None:
+    if POSTGRES_REQUIRED:
+        pytest.fail(f"PostgreSQL is required (CALLSIGHT_REQUIRE_POSTGRES=1) but {reason}")
+    pytest.skip(f"PostgreSQL not reachable: {reason}")
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A throwaway PostgreSQL database, migrated once for the whole run."""
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    name = f"callsight_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as error:
+        _postgres_unavailable(str(error).splitlines()[0])
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _truncate_all(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        tables = connection.execute(
+            text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                "AND tablename <> 'alembic_version'"
+            )
+        ).scalars()
+        names = ", ".join(f'"{table}"' for table in tables)
+        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty database: a SQLite file, or the shared PostgreSQL test database."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'callsight.db'}"
+        upgrade(url)
+        return url
+    url: str = request.getfixturevalue("postgres_database")
+    _truncate_all(url)
+    return url
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", database_url=database_url, runner_workers=1)
+
+
+@pytest.fixture
+def engine(settings: Settings):  # type: ignore[no-untyped-def]
+    engine = make_engine(settings.database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def make_token(settings: Settings, role: Role, name: str, email: str | None = None) -> str:
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session:
+        token = create_key(session, role, name, email)
+        session.commit()
+    engine.dispose()
+    return token
+
+
+@pytest.fixture
+def admin_headers(client: TestClient, settings: Settings) -> dict[str, str]:
+    return {"Authorization": f"Bearer {make_token(settings, Role.ADMIN, 'Ada Admin')}"}
+
+
+@pytest.fixture
+def lead_headers(client: TestClient, settings: Settings) -> dict[str, str]:
+    return {"Authorization": f"Bearer {make_token(settings, Role.LEAD, 'Lee Lead')}"}

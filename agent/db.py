@@ -14,7 +14,7 @@ import migrations
 
 
 def make_engine(url: str) -> Engine:
-    """An engine tuned for the backend: SQLite gets WAL and a busy timeout for the worker threads."""
+    """An engine for ``url``; SQLite gets WAL and a busy timeout for the worker threads."""
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True)
     _ensure_sqlite_folder(url)

@@ -7,13 +7,13 @@ import enum
 from dataclasses import dataclass, field
 
 
-class Speaker(str, enum.Enum):
+class Speaker(enum.StrEnum):
     AGENT = "agent"
     CUSTOMER = "customer"
     UNKNOWN = "unknown"
 
 
-class CallStatus(str, enum.Enum):
+class CallStatus(enum.StrEnum):
     QUEUED = "queued"
     TRANSCRIBING = "transcribing"
     SUMMARISING = "summarising"
@@ -31,14 +31,14 @@ UNFINISHED_STATUSES = (
 )
 
 
-class Resolution(str, enum.Enum):
+class Resolution(enum.StrEnum):
     RESOLVED = "resolved"
     UNRESOLVED = "unresolved"
     ESCALATED = "escalated"
     FOLLOW_UP = "follow_up"
 
 
-class Direction(str, enum.Enum):
+class Direction(enum.StrEnum):
     INBOUND = "inbound"
     OUTBOUND = "outbound"
 

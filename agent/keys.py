@@ -15,7 +15,7 @@ from agent.tables import ApiKey, User, utcnow
 TOKEN_PREFIX = "cs"
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     REP = "rep"
     LEAD = "lead"
     ADMIN = "admin"
@@ -45,14 +45,18 @@ def create_key(session: Session, role: Role, name: str, email: str | None = None
     prefix = secrets.token_hex(4)
     secret = secrets.token_urlsafe(32)
     session.add(
-        ApiKey(name=name, role=role.value, prefix=prefix, secret_hash=_hash(secret), user_id=user.id)
+        ApiKey(
+            name=name, role=role.value, prefix=prefix, secret_hash=_hash(secret), user_id=user.id
+        )
     )
     session.flush()
     return f"{TOKEN_PREFIX}_{prefix}_{secret}"
 
 
 def _user_for(session: Session, name: str, email: str | None) -> User:
-    query = select(User).where(User.email == email) if email else select(User).where(User.name == name)
+    query = (
+        select(User).where(User.email == email) if email else select(User).where(User.name == name)
+    )
     user = session.exec(query).first()
     if user is None:
         user = User(name=name, email=email)

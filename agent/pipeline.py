@@ -159,7 +159,9 @@ class Pipeline:
             raise StageError("no summary to sync; retry the call to summarise it again")
         customer = session.get(Customer, call.customer_id) if call.customer_id else None
         items = session.exec(
-            select(ActionItem).where(ActionItem.call_id == call.id).order_by(col(ActionItem.position))
+            select(ActionItem)
+            .where(ActionItem.call_id == call.id)
+            .order_by(col(ActionItem.position))
         )
         writes = [crm_payloads.call_activity(call, summary, customer)]
         writes += [crm_payloads.follow_up_task(call, item) for item in items]

@@ -13,7 +13,7 @@ from agent.domain import ChannelMap
 BUNDLED_ASR_MODEL = "bundled:tiny.en"
 
 
-class SyncMode(str, enum.Enum):
+class SyncMode(enum.StrEnum):
     AUTO = "auto"
     AFTER_REVIEW = "after_review"
 

@@ -99,7 +99,11 @@ def _process_one(container: Container, path: Path, meta: CallMetadata) -> CallDe
     with Session(container.engine) as session:
         try:
             call = create_call_from_file(
-                session, container.store, path, meta, settings.default_channel_map,
+                session,
+                container.store,
+                path,
+                meta,
+                settings.default_channel_map,
                 settings.max_upload_bytes,
             )
         except UploadRejected as error:
@@ -169,4 +173,3 @@ def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
-

@@ -95,7 +95,9 @@ class StreamingForm:
             return
         self._field_value += data[start:end]
         if len(self._field_value) > MAX_FIELD_BYTES:
-            raise BadUpload(f"form field {self._part_name!r} is longer than {MAX_FIELD_BYTES} bytes")
+            raise BadUpload(
+                f"form field {self._part_name!r} is longer than {MAX_FIELD_BYTES} bytes"
+            )
 
     def _on_part_end(self) -> None:
         if not self._part_is_file and self._part_name:

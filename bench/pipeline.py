@@ -28,6 +28,12 @@ from integrations.faster_whisper_asr import decode_channels, load_model
 SAMPLE = Path(__file__).resolve().parents[1] / "examples" / "support-call.flac"
 
 
+HEADER = (
+    f"{'file':28} {'audio_s':>8} {'bare_s':>9} {'bare':>9} {'pipe_s':>9} {'pipe':>9} "
+    f"{'ratio':>7} status"
+)
+
+
 @dataclass(frozen=True)
 class Row:
     name: str
@@ -81,12 +87,16 @@ def main() -> None:
         upgrade(settings.database_url)
         model_path = asr_model_location(settings)
         bare_model = WhisperModel(model_path)
-        load_model(model_path, settings.asr_device, settings.asr_compute_type, settings.asr_cpu_threads)
+        load_model(
+            model_path, settings.asr_device, settings.asr_compute_type, settings.asr_cpu_threads
+        )
         print(f"model: {model_path}")
-        print(f"pipeline: batch_size={settings.asr_batch_size} cpu_threads={settings.asr_cpu_threads} "
-              f"compute_type={settings.asr_compute_type}; bare: WhisperModel defaults")
-        header = f"{'file':28} {'audio_s':>8} {'bare_s':>9} {'bare':>9} {'pipe_s':>9} {'pipe':>9} {'ratio':>7} status"
-        print(header)
+        print(
+            f"pipeline: batch_size={settings.asr_batch_size} "
+            f"cpu_threads={settings.asr_cpu_threads} compute_type={settings.asr_compute_type}; "
+            "bare: WhisperModel defaults"
+        )
+        print(HEADER)
         for path in files:
             audio_s = decode_channels(path).duration_s
             bare_s = time_bare(bare_model, path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,7 +107,9 @@ class FasterWhisperTranscriber:
     ) -> Transcript:
         model = load_model(*self._model_args)
         audio = decode_channels(audio_path)
-        speakers = [channel_map.left, channel_map.right] if len(audio.channels) == 2 else [Speaker.UNKNOWN]
+        speakers = (
+            [channel_map.left, channel_map.right] if len(audio.channels) == 2 else [Speaker.UNKNOWN]
+        )
         progress = _ChannelProgress(len(audio.channels), audio.duration_s, on_progress)
         utterances: list[Utterance] = []
         language = "en"
@@ -158,7 +161,7 @@ def split_at_pauses(segment: Segment, speaker: Speaker) -> list[Utterance]:
         text = segment.text.strip()
         return [Utterance(segment.start, segment.end, speaker, text)] if text else []
     groups: list[list[Word]] = [[words[0]]]
-    for previous, word in zip(words, words[1:]):
+    for previous, word in itertools.pairwise(words):
         if word.start - previous.end >= TURN_PAUSE_S:
             groups.append([])
         groups[-1].append(word)

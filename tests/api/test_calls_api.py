@@ -7,18 +7,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SAMPLE_CALL, make_token
 from fastapi.testclient import TestClient
-from support import tone, wait_for, write_wav
 
 from agent.keys import Role
 from agent.settings import Settings, SyncMode
 from api.app import create_app
+from conftest import SAMPLE_CALL, make_token
+from support import tone, wait_for, write_wav
 
 RESTING = {"done", "failed", "review"}
 
 
-def upload(client: TestClient, headers: dict[str, str], path: Path, **fields: str) -> dict[str, Any]:
+def upload(
+    client: TestClient, headers: dict[str, str], path: Path, **fields: str
+) -> dict[str, Any]:
     with path.open("rb") as audio:
         response = client.post(
             "/api/v1/calls", headers=headers, files={"file": (path.name, audio)}, data=fields
@@ -74,7 +76,9 @@ def test_listing_pages_and_filters(
 ) -> None:
     beep = write_wav(tmp_path / "beep.wav", [tone(0.5)])
     ids = [
-        upload(client, admin_headers, beep, customer_name=name, started_at=f"2026-11-{day}T09:00Z")["id"]
+        upload(client, admin_headers, beep, customer_name=name, started_at=f"2026-11-{day}T09:00Z")[
+            "id"
+        ]
         for name, day in [("Acme", "02"), ("Acme", "10"), ("Globex", "20")]
     ]
     for call_id in ids:
@@ -149,7 +153,9 @@ def test_undecodable_audio_fails_with_a_reason_and_can_be_retried(
     corrupt.write_bytes(b"RIFF\x00\x00\x00\x00WAVEfmt " + bytes(range(256)) * 8)
     call = until_rested(client, admin_headers, upload(client, admin_headers, corrupt)["id"])
     assert call["status"] == "failed"
-    assert call["failure_reason"].startswith("transcription failed: the recording could not be decoded")
+    assert call["failure_reason"].startswith(
+        "transcription failed: the recording could not be decoded"
+    )
     retried = client.post(f"/api/v1/calls/{call['id']}/retry", headers=admin_headers)
     assert retried.status_code == 200
     assert until_rested(client, admin_headers, call["id"])["status"] == "failed"

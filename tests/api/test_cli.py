@@ -10,12 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE_CALL
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from agent.keys import authenticate
 from agent.settings import Settings
+from conftest import SAMPLE_CALL
 
 
 def callsight(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:

@@ -1,4 +1,4 @@
-"""Killing the server while a call is transcribing, then starting it again, finishes the call once."""
+"""Killing the server mid-transcription and starting it again finishes the call, once."""
 
 from __future__ import annotations
 
@@ -13,16 +13,16 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import SAMPLE_CALL, make_token
 from sqlalchemy import Engine
 from sqlmodel import Session, func, select
-from support import wait_for
 
 from agent.db import upgrade
 from agent.keys import Role
 from agent.settings import Settings
 from agent.tables import ActionItem, Call, CrmOutbox, TranscriptSegment
+from conftest import SAMPLE_CALL, make_token
 from integrations.local_crm import LocalCrmRecord
+from support import wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -117,8 +117,8 @@ def test_a_killed_server_finishes_the_call_once_after_restart(
         assert _count(session, Call) == 1
         segments = _count(session, TranscriptSegment, call_id=call_id)
         assert segments == len(call["transcript"]["segments"]) > 10
-        starts = [s["start"] for s in call["transcript"]["segments"]]
-        assert len(starts) == len(set(zip(starts, [s["speaker"] for s in call["transcript"]["segments"]])))
+        turns = [(s["start"], s["speaker"]) for s in call["transcript"]["segments"]]
+        assert len(turns) == len(set(turns))
         items = _count(session, ActionItem, call_id=call_id)
         assert items == len(call["action_items"]) >= 1
         assert _count(session, CrmOutbox, call_id=call_id) == 1 + items

@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE_CALL
 from fastapi.testclient import TestClient
-from support import tone, wait_for, write_wav
 from sqlalchemy import Engine
 from sqlmodel import Session, func, select
 
 from agent.settings import Settings
 from agent.tables import Call
+from conftest import SAMPLE_CALL
+from support import tone, wait_for, write_wav
 
 
 def _nothing_left(engine: Engine, settings: Settings) -> None:
@@ -55,10 +55,9 @@ def small_limit_settings(settings: Settings) -> Settings:
 def test_an_oversized_file_is_413_while_streaming(
     small_limit_settings: Settings, engine: Engine
 ) -> None:
+    from agent.keys import Role
     from api.app import create_app
     from conftest import make_token
-
-    from agent.keys import Role
 
     with TestClient(create_app(small_limit_settings)) as client:
         headers = {"Authorization": f"Bearer {make_token(small_limit_settings, Role.ADMIN, 'a')}"}

@@ -7,17 +7,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import SAMPLE_CALL, SAMPLE_SCRIPT
 from faster_whisper import decode_audio
-from support import tone, write_wav
 
 from agent.domain import ChannelMap, Speaker
 from agent.ports import AudioDecodeError, TranscriberUnavailable
+from conftest import SAMPLE_CALL, SAMPLE_SCRIPT
 from integrations.faster_whisper_asr import (
     FasterWhisperTranscriber,
     bundled_model_path,
     decode_channels,
 )
+from support import tone, write_wav
 
 pytestmark = pytest.mark.slow
 

@@ -1,10 +1,14 @@
-"""Liveness and readiness probes."""
+"""Liveness and readiness probes, and Prometheus metrics."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, status
+from fastapi.responses import PlainTextResponse
 from sqlalchemy import text
+from sqlmodel import Session, func, select
 
+from agent.domain import CallStatus
+from agent.tables import Call
 from api.deps import ContainerDep
 
 router = APIRouter(tags=["health"])
@@ -23,3 +27,16 @@ def readyz(container: ContainerDep) -> dict[str, str]:
     except Exception as error:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"database: {error}") from error
     return {"status": "ready"}
+
+
+@router.get("/metrics", response_class=PlainTextResponse)
+def metrics(container: ContainerDep) -> str:
+    """Calls by status in the Prometheus text format."""
+    with Session(container.engine) as session:
+        counts = dict(session.exec(select(Call.status, func.count()).group_by(Call.status)).all())
+    lines = [
+        "# HELP callsight_calls Calls by pipeline status.",
+        "# TYPE callsight_calls gauge",
+    ]
+    lines += [f'callsight_calls{{status="{s.value}"}} {counts.get(s.value, 0)}' for s in CallStatus]
+    return "\n".join(lines) + "\n"

@@ -172,9 +172,16 @@ def test_retrying_a_call_that_did_not_fail_is_a_conflict(
     assert missing.status_code == 404
 
 
-def test_health_and_readiness(client: TestClient) -> None:
+def test_health_readiness_and_metrics(
+    client: TestClient, admin_headers: dict[str, str], tmp_path: Path
+) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     assert client.get("/readyz").json() == {"status": "ready"}
+    beep = write_wav(tmp_path / "beep.wav", [tone(0.5)])
+    until_rested(client, admin_headers, upload(client, admin_headers, beep)["id"])
+    exposition = client.get("/metrics").text
+    assert 'callsight_calls{status="done"} 1' in exposition
+    assert 'callsight_calls{status="failed"} 0' in exposition
 
 
 def test_started_at_is_kept_with_its_timezone(

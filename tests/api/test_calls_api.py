@@ -192,3 +192,21 @@ def test_started_at_is_kept_with_its_timezone(
     started = dt.datetime.fromisoformat(call["started_at"])
     assert started == dt.datetime(2026, 11, 18, 1, 0, tzinfo=dt.UTC)
     until_rested(client, admin_headers, call["id"])
+
+
+def test_the_recording_can_be_fetched_by_who_may_see_the_call(
+    client: TestClient, settings: Settings, lead_headers: dict[str, str], tmp_path: Path
+) -> None:
+    rita = auth(make_token(settings, Role.REP, "Rita", "rita@example.com"))
+    rob = auth(make_token(settings, Role.REP, "Rob", "rob@example.com"))
+    beep = write_wav(tmp_path / "beep.wav", [tone(0.5)])
+    call = upload(client, rita, beep)
+    audio_url = f"/api/v1/calls/{call['id']}/audio"
+    whole = client.get(audio_url, headers=rita)
+    assert whole.status_code == 200
+    assert whole.content == beep.read_bytes()
+    assert whole.headers["content-type"] == "audio/wav"
+    part = client.get(audio_url, headers={**lead_headers, "Range": "bytes=0-3"})
+    assert part.status_code == 206 and part.content == b"RIFF"
+    assert client.get(audio_url, headers=rob).status_code == 404
+    until_rested(client, rita, call["id"])

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel, Field, field_validator
+from sqlalchemy import ColumnElement, exists
 from sqlmodel import Session, col, func, select
 
 from agent.domain import CallStatus, ChannelMap, Direction
@@ -130,6 +131,7 @@ class CallFilters:
     agent: str | None = None
     started_from: dt.datetime | None = None
     started_to: dt.datetime | None = None
+    text: str | None = None
 
 
 def visible_call(session: Session, call_id: str, principal: Principal | None) -> Call | None:
@@ -170,12 +172,25 @@ def _apply_filters(query, filters: CallFilters):  # type: ignore[no-untyped-def]
         query = query.join(User, col(User.id) == Call.agent_id).where(
             (User.name == filters.agent) | (User.email == filters.agent)
         )
+    if filters.text:
+        query = query.where(_transcript_mentions(filters.text))
     when = func.coalesce(Call.started_at, Call.created_at)
     if filters.started_from:
         query = query.where(when >= filters.started_from)
     if filters.started_to:
         query = query.where(when < filters.started_to)
     return query
+
+
+def _transcript_mentions(text: str) -> ColumnElement[bool]:
+    """Calls whose transcript contains ``text``, case-insensitively; wildcards are literal."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return exists(
+        select(TranscriptSegment.id).where(
+            TranscriptSegment.call_id == Call.id,
+            func.lower(TranscriptSegment.text).like(f"%{escaped}%", escape="\\"),
+        )
+    )
 
 
 class CallStateError(Exception):

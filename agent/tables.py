@@ -149,3 +149,16 @@ class CrmOutbox(SQLModel, table=True):
     last_error: str | None = None
     created_at: dt.datetime = Field(default_factory=utcnow)
     written_at: dt.datetime | None = None
+
+
+class WebSession(SQLModel, table=True):
+    """A browser sign-in: an API key exchanged for a cookie; only the token's hash is stored."""
+
+    __tablename__ = "web_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    key_id: int = Field(foreign_key="api_key.id", index=True)
+    csrf_token: str = Field(max_length=64)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    expires_at: dt.datetime

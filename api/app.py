@@ -17,6 +17,7 @@ from agent.runner import Runner, ThreadPoolRunner, resume_unfinished
 from agent.settings import Settings
 from api import routes_audio, routes_calls, routes_health
 from api.sample import queue_sample
+from api.web.app import install_web
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None, process_sample: bool = False) -
     app.include_router(routes_health.router)
     app.include_router(routes_calls.router)
     app.include_router(routes_audio.router)
+    install_web(app)
     return app
 
 

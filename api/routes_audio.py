@@ -6,6 +6,8 @@ from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import FileResponse
 
 from agent.calls import visible_call
+from agent.container import Container
+from agent.tables import Call
 from api.deps import ContainerDep, PrincipalDep, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["calls"])
@@ -32,6 +34,11 @@ def call_audio(
     call = visible_call(session, call_id, principal)
     if call is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no call {call_id!r}")
+    return audio_response(container, call)
+
+
+def audio_response(container: Container, call: Call) -> FileResponse:
+    """The stored recording of ``call``, or 410 when the file is gone."""
     path = container.store.path(call.audio_key)
     if not path.exists():
         raise HTTPException(status.HTTP_410_GONE, "the recording of this call is no longer stored")

@@ -6,31 +6,18 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Annotated
 
-from anyio import to_thread
 from fastapi import APIRouter, HTTPException, Query, Request, status
-from pydantic import ValidationError
 from sqlmodel import Session
 
 from agent import calls
-from agent.container import Container
 from agent.domain import CallStatus
-from agent.ingest import EmptyUpload, NotAudio, SizeLimitedSink, UploadRejected, UploadTooLarge
 from agent.keys import Principal
-from agent.ports import AudioSink
 from agent.tables import Call
 from agent.views import CallDetail, CallPage, call_detail, call_row
 from api.deps import ContainerDep, LeadDep, PrincipalDep, RunnerDep, SessionDep
-from api.upload import BadUpload, StreamingForm, boundary_of
+from api.intake import receive_upload
 
 router = APIRouter(prefix="/api/v1", tags=["calls"])
-
-# Room for the form's other fields and multipart framing on top of the audio itself.
-FORM_OVERHEAD_BYTES = 1024 * 1024
-REJECTION_STATUS = {
-    EmptyUpload: status.HTTP_400_BAD_REQUEST,
-    UploadTooLarge: status.HTTP_413_CONTENT_TOO_LARGE,
-    NotAudio: status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-}
 
 
 @router.post("/calls", status_code=status.HTTP_201_CREATED, response_model=CallDetail)
@@ -38,71 +25,7 @@ async def upload_call(
     request: Request, container: ContainerDep, runner: RunnerDep, principal: PrincipalDep
 ) -> CallDetail:
     """Upload a recording (multipart field ``file``) with optional metadata fields; queues it."""
-    max_bytes = container.settings.max_upload_bytes
-    _refuse_oversized(request, max_bytes)
-    try:
-        boundary = boundary_of(request.headers.get("content-type"))
-        with container.store.open_sink() as sink:
-            form = StreamingForm(boundary, SizeLimitedSink(sink, max_bytes).write)
-            async for chunk in request.stream():
-                await to_thread.run_sync(form.feed, chunk)
-            form.finish()
-            meta = _metadata(form.fields)
-            detail = await to_thread.run_sync(
-                _store_call, container, sink, form.filename or "recording", meta, principal
-            )
-    except UploadRejected as error:
-        raise HTTPException(REJECTION_STATUS.get(type(error), 400), str(error)) from error
-    except BadUpload as error:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(error)) from error
-    runner.submit(detail.id)
-    return detail
-
-
-def _refuse_oversized(request: Request, max_bytes: int) -> None:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes + FORM_OVERHEAD_BYTES:
-        raise HTTPException(
-            status.HTTP_413_CONTENT_TOO_LARGE,
-            f"the upload is larger than the {max_bytes / 1048576:g} MB limit "
-            "(CALLSIGHT_MAX_UPLOAD_MB)",
-        )
-
-
-def _metadata(fields: dict[str, str]) -> calls.CallMetadata:
-    given = {name: value for name, value in fields.items() if value.strip()}
-    try:
-        return calls.CallMetadata.model_validate(given)
-    except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()
-        )
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, problems) from error
-
-
-def _store_call(
-    container: Container,
-    sink: AudioSink,
-    filename: str,
-    meta: calls.CallMetadata,
-    principal: Principal,
-) -> CallDetail:
-    with Session(container.engine) as session:
-        call = calls.create_call(
-            session,
-            container.store,
-            sink,
-            filename,
-            meta,
-            container.settings.default_channel_map,
-            principal,
-        )
-        try:
-            session.commit()
-        except Exception:
-            container.store.delete(call.audio_key)
-            raise
-        return call_detail(session, call)
+    return await receive_upload(request, container, runner, principal)
 
 
 @router.get("/calls", response_model=CallPage)
@@ -114,11 +37,12 @@ def list_calls(
     agent: Annotated[str | None, Query(description="Agent name or email.")] = None,
     started_from: dt.datetime | None = None,
     started_to: dt.datetime | None = None,
+    q: Annotated[str | None, Query(max_length=200, description="Words in the transcript.")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> CallPage:
     """Calls newest first; a rep sees only their own."""
-    filters = calls.CallFilters(status_, customer, agent, started_from, started_to)
+    filters = calls.CallFilters(status_, customer, agent, started_from, started_to, q)
     rows, total = calls.list_calls(session, filters, principal, limit, offset)
     return CallPage(
         items=[call_row(session, row) for row in rows], total=total, limit=limit, offset=offset

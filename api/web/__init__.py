@@ -1,0 +1,1 @@
+"""Server-rendered pages for reps and leads: sign in, calls, review, customers, dashboard, admin."""

@@ -1,0 +1,48 @@
+"""Mounting the pages on the FastAPI app: routes, static files, HTML error pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.web import forms, pages
+from api.web.auth import NeedsSignIn
+from api.web.rendering import render
+
+MACHINE_PREFIXES = ("/api/", "/healthz", "/readyz", "/metrics", "/docs", "/openapi.json")
+TITLES = {403: "Not allowed", 404: "Not found", 409: "Not now", 413: "Too large", 415: "Not audio"}
+
+
+def install_web(app: FastAPI) -> None:
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    app.include_router(pages.router)
+    app.include_router(forms.router)
+    app.add_exception_handler(NeedsSignIn, _to_sign_in)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _error_page)  # type: ignore[arg-type]
+
+
+async def _to_sign_in(request: Request, error: NeedsSignIn) -> Response:
+    if request.headers.get("accept", "").startswith("application/json"):
+        return Response('{"detail": "sign in again"}', 401, media_type="application/json")
+    return RedirectResponse(error.location, 303)
+
+
+async def _error_page(request: Request, error: StarletteHTTPException) -> Response:
+    wants_json = "text/html" not in request.headers.get("accept", "")
+    if request.url.path.startswith(MACHINE_PREFIXES) or wants_json:
+        return await http_exception_handler(request, error)
+    title = TITLES.get(error.status_code, "Something went wrong")
+    return render(
+        request,
+        "error.html",
+        None,
+        error.status_code,
+        title=title,
+        message=error.detail,
+        code=error.status_code,
+    )

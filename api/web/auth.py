@@ -1,0 +1,65 @@
+"""Who is signed in to the pages, and CSRF checks for everything that changes state."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import Depends, Form, HTTPException, Request, status
+
+from agent.keys import Principal, Role
+from agent.web_sessions import SignedIn, signed_in
+from api.deps import SessionDep
+
+COOKIE = "callsight_session"
+CSRF_HEADER = "x-csrf-token"
+
+
+class NeedsSignIn(Exception):
+    """Raised by page dependencies; the app answers with a redirect to the sign-in page."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.location = f"/login?next={quote(next_path, safe='/')}"
+
+
+def current_visitor(request: Request, session: SessionDep) -> SignedIn:
+    token = request.cookies.get(COOKIE)
+    visitor = signed_in(session, token) if token else None
+    if visitor is None:
+        raise NeedsSignIn(request.url.path)
+    return visitor
+
+
+VisitorDep = Annotated[SignedIn, Depends(current_visitor)]
+
+
+def _same(expected: str, given: str | None) -> bool:
+    return given is not None and hmac.compare_digest(expected.encode(), given.encode())
+
+
+def checked_form_visitor(
+    visitor: VisitorDep, csrf_token: Annotated[str | None, Form()] = None
+) -> SignedIn:
+    """The visitor, for a form post that carries the session's CSRF token."""
+    if not _same(visitor.csrf_token, csrf_token):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "the form expired; reload the page")
+    return visitor
+
+
+def checked_script_visitor(request: Request, visitor: VisitorDep) -> SignedIn:
+    """The visitor, for a script request that carries the CSRF token in a header."""
+    if not _same(visitor.csrf_token, request.headers.get(CSRF_HEADER)):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "the page expired; reload it")
+    return visitor
+
+
+FormVisitorDep = Annotated[SignedIn, Depends(checked_form_visitor)]
+ScriptVisitorDep = Annotated[SignedIn, Depends(checked_script_visitor)]
+
+
+def require_role(principal: Principal, *roles: Role) -> None:
+    if principal.role not in roles:
+        names = " or ".join(role.value for role in roles)
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"this needs the {names} role")

@@ -1,0 +1,179 @@
+"""What the pages' forms and scripts change: uploads, edits, approval, retries, keys."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request, status
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from pydantic import ValidationError
+from sqlmodel import Session, col, select
+
+from agent import calls, review
+from agent.domain import Resolution
+from agent.keys import Role, create_key
+from agent.tables import ApiKey, Call, utcnow
+from agent.web_sessions import SignedIn
+from api.deps import ContainerDep, RunnerDep, SessionDep
+from api.intake import receive_upload
+from api.web.auth import FormVisitorDep, ScriptVisitorDep, VisitorDep, require_role
+from api.web.rendering import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.post("/calls/upload")
+async def upload(
+    request: Request, container: ContainerDep, runner: RunnerDep, visitor: ScriptVisitorDep
+) -> JSONResponse:
+    detail = await receive_upload(request, container, runner, visitor.principal)
+    return JSONResponse({"id": detail.id, "status": detail.status}, status.HTTP_201_CREATED)
+
+
+def _visible(session: Session, visitor: FormVisitorDep, call_id: str) -> Call:
+    call = calls.visible_call(session, call_id, visitor.principal)
+    if call is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "There is no such call, or it is not yours.")
+    return call
+
+
+def _back_to(call: Call) -> RedirectResponse:
+    return RedirectResponse(f"/calls/{call.id}", status.HTTP_303_SEE_OTHER)
+
+
+def _conflict(error: Exception) -> HTTPException:
+    return HTTPException(status.HTTP_409_CONFLICT, str(error))
+
+
+@router.post("/calls/{call_id}/items/{item_id}")
+def edit_item(
+    call_id: str,
+    item_id: str,
+    session: SessionDep,
+    runner: RunnerDep,
+    visitor: FormVisitorDep,
+    description: Annotated[str, Form()],
+    owner: Annotated[str, Form()],
+    due_date: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    call = _visible(session, visitor, call_id)
+    try:
+        edit = review.ActionItemEdit(
+            description=description, owner=owner, due_date=due_date or None
+        )
+        resync = review.edit_action_item(session, call, item_id, edit)
+    except ValidationError as error:
+        raise HTTPException(422, "; ".join(e["msg"] for e in error.errors())) from error
+    except LookupError as error:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
+    except calls.CallStateError as error:
+        raise _conflict(error) from error
+    return _commit_and_back(session, runner, call, resync)
+
+
+@router.post("/calls/{call_id}/resolution")
+def edit_resolution(
+    call_id: str,
+    session: SessionDep,
+    runner: RunnerDep,
+    visitor: FormVisitorDep,
+    resolution: Annotated[Resolution, Form()],
+) -> RedirectResponse:
+    call = _visible(session, visitor, call_id)
+    try:
+        resync = review.set_resolution(session, call, resolution)
+    except calls.CallStateError as error:
+        raise _conflict(error) from error
+    return _commit_and_back(session, runner, call, resync)
+
+
+def _commit_and_back(
+    session: Session, runner: RunnerDep, call: Call, resync: bool
+) -> RedirectResponse:
+    session.commit()
+    if resync:
+        runner.submit(call.id)
+    return _back_to(call)
+
+
+@router.post("/calls/{call_id}/approve")
+def approve(
+    call_id: str, session: SessionDep, runner: RunnerDep, visitor: FormVisitorDep
+) -> RedirectResponse:
+    require_role(visitor.principal, Role.LEAD, Role.ADMIN)
+    call = _visible(session, visitor, call_id)
+    try:
+        calls.approve(session, call, visitor.principal)
+    except calls.CallStateError as error:
+        raise _conflict(error) from error
+    return _commit_and_back(session, runner, call, True)
+
+
+@router.post("/calls/{call_id}/retry")
+def retry(
+    call_id: str, session: SessionDep, runner: RunnerDep, visitor: FormVisitorDep
+) -> RedirectResponse:
+    call = _visible(session, visitor, call_id)
+    try:
+        calls.retry(session, call)
+    except calls.CallStateError as error:
+        raise _conflict(error) from error
+    return _commit_and_back(session, runner, call, True)
+
+
+@router.get("/admin", response_class=HTMLResponse)
+def admin_page(request: Request, session: SessionDep, visitor: VisitorDep) -> HTMLResponse:
+    return _admin_view(request, session, visitor)
+
+
+def _admin_view(
+    request: Request,
+    session: Session,
+    visitor: SignedIn,
+    new_token: str | None = None,
+    new_name: str | None = None,
+) -> HTMLResponse:
+    require_role(visitor.principal, Role.ADMIN)
+    keys = list(session.exec(select(ApiKey).order_by(col(ApiKey.created_at).desc())))
+    return render(
+        request,
+        "admin.html",
+        visitor,
+        nav="admin",
+        keys=keys,
+        roles=[r.value for r in Role],
+        new_token=new_token,
+        new_name=new_name,
+    )
+
+
+@router.post("/admin/keys", response_class=HTMLResponse)
+def create_api_key(
+    request: Request,
+    session: SessionDep,
+    visitor: FormVisitorDep,
+    name: Annotated[str, Form(min_length=1, max_length=200)],
+    role: Annotated[Role, Form()],
+    email: Annotated[str, Form(max_length=320)] = "",
+) -> HTMLResponse:
+    require_role(visitor.principal, Role.ADMIN)
+    token = create_key(session, role, name.strip(), email.strip() or None)
+    session.commit()
+    # Rendered, not redirected: the token must never travel in a URL.
+    return _admin_view(request, session, visitor, new_token=token, new_name=name.strip())
+
+
+@router.post("/admin/keys/{key_id}/revoke")
+def revoke_api_key(key_id: int, session: SessionDep, visitor: FormVisitorDep) -> RedirectResponse:
+    require_role(visitor.principal, Role.ADMIN)
+    key = session.get(ApiKey, key_id)
+    if key is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "There is no such key.")
+    if key.id == visitor.principal.key_id:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, "You cannot revoke the key you signed in with."
+        )
+    key.revoked_at = key.revoked_at or utcnow()
+    session.add(key)
+    session.commit()
+    return RedirectResponse("/admin", status.HTTP_303_SEE_OTHER)

@@ -1,0 +1,199 @@
+"""The pages people read: sign-in, calls, a call's review page, a customer's history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request, status
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session, col, select
+
+from agent import calls
+from agent.domain import CallStatus, Resolution
+from agent.keys import Role
+from agent.review import EDITABLE_STATUSES
+from agent.tables import ApiKey, Call, Customer
+from agent.views import call_detail
+from agent.web_sessions import SignedIn, sign_in, sign_out
+from api.deps import ContainerDep, SessionDep
+from api.routes_audio import audio_response
+from api.web.auth import COOKIE, FormVisitorDep, VisitorDep
+from api.web.rendering import clock, day_bounds, list_rows, render
+
+router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 25
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site paths: an open redirect would let a link bounce users anywhere.
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return "/calls"
+
+
+@router.get("/")
+def home() -> RedirectResponse:
+    return RedirectResponse("/calls", status.HTTP_303_SEE_OTHER)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str = "/calls") -> HTMLResponse:
+    return render(request, "login.html", None, next=_safe_next(next))
+
+
+@router.post("/login", response_model=None)
+def login(
+    request: Request,
+    session: SessionDep,
+    api_key: Annotated[str, Form()],
+    next: Annotated[str, Form()] = "/calls",
+) -> Response:
+    token = sign_in(session, api_key)
+    if token is None:
+        return render(
+            request,
+            "login.html",
+            None,
+            status.HTTP_401_UNAUTHORIZED,
+            next=_safe_next(next),
+            error="That API key is not valid (or was revoked).",
+        )
+    session.commit()
+    response = RedirectResponse(_safe_next(next), status.HTTP_303_SEE_OTHER)
+    response.set_cookie(
+        COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        max_age=12 * 3600,
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, session: SessionDep, visitor: FormVisitorDep) -> RedirectResponse:
+    sign_out(session, request.cookies.get(COOKIE, ""))
+    session.commit()
+    response = RedirectResponse("/login", status.HTTP_303_SEE_OTHER)
+    response.delete_cookie(COOKIE)
+    return response
+
+
+@router.get("/calls", response_class=HTMLResponse)
+def calls_page(
+    request: Request,
+    session: SessionDep,
+    visitor: VisitorDep,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    status_: Annotated[CallStatus | None, Query(alias="status")] = None,
+    customer: str | None = None,
+    agent: str | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+) -> HTMLResponse:
+    filters = calls.CallFilters(
+        status_,
+        customer or None,
+        agent or None,
+        day_bounds(date_from),
+        day_bounds(date_to, end=True),
+        q or None,
+    )
+    found, total = calls.list_calls(
+        session, filters, visitor.principal, PAGE_SIZE, (page - 1) * PAGE_SIZE
+    )
+    shown = {
+        "q": q,
+        "status": status_.value if status_ else None,
+        "customer": customer,
+        "agent": agent,
+        "date_from": date_from,
+        "date_to": date_to,
+    }
+    return render(
+        request,
+        "calls.html",
+        visitor,
+        nav="calls",
+        rows=list_rows(session, found),
+        total=total,
+        filters=shown,
+        statuses=[s.value for s in CallStatus],
+        prev_url=_page_url(shown, page - 1) if page > 1 else None,
+        next_url=_page_url(shown, page + 1) if page * PAGE_SIZE < total else None,
+    )
+
+
+def _page_url(filters: Mapping[str, object], page: int) -> str:
+    given = {name: str(value) for name, value in filters.items() if value}
+    return f"/calls?{urlencode({**given, 'page': page})}"
+
+
+def _visible(session: Session, call_id: str, visitor: SignedIn) -> Call:
+    call = calls.visible_call(session, call_id, visitor.principal)
+    if call is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "There is no such call, or it is not yours.")
+    return call
+
+
+@router.get("/calls/{call_id}", response_class=HTMLResponse)
+def call_page(
+    request: Request, call_id: str, session: SessionDep, visitor: VisitorDep
+) -> HTMLResponse:
+    call = _visible(session, call_id, visitor)
+    approver = session.get(ApiKey, call.approved_by_key_id) if call.approved_by_key_id else None
+    return render(
+        request,
+        "call.html",
+        visitor,
+        nav="calls",
+        call=call_detail(session, call),
+        customer_id=call.customer_id,
+        length=clock(call.duration_s),
+        editable=CallStatus(call.status) in EDITABLE_STATUSES,
+        can_approve=call.status == CallStatus.REVIEW.value and visitor.principal.sees_all_calls,
+        resolutions=[r.value for r in Resolution],
+        approved_by=approver.name if approver else None,
+        approved_at=call.approved_at,
+    )
+
+
+@router.get("/calls/{call_id}/state")
+def call_state(call_id: str, session: SessionDep, visitor: VisitorDep) -> dict[str, str | None]:
+    """For the pages' live status: where the call is, and why it failed if it did."""
+    call = _visible(session, call_id, visitor)
+    return {"status": call.status, "failure_reason": call.failure_reason}
+
+
+@router.get("/calls/{call_id}/audio")
+def call_audio(
+    call_id: str, session: SessionDep, visitor: VisitorDep, container: ContainerDep
+) -> FileResponse:
+    return audio_response(container, _visible(session, call_id, visitor))
+
+
+@router.get("/customers/{customer_id}", response_class=HTMLResponse)
+def customer_page(
+    request: Request, customer_id: int, session: SessionDep, visitor: VisitorDep
+) -> HTMLResponse:
+    customer = session.get(Customer, customer_id)
+    query = select(Call).where(Call.customer_id == customer_id)
+    if not visitor.principal.sees_all_calls:
+        query = query.where(Call.agent_id == visitor.principal.user_id)
+    found = list(session.exec(query.order_by(col(Call.created_at).desc()).limit(200)))
+    if customer is None or (not found and visitor.principal.role is Role.REP):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "There is no such customer.")
+    return render(
+        request,
+        "customer.html",
+        visitor,
+        nav="calls",
+        customer=customer,
+        rows=list_rows(session, found),
+    )

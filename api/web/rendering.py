@@ -1,0 +1,70 @@
+"""Templates and the small view helpers the pages share."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from sqlmodel import Session, col, select
+
+from agent.tables import Call, Summary
+from agent.views import CallSummaryRow, call_row
+from agent.web_sessions import SignedIn
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+
+def render(
+    request: Request,
+    template: str,
+    visitor: SignedIn | None,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    """A page, with who is signed in and the CSRF token every form needs."""
+    context |= {"visitor": visitor, "csrf_token": visitor.csrf_token if visitor else ""}
+    return TEMPLATES.TemplateResponse(request, template, context, status_code=status_code)
+
+
+def clock(seconds: float | None) -> str:
+    """``m:ss`` (or ``h:mm:ss``) for a duration, a dash when unknown."""
+    if seconds is None:
+        return "—"
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+@dataclass(frozen=True)
+class CallListRow:
+    call: CallSummaryRow
+    customer_id: int | None
+    resolution: str | None
+
+    @property
+    def length(self) -> str:
+        return clock(self.call.duration_s)
+
+
+def list_rows(session: Session, calls: list[Call]) -> list[CallListRow]:
+    """Rows for a call table, with each call's resolution fetched in one query."""
+    ids = [call.id for call in calls]
+    query = select(Summary.call_id, Summary.resolution).where(col(Summary.call_id).in_(ids))
+    resolutions = dict(session.exec(query).all())
+    return [
+        CallListRow(call_row(session, call), call.customer_id, resolutions.get(call.id))
+        for call in calls
+    ]
+
+
+def day_bounds(day: dt.date | None, end: bool = False) -> dt.datetime | None:
+    """Midnight UTC at the start of ``day`` (or of the next day, for an inclusive end)."""
+    if day is None:
+        return None
+    start = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+    return start + dt.timedelta(days=1) if end else start

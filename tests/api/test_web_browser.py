@@ -1,0 +1,210 @@
+"""The pages in a real headless Chromium, driven by Playwright, against `callsight serve`.
+
+Screenshots of every page, at 1280 by 800 and on a 390-px-wide phone, land in
+``test-artifacts/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+from sqlmodel import Session, col, select
+
+from agent.db import make_engine, upgrade
+from agent.keys import Role
+from agent.settings import Settings
+from agent.tables import TranscriptSegment
+from conftest import REPO, SAMPLE_CALL, make_token
+from support import Server, tone, wait_for, write_wav
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
+VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+XSS = '<script>window.__xss = 1</script><img src="x" onerror="window.__xss = 2">'
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        if os.environ.get("CALLSIGHT_REQUIRE_BROWSER") == "1":
+            pytest.fail("CALLSIGHT_REQUIRE_BROWSER=1 but /usr/bin/chromium is missing")
+        pytest.skip("Debian's chromium is not installed")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[tuple[Server, Settings]]:
+    settings = Settings(data_dir=tmp_path / "data", database_url=f"sqlite:///{tmp_path / 'web.db'}")
+    upgrade(settings.database_url)
+    server = Server(settings, tmp_path / "server.log", {"CALLSIGHT_CRM_SYNC_MODE": "after_review"})
+    server.start()
+    yield server, settings
+    server.stop()
+
+
+def sign_in(browser: Browser, server: Server, token: str, viewport: str = "desktop") -> Page:
+    page = browser.new_page(viewport=VIEWPORTS[viewport])  # type: ignore[arg-type]
+    page.goto(f"{server.url}/calls")
+    expect(page).to_have_url(re.compile(r"/login\?next=/calls$"))
+    page.fill("#api_key", token)
+    page.click("button[type=submit]")
+    expect(page).to_have_url(f"{server.url}/calls")
+    return page
+
+
+def shoot(browser: Browser, server: Server, token: str, path: str, name: str) -> None:
+    """Screenshots of one page at both sizes; fails if the page overflows the phone's width."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for size in VIEWPORTS:
+        page = sign_in(browser, server, token, size)
+        page.goto(f"{server.url}{path}")
+        page.screenshot(path=SCREENSHOTS / f"{name}-{size}.png", full_page=True)
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        assert scroll_width <= VIEWPORTS[size]["width"], f"{name} overflows at {size}"
+        page.close()
+
+
+def test_a_lead_uploads_reviews_edits_and_approves_a_call(
+    browser: Browser, site: tuple[Server, Settings]
+) -> None:
+    server, settings = site
+    lead = make_token(settings, Role.LEAD, "Lee Lead")
+    page = sign_in(browser, server, lead)
+    page.fill("input[name=customer_name]", "Emma Brown")
+    page.set_input_files("#upload-file", SAMPLE_CALL)
+    expect(page).to_have_url(re.compile(r"/calls/[0-9a-f]{32}$"), timeout=30_000)
+    call_url = page.url
+    expect(page.locator(".call-head .status")).to_have_text("review", timeout=180_000)
+    expect(page.locator("#transcript .speaker-agent").first).to_contain_text("Northwind")
+    expect(page.locator(".crm-status")).to_have_text("awaiting review")
+
+    first_item = page.locator("form.action-item").first
+    first_item.locator("textarea[name=description]").fill("Ship a new power adapter")
+    first_item.locator("input[name=due_date]").fill("2026-12-01")
+    first_item.locator("button[type=submit]").click()
+    expect(page.locator("form.action-item textarea").first).to_have_value(
+        "Ship a new power adapter"
+    )
+
+    page.click("text=Approve and sync to CRM")
+    expect(page.locator(".call-head .status")).to_have_text("done", timeout=60_000)
+    expect(page.locator(".crm-status")).to_have_text("synced")
+    expect(page.locator("text=approved by Lee Lead")).to_be_visible()
+    crm_ids = page.locator(".crm-records td[data-label='CRM id']").all_inner_texts()
+    items = page.locator("form.action-item").count()
+    assert len(crm_ids) == 1 + items and all(i.startswith("local-") for i in crm_ids)
+
+    call_id = call_url.rsplit("/", 1)[1]
+    api = httpx.get(
+        f"{server.url}/api/v1/calls/{call_id}", headers={"Authorization": f"Bearer {lead}"}
+    ).json()
+    edited = api["action_items"][0]
+    assert edited["description"] == "Ship a new power adapter"
+    assert edited["due_date"] == "2026-12-01"
+
+    page.click("text=Emma Brown")
+    expect(page.locator("h1")).to_have_text("Emma Brown")
+    expect(page.locator("table.calls a")).to_have_count(1)
+    customer_path = page.url.removeprefix(server.url)
+
+    admin = make_token(settings, Role.ADMIN, "Ada Admin")
+    for path, name in [
+        ("/calls", "calls"),
+        (f"/calls/{call_id}", "call-review"),
+        (customer_path, "customer"),
+        ("/admin", "admin"),
+    ]:
+        shoot(browser, server, admin, path, name)
+
+
+def test_transcript_text_is_never_run_as_markup(
+    browser: Browser, site: tuple[Server, Settings], tmp_path: Path
+) -> None:
+    server, settings = site
+    admin = make_token(settings, Role.ADMIN, "Ada")
+    beep = write_wav(tmp_path / "beep.wav", [tone(0.5)])
+    headers = {"Authorization": f"Bearer {admin}"}
+    with beep.open("rb") as audio:
+        call_id = httpx.post(
+            f"{server.url}/api/v1/calls",
+            headers=headers,
+            files={"file": ("beep.wav", audio)},
+            data={"customer_name": XSS},
+        ).json()["id"]
+    _wait_done(server, headers, call_id)
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session:
+        session.add(
+            TranscriptSegment(
+                call_id=call_id, position=0, start_s=0, end_s=0.5, speaker="customer", text=XSS
+            )
+        )
+        session.commit()
+        assert session.exec(select(col(TranscriptSegment.id))).first() is not None
+    engine.dispose()
+    page = sign_in(browser, server, admin)
+    expect(page.locator("table.calls")).to_contain_text("<script>")
+    page.goto(f"{server.url}/calls/{call_id}")
+    expect(page.locator("#transcript .text")).to_have_text(XSS)
+    assert page.evaluate("window.__xss === undefined")
+
+
+def _wait_done(server: Server, headers: dict[str, str], call_id: str) -> None:
+    wait_for(
+        lambda: (
+            httpx.get(f"{server.url}/api/v1/calls/{call_id}", headers=headers).json()["status"]
+            in {"review", "done"}
+        ),
+        timeout=60,
+    )
+
+
+def test_a_rep_cannot_see_or_approve_another_reps_call(
+    browser: Browser, site: tuple[Server, Settings], tmp_path: Path
+) -> None:
+    server, settings = site
+    rita = make_token(settings, Role.REP, "Rita", "rita@example.com")
+    rob = make_token(settings, Role.REP, "Rob", "rob@example.com")
+    beep = write_wav(tmp_path / "beep.wav", [tone(0.5)])
+    ids = {}
+    for name, token in [("rita", rita), ("rob", rob)]:
+        headers = {"Authorization": f"Bearer {token}"}
+        with beep.open("rb") as audio:
+            ids[name] = httpx.post(
+                f"{server.url}/api/v1/calls", headers=headers, files={"file": ("b.wav", audio)}
+            ).json()["id"]
+        _wait_done(server, headers, ids[name])
+
+    page = sign_in(browser, server, rita)
+    expect(page.locator(f"tr[data-call-id='{ids['rita']}']")).to_have_count(1)
+    expect(page.locator(f"tr[data-call-id='{ids['rob']}']")).to_have_count(0)
+    for path in (f"/calls/{ids['rob']}", f"/calls/{ids['rob']}/audio"):
+        response = page.goto(f"{server.url}{path}")
+        assert response is not None and response.status == 404
+    page.goto(f"{server.url}/calls/{ids['rita']}")
+    expect(page.locator("text=Approve and sync to CRM")).to_have_count(0)
+    csrf = page.locator('meta[name="csrf-token"]').get_attribute("content") or ""
+    for call_id in (ids["rita"], ids["rob"]):
+        refused = page.request.post(
+            f"{server.url}/calls/{call_id}/approve", form={"csrf_token": csrf}, max_redirects=0
+        )
+        assert refused.status in {403, 404}
+    shoot(browser, server, rita, "/login", "sign-in")

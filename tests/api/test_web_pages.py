@@ -1,0 +1,190 @@
+"""The pages' sign-in, CSRF protection, roles and edits, without a browser."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from agent.keys import Role
+from agent.settings import Settings
+from agent.tables import ApiKey, TranscriptSegment
+from conftest import make_token
+from integrations.local_crm import LocalCrmRecord
+from support import tone, wait_for, write_wav
+
+HTML = {"Accept": "text/html"}
+
+
+def signed_in(client: TestClient, token: str) -> str:
+    """Sign ``client`` in with ``token``; returns the page's CSRF token."""
+    response = client.post("/login", data={"api_key": token, "next": "/calls"}, headers=HTML)
+    assert response.status_code == 200, response.text
+    match = re.search(r'name="csrf-token" content="([^"]+)"', response.text)
+    assert match
+    return match.group(1)
+
+
+def test_pages_send_strangers_to_sign_in(client: TestClient) -> None:
+    response = client.get("/calls/abc", headers=HTML, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=/calls/abc"
+    assert client.get("/calls/abc/state", headers={"Accept": "application/json"}).status_code == 401
+
+
+def test_a_wrong_key_is_refused_with_a_message(client: TestClient) -> None:
+    response = client.post("/login", data={"api_key": "cs_nope_nope"}, headers=HTML)
+    assert response.status_code == 401
+    assert "That API key is not valid" in response.text
+    assert "callsight_session" not in response.cookies
+
+
+def test_the_session_cookie_is_http_only_and_same_site(
+    client: TestClient, settings: Settings
+) -> None:
+    token = make_token(settings, Role.LEAD, "Lee")
+    response = client.post("/login", data={"api_key": token}, headers=HTML, follow_redirects=False)
+    cookie = response.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie
+    assert token not in cookie
+
+
+def test_sign_in_never_redirects_off_site(client: TestClient, settings: Settings) -> None:
+    token = make_token(settings, Role.LEAD, "Lee")
+    for target in ("//evil.example/x", "https://evil.example/"):
+        response = client.post(
+            "/login", data={"api_key": token, "next": target}, follow_redirects=False
+        )
+        assert response.headers["location"] == "/calls"
+
+
+def test_forms_without_the_csrf_token_change_nothing(
+    client: TestClient, settings: Settings
+) -> None:
+    admin = make_token(settings, Role.ADMIN, "Ada")
+    csrf = signed_in(client, admin)
+    forged = client.post("/admin/keys", data={"name": "Mallory", "role": "admin"}, headers=HTML)
+    assert forged.status_code == 403
+    assert "the form expired" in forged.text
+    wrong = client.post(
+        "/admin/keys", data={"name": "M", "role": "admin", "csrf_token": "x"}, headers=HTML
+    )
+    assert wrong.status_code == 403
+    assert "Mallory" not in client.get("/admin", headers=HTML).text
+    created = client.post(
+        "/admin/keys", data={"name": "Rita", "role": "rep", "csrf_token": csrf}, headers=HTML
+    )
+    assert created.status_code == 200
+    assert re.search(r"cs_[0-9a-f]{8}_\S+", created.text)
+    upload = client.post("/calls/upload", files={"file": ("a.wav", b"RIFF")})
+    assert upload.status_code == 403
+
+
+def test_only_admins_manage_keys_and_a_revoked_key_ends_its_sessions(
+    client: TestClient, settings: Settings, engine: Engine
+) -> None:
+    lead_token = make_token(settings, Role.LEAD, "Lee")
+    signed_in(client, lead_token)
+    refused = client.get("/admin", headers=HTML)
+    assert refused.status_code == 403 and "this needs the admin role" in refused.text
+    admin = TestClient(client.app)
+    csrf = signed_in(admin, make_token(settings, Role.ADMIN, "Ada"))
+    with Session(engine) as session:
+        lead_key_id = session.exec(select(ApiKey.id).where(ApiKey.name == "Lee")).one()
+    admin.post(f"/admin/keys/{lead_key_id}/revoke", data={"csrf_token": csrf})
+    assert "revoked" in admin.get("/admin", headers=HTML).text
+    after = client.get("/calls", headers=HTML, follow_redirects=False)
+    assert after.status_code == 303 and after.headers["location"].startswith("/login")
+
+
+def test_signing_out_ends_the_session(client: TestClient, settings: Settings) -> None:
+    csrf = signed_in(client, make_token(settings, Role.LEAD, "Lee"))
+    client.post("/logout", data={"csrf_token": csrf}, follow_redirects=False)
+    response = client.get("/calls", headers=HTML, follow_redirects=False)
+    assert response.status_code == 303
+
+
+def _upload_beep(client: TestClient, csrf: str, tmp_path: Path) -> dict[str, Any]:
+    beep = write_wav(tmp_path / "beep.wav", [tone(0.5)])
+    with beep.open("rb") as audio:
+        response = client.post(
+            "/calls/upload", files={"file": ("beep.wav", audio)}, headers={"X-CSRF-Token": csrf}
+        )
+    assert response.status_code == 201, response.text
+    call: dict[str, Any] = response.json()
+    wait_for(lambda: client.get(f"/calls/{call['id']}/state").json()["status"] == "done")
+    return call
+
+
+@pytest.fixture
+def lead_client(client: TestClient, settings: Settings) -> tuple[TestClient, str]:
+    return client, signed_in(client, make_token(settings, Role.LEAD, "Lee"))
+
+
+def test_a_bad_upload_from_the_page_gets_the_api_message(
+    lead_client: tuple[TestClient, str],
+) -> None:
+    client, csrf = lead_client
+    response = client.post(
+        "/calls/upload", files={"file": ("a.wav", b"hello")}, headers={"X-CSRF-Token": csrf}
+    )
+    assert response.status_code == 415
+    assert "not an audio recording" in response.json()["detail"]
+
+
+def test_editing_a_synced_call_updates_the_crm_records_in_place(
+    lead_client: tuple[TestClient, str], engine: Engine, tmp_path: Path
+) -> None:
+    client, csrf = lead_client
+    call = _upload_beep(client, csrf, tmp_path)
+    with Session(engine) as session:
+        before = {r.external_id: r.fields for r in session.exec(select(LocalCrmRecord))}
+    response = client.post(
+        f"/calls/{call['id']}/resolution",
+        data={"resolution": "escalated", "csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    wait_for(lambda: client.get(f"/calls/{call['id']}/state").json()["status"] == "done")
+    with Session(engine) as session:
+        after = {r.external_id: r.fields for r in session.exec(select(LocalCrmRecord))}
+    assert after.keys() == before.keys()
+    (external_id,) = after
+    assert "Resolution: escalated" in str(after[external_id]["Description"])
+    bad = client.post(
+        f"/calls/{call['id']}/resolution", data={"resolution": "maybe", "csrf_token": csrf}
+    )
+    assert bad.status_code == 422
+    missing = client.post(
+        f"/calls/{call['id']}/items/nope",
+        data={"description": "x", "owner": "agent", "csrf_token": csrf},
+        headers=HTML,
+    )
+    assert missing.status_code == 404
+
+
+def test_transcript_search_finds_words_and_treats_wildcards_literally(
+    lead_client: tuple[TestClient, str], engine: Engine, tmp_path: Path
+) -> None:
+    client, csrf = lead_client
+    call = _upload_beep(client, csrf, tmp_path)
+    with Session(engine) as session:
+        session.add(
+            TranscriptSegment(
+                call_id=call["id"],
+                position=0,
+                start_s=0,
+                end_s=1,
+                speaker="customer",
+                text="My Router shows 100% packet loss",
+            )
+        )
+        session.commit()
+    for query, hits in [("router", 1), ("100%", 1), ("1_0", 0), ("%", 1), ("modem", 0)]:
+        page = client.get("/calls", params={"q": query}, headers=HTML).text
+        assert (call["id"] in page) == bool(hits), query

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from agent.domain import ActionItemDraft, Speaker
+from agent.domain import ActionItemDraft, Priority, Speaker
 from integrations.builtin_summariser.rules import CommitmentCue, LanguageRules, Party, starts_with
 from integrations.builtin_summariser.text import (
     Sentence,
@@ -102,7 +102,15 @@ def _item(clause: _Clause, call_date: dt.date, rules: LanguageRules) -> ActionIt
     if not spans or not _actionable(clause, words, due, rules):
         return None
     description = _describe(clause.text[spans[0][0] :], clause.sentence.speaker, rules)
-    return ActionItemDraft(description, _owner(clause).value, due)
+    return ActionItemDraft(description, _owner(clause).value, due, _priority(clause, due, call_date, rules))
+
+
+def _priority(
+    clause: _Clause, due: dt.date | None, call_date: dt.date, rules: LanguageRules
+) -> Priority:
+    urgent = rules.urgent is not None and rules.urgent.search(clause.sentence.text) is not None
+    soon = due is not None and due <= call_date + dt.timedelta(days=1)
+    return Priority.HIGH if urgent or soon else Priority.NORMAL
 
 
 def _words(text: str) -> list[tuple[int, str]]:

@@ -198,7 +198,7 @@ ENGLISH = LanguageRules(
     negator_suffixes=("n't",),
     hedges=_word_set(
         "if want wanted need hope hoping until unless whether thought supposed expect expected"
-        " should"
+        " should mark marked consider"
     ),
     negation_window=4,
     problem_cues=re.compile(
@@ -217,4 +217,8 @@ ENGLISH = LanguageRules(
     stopwords=_STOPWORDS,
     sentiment=_SENTIMENT,
     phrasing=_PHRASING,
+    urgent=re.compile(
+        r"\b(?:urgent(?:ly)?|asap|as soon as possible|right away|immediately|top priority)\b",
+        re.IGNORECASE,
+    ),
 )

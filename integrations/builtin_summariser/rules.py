@@ -59,7 +59,9 @@ class LanguageRules:
     """Everything language-specific the built-in summariser needs, for one language.
 
     Patterns are matched against normalised sentence text (see ``text.normalise``), token tables
-    against ``tokenise`` output. Add a language by building one of these and registering it in
+    against ``tokenise`` output. ``urgent`` marks action items as high priority;
+    ``min_word_length`` and ``content_token`` decide which tokens count as content words (for
+    scripts without spaces, where a token may be a particle run). Add a language by building one of these and registering it in
     ``languages.DEFAULT_RULES``.
     """
 
@@ -87,6 +89,9 @@ class LanguageRules:
     stopwords: frozenset[str]
     sentiment: Mapping[str, float]
     phrasing: Phrasing
+    urgent: re.Pattern[str] | None = None
+    min_word_length: int = 3
+    content_token: Callable[[str], bool] | None = None
 
 
 def starts_with(tokens: list[str], phrases: tuple[Phrase, ...]) -> Phrase | None:

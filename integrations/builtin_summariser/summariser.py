@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from agent.domain import CallContext, Resolution, SummaryDraft, Utterance
+from agent.domain import CallContext, Resolution, ResolutionEvidence, SummaryDraft, Utterance
 from integrations.builtin_summariser.actions import extract_action_items
 from integrations.builtin_summariser.compose import compose_text, problem_statement
 from integrations.builtin_summariser.languages import DEFAULT_RULES, rules_for
@@ -67,8 +67,19 @@ def _summary(sentences: list[Sentence], context: CallContext, rules: LanguageRul
         engine=ENGINE,
         model=rules.model,
         prompt_version=PROMPT_VERSION,
+        language=rules.language,
+        evidence=_evidence(finding),
+        sentiment_start=feeling.start,
+        sentiment_end=feeling.end,
+        next_steps=[item.description for item in items],
         extra=_extra(rules, problem_text, finding, feeling),
     )
+
+
+def _evidence(finding: ResolutionFinding) -> ResolutionEvidence | None:
+    if finding.sentence is None:
+        return None
+    return ResolutionEvidence(finding.sentence.text, finding.sentence.start)
 
 
 def _no_speech(rules: LanguageRules) -> SummaryDraft:
@@ -84,6 +95,7 @@ def _no_speech(rules: LanguageRules) -> SummaryDraft:
         engine=ENGINE,
         model=rules.model,
         prompt_version=PROMPT_VERSION,
+        language=rules.language,
         extra=_extra(rules, None, finding, feeling),
     )
 

@@ -14,16 +14,23 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-_CARD = re.compile(r"(?<![\w+])(?:\d[ -]?){12,18}\d(?!\w)")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
-_PHONE_PATTERNS = (
-    # International: +44 20 7946 0958, +81-90-1234-5678, +1 (415) 555-0100
-    re.compile(r"(?<![\w+])\+\d{1,3}(?:[ .-]?\(?\d{1,4}\)?){2,5}(?!\w)"),
-    # Japanese: 03-1234-5678, 090-1234-5678, 0120-123-456, (03) 1234-5678, 09012345678
-    re.compile(r"(?<!\w)\(?0\d{1,4}\)?[ -]?\d{1,4}[ -]\d{3,4}(?!\w)"),
-    re.compile(r"(?<!\w)0[5-9]0\d{8}(?!\w)|(?<!\w)0\d{9}(?!\w)"),
-    # North American: (415) 555-0100, 415-555-0100, 415.555.0100
-    re.compile(r"(?<!\w)(?:\(\d{3}\)\s?|\d{3}[ .-])\d{3}[ .-]\d{4}(?!\w)"),
+# Japanese text puts no space around numbers, and its letters count as \w: bound on ASCII only.
+_B = r"(?<![0-9A-Za-z+])"
+_E = r"(?![0-9A-Za-z])"
+_CARD = re.compile(rf"{_B}(?:\d[ -]?){{12,18}}\d{_E}")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+_PHONE_PATTERNS = tuple(
+    re.compile(_B + pattern + _E)
+    for pattern in (
+        # International: +44 20 7946 0958, +81-90-1234-5678, +1 (415) 555-0100
+        r"\+\d{1,3}(?:[ .-]?\(?\d{1,4}\)?){2,5}",
+        # Japanese: 03-1234-5678, 090-1234-5678, 0120-123-456, (03) 1234-5678
+        r"\(?0\d{1,4}\)?[ -]?\d{1,4}[ -]\d{3,4}",
+        # Japanese without separators: 09012345678, 0312345678
+        r"0[5-9]0\d{8}|0\d{9}",
+        # North American: (415) 555-0100, 415-555-0100, 415.555.0100
+        r"(?:\(\d{3}\)\s?|\d{3}[ .-])\d{3}[ .-]\d{4}",
+    )
 )
 
 

@@ -152,6 +152,8 @@ def _hypothetical(prefix: str, rules: LanguageRules) -> bool:
 
 def _describe(text: str, speaker: Speaker, rules: LanguageRules) -> str:
     text = _swap_pronouns(text, speaker, rules)
+    if rules.rewrite_action is not None:
+        text = rules.rewrite_action(text)
     return truncate(capitalise(strip_end_punctuation(text)), MAX_DESCRIPTION_CHARS)
 
 

@@ -143,11 +143,18 @@ def _actionable(
         return False
     if rules.in_call.search(clause.text) or _hypothetical(clause.prefix, rules):
         return False
+    if clause.cue.owner is Party.SPEAKER and _conditional(clause.text, rules):
+        return False
     return not clause.cue.strict or due is not None or bool(starts_with(words, rules.errands))
 
 
 def _hypothetical(prefix: str, rules: LanguageRules) -> bool:
     return bool(rules.hypothetical.search(rules.polite_conditions.sub(" ", prefix)))
+
+
+def _conditional(text: str, rules: LanguageRules) -> bool:
+    pattern = rules.conditional_clause
+    return pattern is not None and bool(pattern.search(rules.polite_conditions.sub(" ", text)))
 
 
 def _describe(text: str, speaker: Speaker, rules: LanguageRules) -> str:
@@ -194,4 +201,5 @@ def _same_task(first: str, second: str, rules: LanguageRules) -> bool:
 
 
 def _content(text: str, rules: LanguageRules) -> set[str]:
-    return {token for token in rules.tokenise(text) if token not in rules.stopwords}
+    keep = rules.content_token or (lambda _token: True)
+    return {token for token in rules.tokenise(text) if token not in rules.stopwords and keep(token)}

@@ -30,7 +30,7 @@ _SURU = (
     "|引き継ぎ|引継ぎ|メール|フォロー|チェック|手続き|処理|見積もり|見積り|提案|反映|解除"
     "|停止|再開|延長|お知らせ|折り返し|ご案内"
 )
-_HUMBLE = "送り|調べ|届け|戻し|知らせ|伝え|預かり|返し|書き|渡し|つなぎ|繋ぎ|答え|かけ直し|掛け直し"
+_HUMBLE = "送り|調べ|届け|戻し|知らせ|伝え|預かり|返し|書き|渡し|答え|かけ直し|掛け直し"
 _GODAN = (
     "送ります|送っておきます|調べます|調べておきます|折り返します|届けます|戻します|直します"
     "|伝えます|返します|書きます|かけ直します|掛け直します|入れておきます|やっておきます"
@@ -108,7 +108,8 @@ _SENTIMENT = {
 _STOPWORDS = frozenset(
     """今日 明日 本日 様 方 件 私 弊社 当社 お客様 今回 少々 時間 場合 状態 担当 確認 連絡
     お電話 電話 失礼 何 他 前 後 毎日 今 中 上 下 以内 日 月 年 曜日 月曜日 火曜日 水曜日
-    木曜日 金曜日 土曜日 日曜日 来週 今週 午前 午後 本当 一度 少し 大丈夫""".split()
+    木曜日 金曜日 土曜日 日曜日 来週 今週 午前 午後 本当 一度 少し 大丈夫 今夜 今晩 本日中
+    今日中 明後日 再来週 今月 来月 月末 週末 以内 営業日""".split()
 )
 
 _RESOLUTION_CUES = {
@@ -167,7 +168,7 @@ JAPANESE = LanguageRules(
         "対応いたします", "対応します", "お調べいたします", "ご案内いたします", "ご案内します",
     ),  # fmt: skip
     errands=(),
-    in_call=re.compile(r"ただいま|只今|少々|しばらく|お待ち|このまま"),
+    in_call=re.compile(r"ただいま|只今|少々|しばらく|お待ち|このまま|教えて|聞かせて"),
     hypothetical=re.compile(r"もし|場合|なら|たら|れば"),
     polite_conditions=re.compile(r"(?:もし)?よろしければ|差し支えなければ|よろしかったら"),
     clause_breaks=_NEVER,
@@ -195,4 +196,5 @@ JAPANESE = LanguageRules(
     min_word_length=2,
     content_token=lambda token: not is_hiragana(token),
     rewrite_action=rewrite_action,
+    conditional_clause=re.compile(r"もし|場合"),
 )

@@ -166,7 +166,7 @@ _RULES: tuple[tuple[re.Pattern[str], Resolver], ...] = tuple(
         (r"今週(?:中|末|いっぱい)", _friday_of(0)),
         (r"来週(?:中|末|いっぱい)", _friday_of(1)),
         (r"来週", _weekday_in_week(1)),
-        (r"(?:今月)?(?:末|中)(?=まで|に|ごろ|頃)|今月(?:末|中|いっぱい)|月末", _month_end(0)),
+        (r"今月(?:末|中|いっぱい)|月末", _month_end(0)),
         (r"来月(?:末|中|いっぱい)", _month_end(1)),
         (_WD, _next_weekday),
         (r"(\d{1,3})\s*(営業日|日|週間|時間)(?:以内|後|で|ほど|くらい|ぐらい)", _within),

@@ -64,7 +64,9 @@ class LanguageRules:
     against ``tokenise`` output. ``urgent`` marks action items as high priority;
     ``min_word_length`` and ``content_token`` decide which tokens count as content words (for
     scripts without spaces, where a token may be a particle run); ``rewrite_action`` turns an
-    action's wording into a to-do (a request's polite ending into an imperative). Add a language by building one of these and registering it in
+    action's wording into a to-do (a request's polite ending into an imperative);
+    ``conditional_clause`` marks an action said on a condition inside its own clause ("we will
+    reship it if it has not arrived"), which is no commitment yet. Add a language by building one of these and registering it in
     ``languages.DEFAULT_RULES``.
     """
 
@@ -96,6 +98,7 @@ class LanguageRules:
     min_word_length: int = 3
     content_token: Callable[[str], bool] | None = None
     rewrite_action: Callable[[str], str] | None = None
+    conditional_clause: re.Pattern[str] | None = None
 
 
 def starts_with(tokens: list[str], phrases: tuple[Phrase, ...]) -> Phrase | None:

@@ -559,7 +559,7 @@ def test_hostile_and_unicode_text_is_treated_as_data() -> None:
     assert "{problem}" not in draft.text.split(":", 1)[0]
 
 
-@pytest.mark.parametrize("language", ["en", "en-GB", "EN_us", "xx", "ja"])
+@pytest.mark.parametrize("language", ["en", "en-GB", "EN_us", "xx", "de"])
 def test_languages_without_tables_fall_back_to_english(language: str) -> None:
     context = dataclasses.replace(CONTEXT, language=language)
     draft = summarise(BROADBAND_CALL, context)

@@ -14,8 +14,8 @@ from agent.prompts import load_prompts
 from agent.redaction import compile_patterns, redact
 from agent.settings import BUNDLED_ASR_MODEL, Settings
 from integrations.builtin_summariser import BuiltinSummariser
-from integrations.llm_summariser import EndpointConfig, LlmSummariser, StructuredChat
 from integrations.faster_whisper_asr import FasterWhisperTranscriber, bundled_model_path
+from integrations.llm_summariser import EndpointConfig, LlmSummariser, StructuredChat
 from integrations.local_crm import LocalCrm
 from integrations.local_storage import LocalAudioStore
 

@@ -24,7 +24,9 @@ class DbAnswerCache:
 
     def put(self, key: str, model: str, prompt_version: str, payload: dict[str, Any]) -> None:
         with Session(self._engine) as session:
-            session.add(LlmCache(key=key, model=model, prompt_version=prompt_version, payload=payload))
+            session.add(
+                LlmCache(key=key, model=model, prompt_version=prompt_version, payload=payload)
+            )
             try:
                 session.commit()
             except IntegrityError:

@@ -60,7 +60,9 @@ def compile_patterns(patterns: Iterable[str]) -> tuple[re.Pattern[str], ...]:
         try:
             compiled.append(re.compile(pattern))
         except re.error as error:
-            raise ValueError(f"redaction pattern {pattern!r} is not a valid regex: {error}") from None
+            raise ValueError(
+                f"redaction pattern {pattern!r} is not a valid regex: {error}"
+            ) from None
     return tuple(compiled)
 
 

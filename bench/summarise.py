@@ -50,7 +50,9 @@ ANSWER: dict[str, Any] = {
 
 def sample_call(minutes: float | None) -> list[Utterance]:
     script = json.loads(SCRIPT.read_text())
-    turns = [Utterance(t["start"], t["end"], Speaker(t["speaker"]), t["text"]) for t in script["turns"]]
+    turns = [
+        Utterance(t["start"], t["end"], Speaker(t["speaker"]), t["text"]) for t in script["turns"]
+    ]
     if minutes is None:
         return turns
     length, out, offset = script["duration"], [], 0.0
@@ -106,7 +108,8 @@ def matches(item: ActionItemDraft, label: dict[str, Any]) -> bool:
 
 def evaluate(call: dict[str, Any], score: Score, verbose: bool) -> None:
     utterances = [
-        Utterance(4.0 * n, 4.0 * n + 3.5, Speaker(s), text) for n, (s, text) in enumerate(call["lines"])
+        Utterance(4.0 * n, 4.0 * n + 3.5, Speaker(s), text)
+        for n, (s, text) in enumerate(call["lines"])
     ]
     context = CallContext(dt.date.fromisoformat(call["call_date"]), call["language"])
     draft = BuiltinSummariser().summarise(utterances, context)

@@ -102,7 +102,9 @@ def _item(clause: _Clause, call_date: dt.date, rules: LanguageRules) -> ActionIt
     if not spans or not _actionable(clause, words, due, rules):
         return None
     description = _describe(clause.text[spans[0][0] :], clause.sentence.speaker, rules)
-    return ActionItemDraft(description, _owner(clause).value, due, _priority(clause, due, call_date, rules))
+    return ActionItemDraft(
+        description, _owner(clause).value, due, _priority(clause, due, call_date, rules)
+    )
 
 
 def _priority(

@@ -31,7 +31,18 @@ from integrations.builtin_summariser.text import normalise
 
 _WEEKDAYS = "月火水木金土日"
 _WD = rf"([{_WEEKDAYS}])曜日?"
-_KANJI_DIGITS = {"〇": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_KANJI_DIGITS = {
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _KANJI_NUMBER = re.compile(r"[〇一二三四五六七八九十]+(?=[日週時か営])")
 
 Resolver = Callable[[re.Match[str], dt.date], dt.date | None]

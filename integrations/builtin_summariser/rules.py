@@ -66,8 +66,8 @@ class LanguageRules:
     scripts without spaces, where a token may be a particle run); ``rewrite_action`` turns an
     action's wording into a to-do (a request's polite ending into an imperative);
     ``conditional_clause`` marks an action said on a condition inside its own clause ("we will
-    reship it if it has not arrived"), which is no commitment yet. Add a language by building one of these and registering it in
-    ``languages.DEFAULT_RULES``.
+    reship it if it has not arrived"), which is no commitment yet. Add a language by building
+    one of these and registering it in ``languages.DEFAULT_RULES``.
     """
 
     language: str

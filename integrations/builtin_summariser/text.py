@@ -43,9 +43,7 @@ def split_sentences(utterances: Sequence[Utterance]) -> list[Sentence]:
     sentences: list[Sentence] = []
     for utterance in utterances:
         for piece in _split_text(normalise(utterance.text)):
-            sentences.append(
-                Sentence(len(sentences), utterance.speaker, piece, utterance.start)
-            )
+            sentences.append(Sentence(len(sentences), utterance.speaker, piece, utterance.start))
     return sentences
 
 

@@ -46,7 +46,9 @@ def make_tokeniser(vocabulary: Iterable[str]) -> Tokeniser:
         tokens: list[str] = []
         run, run_script, position = "", None, 0
         while position < len(text):
-            word = next((w for w in by_first.get(text[position], ()) if text.startswith(w, position)), None)
+            word = next(
+                (w for w in by_first.get(text[position], ()) if text.startswith(w, position)), None
+            )
             kind = "word" if word else script(text[position])
             if run and kind != run_script:
                 tokens.append(run)

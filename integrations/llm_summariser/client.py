@@ -78,7 +78,7 @@ class StructuredChat:
         problem = ""
         for _ in range(2):
             try:
-                result: dict[str, Any] = self._runnable.invoke(messages)  # type: ignore[assignment]
+                result: dict[str, Any] = self._runnable.invoke(messages)
             except _INVALID_ANSWER as error:
                 usage.add(None)
                 problem = _describe_invalid(error)

@@ -28,7 +28,10 @@ _WEEKDAYS = {
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
     "ja": ("月曜日", "火曜日", "水曜日", "木曜日", "金曜日", "土曜日", "日曜日"),
 }
-_PARTS = {"en": "This is part {k} of {n} of the call.", "ja": "これは通話の{n}分割中の{k}番目です。"}
+_PARTS = {
+    "en": "This is part {k} of {n} of the call.",
+    "ja": "これは通話の{n}分割中の{k}番目です。",
+}
 
 
 class LlmSummariser:
@@ -123,7 +126,9 @@ class LlmSummariser:
         if len(parts) == 1:
             return parts[0]
         reduce = self._templates.get((REDUCE, language)) or self._templates[(REDUCE, "en")]
-        partials = "\n".join(json.dumps(p.model_dump(mode="json"), ensure_ascii=False) for p in parts)
+        partials = "\n".join(
+            json.dumps(p.model_dump(mode="json"), ensure_ascii=False) for p in parts
+        )
         system, user = reduce.render({**values, "partials": partials})
         return self._chat.ask(system, user, usage)
 

@@ -24,7 +24,9 @@ def upgrade() -> None:
         batch.add_column(sa.Column("language", sqlmodel.AutoString(length=16), nullable=True))
         batch.add_column(sa.Column("resolution_evidence", sqlmodel.AutoString(), nullable=True))
         batch.add_column(sa.Column("resolution_at_s", sa.Float(), nullable=True))
-        batch.add_column(sa.Column("sentiment_start", sqlmodel.AutoString(length=16), nullable=True))
+        batch.add_column(
+            sa.Column("sentiment_start", sqlmodel.AutoString(length=16), nullable=True)
+        )
         batch.add_column(sa.Column("sentiment_end", sqlmodel.AutoString(length=16), nullable=True))
         batch.add_column(
             sa.Column("issue_category", sqlmodel.AutoString(length=100), nullable=True)

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
+from fake_openai import FakeOpenAI, Reply, fake_openai_server
 from sqlmodel import Session, col, select
 
 from agent.container import build_container
@@ -13,7 +14,6 @@ from agent.domain import CallStatus
 from agent.settings import Settings
 from agent.tables import ActionItem, Call, LlmCache, TranscriptSegment
 from agent.views import call_detail
-from fake_openai import FakeOpenAI, Reply, fake_openai_server
 
 LINES = [
     ("agent", "Thank you for calling Northwind, this is Sam."),
@@ -73,7 +73,9 @@ def seed_call(settings: Settings, language: str = "en") -> str:
     return call_id
 
 
-def test_with_an_endpoint_the_call_gets_an_llm_summary(settings: Settings, fake: FakeOpenAI) -> None:
+def test_with_an_endpoint_the_call_gets_an_llm_summary(
+    settings: Settings, fake: FakeOpenAI
+) -> None:
     settings = settings.model_copy(update={"llm_base_url": fake.url, "llm_model": "gpt-4o-mini"})
     fake.then(Reply(ANSWER, prompt_tokens=400, completion_tokens=120))
     call_id = seed_call(settings)

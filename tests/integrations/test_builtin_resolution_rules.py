@@ -41,7 +41,9 @@ def test_without_a_closing_cue(
 
 
 def test_a_closing_cue_still_wins_over_open_items() -> None:
-    draft = summarise([(AGENT, "I'll email you the receipt today."), (CUSTOMER, "Thanks, that sorts it out.")])
+    draft = summarise(
+        [(AGENT, "I'll email you the receipt today."), (CUSTOMER, "Thanks, that sorts it out.")]
+    )
     assert draft.resolution is Resolution.RESOLVED
 
 

@@ -50,7 +50,10 @@ def test_golden_japanese_call() -> None:
     draft = summarise(HIKARI_CALL)
     assert draft.action_items == [
         ActionItemDraft(
-            "交換用の電源アダプターを金曜日までにお送りします", "agent", dt.date(2026, 11, 20), NORMAL
+            "交換用の電源アダプターを金曜日までにお送りします",
+            "agent",
+            dt.date(2026, 11, 20),
+            NORMAL,
         ),
         ActionItemDraft(
             "本日中に確認のメールをお送りいたします", "agent", dt.date(2026, 11, 18), HIGH
@@ -83,7 +86,8 @@ def test_language_subtags_pick_the_japanese_tables() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("確認して、明日ご連絡します。", [("確認して、明日ご連絡します", "agent", dt.date(2026, 11, 19))]),
+        ("確認して、明日ご連絡します。",
+         [("確認して、明日ご連絡します", "agent", dt.date(2026, 11, 19))]),
         ("はい、承知しました、では3日以内に返金いたします。",
          [("3日以内に返金いたします", "agent", dt.date(2026, 11, 21))]),
         ("見積書は来週の月曜日に送りますね。",
@@ -98,7 +102,9 @@ def test_language_subtags_pick_the_japanese_tables() -> None:
          [("担当者から折り返しお電話いたします", "agent", None)]),
     ],
 )  # fmt: skip
-def test_commitments_and_requests(text: str, expected: list[tuple[str, str, dt.date | None]]) -> None:
+def test_commitments_and_requests(
+    text: str, expected: list[tuple[str, str, dt.date | None]]
+) -> None:
     assert items(text) == expected
 
 
@@ -135,9 +141,10 @@ def test_not_commitments(text: str) -> None:
           (CUSTOMER, "まだログインできません。")], Resolution.UNRESOLVED),
         ([(CUSTOMER, "解約したいです。"), (AGENT, "上の者に代わりますので、おつなぎします。")],
          Resolution.ESCALATED),
-        ([(CUSTOMER, "荷物が届いていません。"), (AGENT, "配送業者に確認して、改めてご連絡します。")],
-         Resolution.FOLLOW_UP),
-        ([(CUSTOMER, "解決しましたか？"), (AGENT, "いいえ、まだ直りません。")], Resolution.UNRESOLVED),
+        ([(CUSTOMER, "荷物が届いていません。"),
+          (AGENT, "配送業者に確認して、改めてご連絡します。")], Resolution.FOLLOW_UP),
+        ([(CUSTOMER, "解決しましたか？"), (AGENT, "いいえ、まだ直りません。")],
+         Resolution.UNRESOLVED),
     ],
 )  # fmt: skip
 def test_resolution(lines: list[tuple[Speaker, str]], resolution: Resolution) -> None:

@@ -62,10 +62,14 @@ def test_phrases(text: str, expected: dt.date | None) -> None:
 
 
 def test_first_phrase_wins() -> None:
-    assert resolve_due_date_ja("明日確認して、金曜日までに送ります", WEDNESDAY) == dt.date(2026, 11, 19)
+    assert resolve_due_date_ja("明日確認して、金曜日までに送ります", WEDNESDAY) == dt.date(
+        2026, 11, 19
+    )
     assert resolve_due_date_ja("先週の金曜日の件、明日送ります", WEDNESDAY) == dt.date(2026, 11, 19)
 
 
-@pytest.mark.parametrize(("text", "value"), [("三", 3), ("十", 10), ("十五", 15), ("二十", 20), ("三十一", 31)])
+@pytest.mark.parametrize(
+    ("text", "value"), [("三", 3), ("十", 10), ("十五", 15), ("二十", 20), ("三十一", 31)]
+)
 def test_kanji_numbers(text: str, value: int) -> None:
     assert kanji_number(text) == value

@@ -6,7 +6,8 @@ Usage: python bench/summarise.py [--verbose]
    request with a valid summary, so only our side is measured): tokens sent per audio minute
    (estimated: four characters a token, one per CJK character; no tokenizer download) and LLM
    requests per call, for the sample call's script (real timings) and for 15, 30 and 60 minute
-   calls made by repeating it, with the default 12,000-token budget per request.
+   calls made by repeating it, with the default 12,000-token budget per request. The baseline
+   beside it is the bare transcript text (words only, no prompt, no framing).
 2. The built-in engine on the hand-labelled calls in ``bench/data/`` (English and Japanese):
    action-item precision and recall (an item matches a label when the owner and the due date
    are equal and its description holds the label's keywords) and resolution accuracy.
@@ -70,15 +71,22 @@ def llm_traffic(fake: FakeOpenAI) -> None:
         fallback=BuiltinSummariser(),
         redactor=lambda text: (redact(text).text, redact(text).counts),
     )
-    print(f"{'call':28} {'audio_min':>9} {'requests':>8} {'tokens_sent':>11} {'tokens/min':>10}")
+    print(
+        f"{'call':14} {'audio_min':>9} {'requests':>8} {'tokens_sent':>11} {'tokens/min':>10} "
+        f"{'bare_text':>9} {'bare/min':>8} {'sent/bare':>9}"
+    )
     for name, minutes in (("sample call", None), ("15 min", 15), ("30 min", 30), ("60 min", 60)):
         utterances = sample_call(minutes)
         before = len(fake.requests)
         summariser.summarise(utterances, CallContext(dt.date(2026, 11, 18), "en"))
         sent = fake.requests[before:]
         tokens = sum(estimate_tokens(m["content"]) for r in sent for m in r["messages"])
+        bare = estimate_tokens(" ".join(u.text for u in utterances))
         audio_min = utterances[-1].end / 60
-        print(f"{name:28} {audio_min:9.1f} {len(sent):8d} {tokens:11d} {tokens / audio_min:10.0f}")
+        print(
+            f"{name:14} {audio_min:9.1f} {len(sent):8d} {tokens:11d} {tokens / audio_min:10.0f} "
+            f"{bare:9d} {bare / audio_min:8.0f} {tokens / bare:9.2f}"
+        )
 
 
 @dataclass

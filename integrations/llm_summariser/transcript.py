@@ -34,7 +34,7 @@ def render(utterances: Sequence[Utterance], redactor: Redactor) -> RenderedTrans
         for label, count in found.items():
             counts[label] = counts.get(label, 0) + count
         line = {"t": round(utterance.start, 1), "speaker": utterance.speaker.value, "text": text}
-        lines.append(json.dumps(line, ensure_ascii=False))
+        lines.append(json.dumps(line, ensure_ascii=False, separators=(",", ":")))
     return RenderedTranscript("\n".join(lines), counts)
 
 

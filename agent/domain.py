@@ -118,8 +118,8 @@ class ResolutionEvidence:
 class SummaryDraft:
     """A summariser's answer, with the provenance every stored summary records.
 
-    ``llm_input`` is the (redacted) text a language model was sent; None when no model saw
-    anything (the built-in engine, or a cache hit).
+    ``llm_input`` is the (redacted) text a language model was sent (for a cache hit, the text
+    the cached answer was made from); None when no model saw anything.
     """
 
     text: str

@@ -86,7 +86,7 @@ class LlmSummariser:
         key = self._key(transcript, context, language, template)
         cached = self._cache.get(key) if self._cache is not None else None
         if cached is not None:
-            return self._from_cache(cached, utterances, context, language, template)
+            return self._from_cache(cached, transcript, utterances, context, (language, template))
         return self._ask(transcript, key, utterances, context, language, template_language)
 
     def _ask(
@@ -135,15 +135,17 @@ class LlmSummariser:
     def _from_cache(
         self,
         cached: dict[str, Any],
+        transcript: RenderedTranscript,
         utterances: Sequence[Utterance],
         context: CallContext,
-        language: str,
-        template: PromptTemplate,
+        prompt: tuple[str, PromptTemplate],
     ) -> SummaryDraft:
+        # Nothing is sent now, but the answer was made from exactly these lines.
+        language, template = prompt
         answer = CallSummaryOut.model_validate(cached["answer"])
         extra = {key: value for key, value in cached.items() if key != "answer"}
         extra["cache_hit"] = True
-        made = Provenance(self.model, template.id, language, 0, 0, 0.0, None, extra)
+        made = Provenance(self.model, template.id, language, 0, 0, 0.0, transcript.text, extra)
         return to_draft(answer, utterances, context, made)
 
     def _fell_back(

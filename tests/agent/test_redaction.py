@@ -7,6 +7,7 @@ import re
 import pytest
 
 from agent.redaction import compile_patterns, luhn_valid, redact
+from agent.settings import Settings
 
 
 @pytest.mark.parametrize(
@@ -56,3 +57,8 @@ def test_bad_extra_pattern_is_named() -> None:
 
 def test_luhn() -> None:
     assert luhn_valid("4111111111111111") and not luhn_valid("4111111111111112")
+
+
+def test_settings_refuse_a_bad_pattern_at_start() -> None:
+    with pytest.raises(ValueError, match="not a valid regex"):
+        Settings(redact_patterns=["ACC-("])

@@ -171,6 +171,7 @@ def test_unchanged_transcript_is_not_sent_again(fake: FakeOpenAI, engine: Engine
     again = summariser(fake, cache).summarise(CALL, CONTEXT)
     assert len(fake.requests) == 1
     assert again.extra["cache_hit"] is True and again.input_tokens == 0
+    assert again.llm_input == first.llm_input is not None
     assert again.action_items == first.action_items and again.text == first.text
     summariser(fake, cache, model="gpt-4.1-mini").summarise(CALL, CONTEXT)
     changed = [*CALL, Utterance(18.0, 20.0, Speaker.AGENT, "Bye now.")]

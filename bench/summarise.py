@@ -29,11 +29,10 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))  # the loopback fake server lives with the tests
 
-from fake_openai import FakeOpenAI, Reply, fake_openai_server  # noqa: E402
-
 from agent.domain import ActionItemDraft, CallContext, Speaker, Utterance  # noqa: E402
 from agent.prompts import load_prompts  # noqa: E402
 from agent.redaction import redact  # noqa: E402
+from fake_openai import FakeOpenAI, Reply, fake_openai_server  # noqa: E402
 from integrations.builtin_summariser import BuiltinSummariser  # noqa: E402
 from integrations.llm_summariser import EndpointConfig, LlmSummariser, StructuredChat  # noqa: E402
 from integrations.llm_summariser.transcript import estimate_tokens  # noqa: E402

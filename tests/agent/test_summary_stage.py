@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from fake_openai import FakeOpenAI, Reply, fake_openai_server
+from fastapi.testclient import TestClient
+from httpx import Response
 from sqlmodel import Session, col, select
 
 from agent.container import build_container
 from agent.domain import CallStatus
+from agent.keys import Role
 from agent.settings import Settings
 from agent.tables import ActionItem, Call, LlmCache, TranscriptSegment
 from agent.views import call_detail
+from api.app import create_app
+from conftest import make_token
+from fake_openai import FakeOpenAI, Reply, fake_openai_server
+from support import wait_for
 
 LINES = [
     ("agent", "Thank you for calling Northwind, this is Sam."),
@@ -44,7 +51,15 @@ def fake() -> Iterator[FakeOpenAI]:
         yield server
 
 
-def seed_call(settings: Settings, language: str = "en") -> str:
+JA_LINES = [
+    ("customer", "請求書の住所が間違っています。"),
+    ("agent", "至急修正して、明日新しい請求書をお送りします。"),
+]
+
+
+def seed_call(
+    settings: Settings, language: str = "en", lines: list[tuple[str, str]] = LINES
+) -> str:
     container = build_container(settings)
     with Session(container.engine) as session:
         call = Call(
@@ -60,7 +75,7 @@ def seed_call(settings: Settings, language: str = "en") -> str:
         )
         session.add(call)
         session.flush()
-        for position, (speaker, text) in enumerate(LINES):
+        for position, (speaker, text) in enumerate(lines):
             session.add(
                 TranscriptSegment(
                     call_id=call.id, position=position, start_s=5.0 * position,
@@ -137,3 +152,24 @@ def test_a_broken_endpoint_still_ends_with_a_marked_builtin_summary(
     assert detail.summary is not None and detail.summary.engine == "builtin"
     assert "HTTP 401" in str(detail.summary.details["fallback_reason"])
     container.engine.dispose()
+
+
+def test_the_api_shows_who_made_the_summary(settings: Settings) -> None:
+    call_id = seed_call(settings, "ja", JA_LINES)  # left in "summarising": start-up resumes it
+    headers = {"Authorization": f"Bearer {make_token(settings, Role.ADMIN, 'Ada')}"}
+    with TestClient(create_app(settings)) as client:
+        body = wait_for(lambda: _done(client.get(f"/api/v1/calls/{call_id}", headers=headers)))
+    summary = body["summary"]
+    assert (summary["engine"], summary["model"], summary["prompt_version"]) == (
+        "builtin", "rules-ja-1", "builtin-1",
+    )  # fmt: skip
+    assert summary["language"] == "ja" and summary["llm_input"] is None
+    assert [(i["owner"], i["due_date"], i["priority"]) for i in body["action_items"]] == [
+        ("agent", "2026-11-19", "high")
+    ]
+    assert summary["resolution"] == "follow_up" and summary["sentiment_end"] == "neutral"
+
+
+def _done(response: Response) -> dict[str, Any] | None:
+    body: dict[str, Any] = response.json()
+    return body if body["status"] == "done" else None

@@ -10,13 +10,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from fake_openai import FakeOpenAI, Reply, fake_openai_server
 from sqlalchemy import Engine
 
 from agent.domain import CallContext, Priority, Resolution, Speaker, Utterance
 from agent.llm_cache import DbAnswerCache
 from agent.prompts import load_prompts
 from agent.redaction import redact
+from fake_openai import FakeOpenAI, Reply, fake_openai_server
 from integrations.builtin_summariser import BuiltinSummariser
 from integrations.llm_summariser import EndpointConfig, LlmSummariser, StructuredChat
 from integrations.llm_summariser.client import StructuredMethod

@@ -7,10 +7,15 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from agent.db import make_engine
+from agent.llm_cache import DbAnswerCache
 from agent.pipeline import Pipeline
+from agent.ports import Summariser
+from agent.prompts import load_prompts
+from agent.redaction import compile_patterns, redact
 from agent.settings import BUNDLED_ASR_MODEL, Settings
 from integrations.builtin_summariser import BuiltinSummariser
 from integrations.faster_whisper_asr import FasterWhisperTranscriber, bundled_model_path
+from integrations.llm_summariser import EndpointConfig, LlmSummariser, StructuredChat
 from integrations.local_crm import LocalCrm
 from integrations.local_storage import LocalAudioStore
 
@@ -40,6 +45,39 @@ def build_transcriber(settings: Settings) -> FasterWhisperTranscriber:
     )
 
 
+def build_summariser(settings: Settings, engine: Engine) -> Summariser:
+    """The LLM summariser when an endpoint is configured, else the built-in one."""
+    builtin = BuiltinSummariser()
+    if not settings.llm_configured:
+        return builtin
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+    endpoint = EndpointConfig(
+        base_url=settings.llm_base_url or None,
+        model=settings.llm_model,
+        api_key=key,
+        timeout_s=settings.llm_timeout_s,
+        max_retries=settings.llm_max_retries,
+        method=settings.llm_structured_output,
+    )
+    patterns = compile_patterns(settings.redact_patterns)
+
+    def redactor(text: str) -> tuple[str, dict[str, int]]:
+        found = redact(text, patterns)
+        return found.text, found.counts
+
+    language = None if settings.summary_language == "auto" else settings.summary_language
+    return LlmSummariser(
+        chat=StructuredChat(endpoint),
+        templates=load_prompts(),
+        fallback=builtin,
+        redactor=redactor,
+        cache=DbAnswerCache(engine) if settings.llm_cache else None,
+        prices=settings.llm_prices,
+        max_input_tokens=settings.llm_max_input_tokens,
+        output_language=language,
+    )
+
+
 def build_container(settings: Settings) -> Container:
     engine = make_engine(settings.database_url)
     store = LocalAudioStore(settings.audio_dir)
@@ -47,7 +85,7 @@ def build_container(settings: Settings) -> Container:
         engine=engine,
         store=store,
         transcriber=build_transcriber(settings),
-        summariser=BuiltinSummariser(),
+        summariser=build_summariser(settings, engine),
         crm=LocalCrm(engine),
         sync_mode=settings.crm_sync_mode,
     )

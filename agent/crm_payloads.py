@@ -6,6 +6,7 @@ from agent.domain import CrmWrite
 from agent.tables import ActionItem, Call, Customer, Summary
 
 DESCRIPTION_LIMIT = 32_000  # Salesforce's Task.Description holds 32 KB
+_PRIORITIES = {"high": "High", "normal": "Normal", "low": "Low"}
 
 
 def call_external_id(call: Call) -> str:
@@ -38,7 +39,7 @@ def follow_up_task(call: Call, item: ActionItem) -> CrmWrite:
     fields: dict[str, object] = {
         "Subject": item.description[:255],
         "Status": "Not Started",
-        "Priority": "Normal",
+        "Priority": _PRIORITIES.get(item.priority, "Normal"),
         "ActivityDate": item.due_date.isoformat() if item.due_date else None,
         "Description": f"Owner: {item.owner}\n{item.description}"[:DESCRIPTION_LIMIT],
     }

@@ -92,15 +92,36 @@ class CallContext:
     direction: Direction = Direction.INBOUND
 
 
+class Priority(enum.StrEnum):
+    HIGH = "high"
+    NORMAL = "normal"
+    LOW = "low"
+
+
 @dataclass(frozen=True)
 class ActionItemDraft:
     description: str
     owner: str
     due_date: dt.date | None = None
+    priority: Priority = Priority.NORMAL
+
+
+@dataclass(frozen=True)
+class ResolutionEvidence:
+    """The words that decided the resolution, and when in the call they were said."""
+
+    quote: str
+    timestamp_s: float | None = None
 
 
 @dataclass(frozen=True)
 class SummaryDraft:
+    """A summariser's answer, with the provenance every stored summary records.
+
+    ``llm_input`` is the (redacted) text a language model was sent (for a cache hit, the text
+    the cached answer was made from); None when no model saw anything.
+    """
+
     text: str
     key_points: list[str]
     action_items: list[ActionItemDraft]
@@ -113,6 +134,15 @@ class SummaryDraft:
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float = 0.0
+    language: str = "en"
+    evidence: ResolutionEvidence | None = None
+    sentiment_start: str = "neutral"
+    sentiment_end: str = "neutral"
+    issue_category: str | None = None
+    next_steps: list[str] = field(default_factory=list)
+    objections: list[str] = field(default_factory=list)
+    competitors: list[str] = field(default_factory=list)
+    llm_input: str | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
 

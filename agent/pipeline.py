@@ -120,7 +120,11 @@ class Pipeline:
         """Summary and action items from the stored transcript; replaces an earlier attempt's."""
         with Session(self.engine) as session:
             call = _claim(session, call_id, (CallStatus.SUMMARISING,))
-            draft = self.summariser.summarise(_utterances(session, call_id), _context(call))
+            utterances, context = _utterances(session, call_id), _context(call)
+        # A language model can take a minute; no transaction stays open while it works.
+        draft = self.summariser.summarise(utterances, context)
+        with Session(self.engine) as session:
+            call = _claim(session, call_id, (CallStatus.SUMMARISING,))
             session.exec(delete(ActionItem).where(col(ActionItem.call_id) == call_id))
             old_summary = session.get(Summary, call_id)
             if old_summary is not None:
@@ -247,6 +251,16 @@ def _summary_row(call_id: str, draft: SummaryDraft) -> Summary:
         resolution=draft.resolution.value,
         sentiment=draft.sentiment,
         topics=list(draft.topics),
+        language=draft.language,
+        resolution_evidence=draft.evidence.quote if draft.evidence else None,
+        resolution_at_s=draft.evidence.timestamp_s if draft.evidence else None,
+        sentiment_start=draft.sentiment_start,
+        sentiment_end=draft.sentiment_end,
+        issue_category=draft.issue_category,
+        next_steps=list(draft.next_steps),
+        objections=list(draft.objections),
+        competitors=list(draft.competitors),
+        llm_input=draft.llm_input,
         details=dict(draft.extra),
         engine=draft.engine,
         model=draft.model,
@@ -267,6 +281,7 @@ def _action_item_rows(call_id: str, drafts: list[ActionItemDraft]) -> list[Actio
             description=draft.description,
             owner=draft.owner,
             due_date=draft.due_date,
+            priority=draft.priority.value,
         )
         for position, draft in enumerate(drafts)
     ]

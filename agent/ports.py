@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from agent.domain import (
     CallContext,
@@ -44,6 +44,14 @@ class Transcriber(Protocol):
 
 class Summariser(Protocol):
     def summarise(self, utterances: Sequence[Utterance], context: CallContext) -> SummaryDraft: ...
+
+
+class AnswerCache(Protocol):
+    """Earlier model answers, so an unchanged transcript is not sent again."""
+
+    def get(self, key: str) -> dict[str, Any] | None: ...
+
+    def put(self, key: str, model: str, prompt_version: str, payload: dict[str, Any]) -> None: ...
 
 
 class Crm(Protocol):

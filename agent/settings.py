@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import enum
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from agent.domain import ChannelMap
+from agent.redaction import compile_patterns
 
 BUNDLED_ASR_MODEL = "bundled:tiny.en"
+DEFAULT_LLM_PRICES: dict[str, tuple[float, float]] = {
+    # USD per million input / output tokens, as published by OpenAI (2025).
+    "gpt-4o-mini": (0.15, 0.60),
+    "gpt-4o": (2.50, 10.00),
+    "gpt-4.1-mini": (0.40, 1.60),
+    "gpt-4.1": (2.00, 8.00),
+    "gpt-4.1-nano": (0.10, 0.40),
+}
 
 
 class SyncMode(enum.StrEnum):
@@ -39,10 +49,33 @@ class Settings(BaseSettings):
     runner_workers: int = Field(2, ge=1)
     crm_sync_mode: SyncMode = SyncMode.AUTO
 
+    llm_base_url: str = Field("", description="OpenAI-compatible endpoint; empty: OpenAI's.")
+    llm_api_key: SecretStr | None = Field(None, description="Key for the endpoint.")
+    llm_model: str = "gpt-4o-mini"
+    llm_timeout_s: float = Field(60.0, gt=0)
+    llm_max_retries: int = Field(3, ge=0, description="Retries on timeouts, 429 and 5xx.")
+    llm_structured_output: Literal["json_schema", "function_calling"] = "json_schema"
+    llm_max_input_tokens: int = Field(12_000, ge=500, description="Per request; longer: chunks.")
+    llm_prices: dict[str, tuple[float, float]] = Field(
+        default_factory=lambda: dict(DEFAULT_LLM_PRICES),
+        description="USD per million input/output tokens by model, for the cost estimate.",
+    )
+    llm_cache: bool = True
+    summary_language: str = Field("auto", description="'auto' follows the call's language.")
+    redact_patterns: list[str] = Field(
+        default_factory=list, description="Extra regexes redacted before text reaches the LLM."
+    )
+
     @field_validator("channel_map")
     @classmethod
     def _channel_map_parses(cls, value: str) -> str:
         ChannelMap.parse(value)
+        return value
+
+    @field_validator("redact_patterns")
+    @classmethod
+    def _patterns_compile(cls, value: list[str]) -> list[str]:
+        compile_patterns(value)
         return value
 
     @model_validator(mode="after")
@@ -62,3 +95,8 @@ class Settings(BaseSettings):
     @property
     def default_channel_map(self) -> ChannelMap:
         return ChannelMap.parse(self.channel_map)
+
+    @property
+    def llm_configured(self) -> bool:
+        """An endpoint or a key was given; without either the built-in summariser runs."""
+        return bool(self.llm_base_url or self.llm_api_key)

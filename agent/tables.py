@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 SQLModel.metadata.naming_convention = {
@@ -108,6 +108,16 @@ class Summary(SQLModel, table=True):
     resolution: str = Field(max_length=16)
     sentiment: str = Field(max_length=16)
     topics: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    language: str | None = Field(default=None, max_length=16)
+    resolution_evidence: str | None = None
+    resolution_at_s: float | None = None
+    sentiment_start: str | None = Field(default=None, max_length=16)
+    sentiment_end: str | None = Field(default=None, max_length=16)
+    issue_category: str | None = Field(default=None, max_length=100)
+    next_steps: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    objections: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    competitors: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    llm_input: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     engine: str = Field(max_length=32)
     model: str = Field(max_length=100)
@@ -128,6 +138,7 @@ class ActionItem(SQLModel, table=True):
     description: str
     owner: str = Field(max_length=200)
     due_date: dt.date | None = None
+    priority: str = Field(max_length=16, default="normal")
     status: str = Field(max_length=16, default="open")
 
 
@@ -162,3 +173,15 @@ class WebSession(SQLModel, table=True):
     csrf_token: str = Field(max_length=64)
     created_at: dt.datetime = Field(default_factory=utcnow)
     expires_at: dt.datetime
+
+
+class LlmCache(SQLModel, table=True):
+    """A language model's validated answer, keyed by transcript hash, prompt version and model."""
+
+    __tablename__ = "llm_cache"
+
+    key: str = Field(primary_key=True, max_length=64)
+    model: str = Field(max_length=100)
+    prompt_version: str = Field(max_length=32)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: dt.datetime = Field(default_factory=utcnow)

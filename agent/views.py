@@ -26,14 +26,24 @@ class SummaryView(BaseModel):
     text: str
     key_points: list[str]
     resolution: str
+    resolution_evidence: str | None
+    resolution_at_s: float | None
     sentiment: str
+    sentiment_start: str | None
+    sentiment_end: str | None
     topics: list[str]
+    issue_category: str | None
+    next_steps: list[str]
+    objections: list[str]
+    competitors: list[str]
+    language: str | None
     engine: str
     model: str
     prompt_version: str
     input_tokens: int
     output_tokens: int
     cost_usd: float
+    llm_input: str | None
     details: dict[str, Any]
 
 
@@ -42,6 +52,7 @@ class ActionItemView(BaseModel):
     description: str
     owner: str
     due_date: dt.date | None
+    priority: str
     status: str
 
 

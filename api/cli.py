@@ -127,7 +127,9 @@ def _human(detail: CallDetail) -> str:
     if detail.failure_reason:
         lines.append(f"  reason: {detail.failure_reason}")
     if detail.summary:
-        lines.append(f"  summary: {detail.summary.text}")
+        made = detail.summary
+        lines.append(f"  summary: {made.text}")
+        lines.append(f"  made by: {made.engine} {made.model} (prompt {made.prompt_version})")
     for item in detail.action_items:
         due = item.due_date.isoformat() if item.due_date else "no due date"
         lines.append(f"  - [{item.owner}] {item.description} ({due})")

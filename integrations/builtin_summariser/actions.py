@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from agent.domain import ActionItemDraft, Speaker
+from agent.domain import ActionItemDraft, Priority, Speaker
 from integrations.builtin_summariser.rules import CommitmentCue, LanguageRules, Party, starts_with
 from integrations.builtin_summariser.text import (
     Sentence,
@@ -102,7 +102,17 @@ def _item(clause: _Clause, call_date: dt.date, rules: LanguageRules) -> ActionIt
     if not spans or not _actionable(clause, words, due, rules):
         return None
     description = _describe(clause.text[spans[0][0] :], clause.sentence.speaker, rules)
-    return ActionItemDraft(description, _owner(clause).value, due)
+    return ActionItemDraft(
+        description, _owner(clause).value, due, _priority(clause, due, call_date, rules)
+    )
+
+
+def _priority(
+    clause: _Clause, due: dt.date | None, call_date: dt.date, rules: LanguageRules
+) -> Priority:
+    urgent = rules.urgent is not None and rules.urgent.search(clause.sentence.text) is not None
+    soon = due is not None and due <= call_date + dt.timedelta(days=1)
+    return Priority.HIGH if urgent or soon else Priority.NORMAL
 
 
 def _words(text: str) -> list[tuple[int, str]]:
@@ -135,6 +145,8 @@ def _actionable(
         return False
     if rules.in_call.search(clause.text) or _hypothetical(clause.prefix, rules):
         return False
+    if clause.cue.owner is Party.SPEAKER and _conditional(clause.text, rules):
+        return False
     return not clause.cue.strict or due is not None or bool(starts_with(words, rules.errands))
 
 
@@ -142,8 +154,15 @@ def _hypothetical(prefix: str, rules: LanguageRules) -> bool:
     return bool(rules.hypothetical.search(rules.polite_conditions.sub(" ", prefix)))
 
 
+def _conditional(text: str, rules: LanguageRules) -> bool:
+    pattern = rules.conditional_clause
+    return pattern is not None and bool(pattern.search(rules.polite_conditions.sub(" ", text)))
+
+
 def _describe(text: str, speaker: Speaker, rules: LanguageRules) -> str:
     text = _swap_pronouns(text, speaker, rules)
+    if rules.rewrite_action is not None:
+        text = rules.rewrite_action(text)
     return truncate(capitalise(strip_end_punctuation(text)), MAX_DESCRIPTION_CHARS)
 
 
@@ -184,4 +203,5 @@ def _same_task(first: str, second: str, rules: LanguageRules) -> bool:
 
 
 def _content(text: str, rules: LanguageRules) -> set[str]:
-    return {token for token in rules.tokenise(text) if token not in rules.stopwords}
+    keep = rules.content_token or (lambda _token: True)
+    return {token for token in rules.tokenise(text) if token not in rules.stopwords and keep(token)}

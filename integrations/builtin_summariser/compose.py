@@ -38,7 +38,7 @@ def compose_text(
         _resolution_part(finding, phrasing),
         _actions_part(action_count, phrasing),
     ]
-    return " ".join(parts)
+    return phrasing.sentence_separator.join(parts)
 
 
 def _problem_part(problem: str | None, topics: Sequence[str], phrasing: Phrasing) -> str:
@@ -46,7 +46,7 @@ def _problem_part(problem: str | None, topics: Sequence[str], phrasing: Phrasing
         clause = truncate(strip_end_punctuation(problem), MAX_PROBLEM_CHARS)
         return phrasing.problem.format(problem=_lower_first(clause))
     if topics:
-        return phrasing.topics_only.format(topics=_join(topics, phrasing.list_and))
+        return phrasing.topics_only.format(topics=_join(topics, phrasing))
     return phrasing.no_problem
 
 
@@ -57,10 +57,10 @@ def _lower_first(text: str) -> str:
     return text
 
 
-def _join(words: Sequence[str], conjunction: str) -> str:
-    if len(words) < 2:
-        return "".join(words)
-    return f"{', '.join(words[:-1])} {conjunction} {words[-1]}"
+def _join(words: Sequence[str], phrasing: Phrasing) -> str:
+    if len(words) < 2 or not phrasing.list_and:
+        return phrasing.list_separator.join(words)
+    return f"{phrasing.list_separator.join(words[:-1])} {phrasing.list_and} {words[-1]}"
 
 
 def _resolution_part(finding: ResolutionFinding, phrasing: Phrasing) -> str:

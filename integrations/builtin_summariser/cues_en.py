@@ -39,7 +39,7 @@ _COMMITMENTS = (
     _cue(r"\b(?:i|we) can\b", strict=True),
     _cue(r"\bplease\b", Party.LISTENER, strict=True),
     _cue(r"\b(?:can|could|would) you(?: please)?\b", Party.LISTENER, strict=True),
-    _cue(r"\byou(?:'ll| will)? need to\b", Party.LISTENER, strict=True),
+    _cue(r"\byou(?:'ll| will)?(?: also)? need to\b", Party.LISTENER, strict=True),
     _cue(r"\b(?=let me know\b)", Party.LISTENER),
 )
 
@@ -95,6 +95,8 @@ _RESOLUTION_CUES = {
         r"\b(?:re)?solved\b",
         r"\bstable now\b",
         r"\ball set\b",
+        r"\b(?:sorts|sorted) (?:it|that|everything) out\b",
+        r"\banswers my question\b",
     ),
     Resolution.FOLLOW_UP: compile_all(
         r"\bfollow(?:-| )?up\b",
@@ -198,7 +200,7 @@ ENGLISH = LanguageRules(
     negator_suffixes=("n't",),
     hedges=_word_set(
         "if want wanted need hope hoping until unless whether thought supposed expect expected"
-        " should"
+        " should mark marked consider"
     ),
     negation_window=4,
     problem_cues=re.compile(
@@ -217,4 +219,9 @@ ENGLISH = LanguageRules(
     stopwords=_STOPWORDS,
     sentiment=_SENTIMENT,
     phrasing=_PHRASING,
+    conditional_clause=re.compile(r"\b(?:if|unless|in case)\b", re.IGNORECASE),
+    urgent=re.compile(
+        r"\b(?:urgent(?:ly)?|asap|as soon as possible|right away|immediately|top priority)\b",
+        re.IGNORECASE,
+    ),
 )

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from integrations.builtin_summariser.cues_en import ENGLISH
+from integrations.builtin_summariser.cues_ja import JAPANESE
 from integrations.builtin_summariser.rules import LanguageRules
 
-DEFAULT_RULES: Mapping[str, LanguageRules] = {"en": ENGLISH}
+DEFAULT_RULES: Mapping[str, LanguageRules] = {"en": ENGLISH, "ja": JAPANESE}
 """Rule tables by primary language subtag; register new languages here."""
 
 

@@ -15,7 +15,6 @@ MAX_KEY_POINTS = 5
 MAX_TOPICS = 5
 MAX_KEY_POINT_CHARS = 300
 _MIN_CONTENT_WORDS = 3
-_MIN_TOPIC_LENGTH = 3
 _LETTERS = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
 
 
@@ -24,7 +23,10 @@ def content_words(text: str, rules: LanguageRules) -> list[str]:
     return [
         token
         for token in rules.tokenise(text)
-        if token not in rules.stopwords and len(token) >= _MIN_TOPIC_LENGTH and not token.isdigit()
+        if token not in rules.stopwords
+        and len(token) >= rules.min_word_length
+        and not token.isdigit()
+        and (rules.content_token is None or rules.content_token(token))
     ]
 
 

@@ -52,6 +52,8 @@ class Phrasing:
     list_and: str
     resolution_labels: Mapping[Resolution, str]
     party_labels: Mapping[Speaker, str]
+    list_separator: str = ", "
+    sentence_separator: str = " "
 
 
 @dataclass(frozen=True)
@@ -59,8 +61,13 @@ class LanguageRules:
     """Everything language-specific the built-in summariser needs, for one language.
 
     Patterns are matched against normalised sentence text (see ``text.normalise``), token tables
-    against ``tokenise`` output. Add a language by building one of these and registering it in
-    ``languages.DEFAULT_RULES``.
+    against ``tokenise`` output. ``urgent`` marks action items as high priority;
+    ``min_word_length`` and ``content_token`` decide which tokens count as content words (for
+    scripts without spaces, where a token may be a particle run); ``rewrite_action`` turns an
+    action's wording into a to-do (a request's polite ending into an imperative);
+    ``conditional_clause`` marks an action said on a condition inside its own clause ("we will
+    reship it if it has not arrived"), which is no commitment yet. Add a language by building
+    one of these and registering it in ``languages.DEFAULT_RULES``.
     """
 
     language: str
@@ -87,6 +94,11 @@ class LanguageRules:
     stopwords: frozenset[str]
     sentiment: Mapping[str, float]
     phrasing: Phrasing
+    urgent: re.Pattern[str] | None = None
+    min_word_length: int = 3
+    content_token: Callable[[str], bool] | None = None
+    rewrite_action: Callable[[str], str] | None = None
+    conditional_clause: re.Pattern[str] | None = None
 
 
 def starts_with(tokens: list[str], phrases: tuple[Phrase, ...]) -> Phrase | None:

@@ -4,14 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from agent.domain import CallContext, Resolution, SummaryDraft, Utterance
+from agent.domain import (
+    ActionItemDraft,
+    CallContext,
+    Resolution,
+    ResolutionEvidence,
+    SummaryDraft,
+    Utterance,
+)
 from integrations.builtin_summariser.actions import extract_action_items
 from integrations.builtin_summariser.compose import compose_text, problem_statement
 from integrations.builtin_summariser.languages import DEFAULT_RULES, rules_for
 from integrations.builtin_summariser.ranking import key_points, topics
 from integrations.builtin_summariser.resolution import ResolutionFinding, classify_resolution
 from integrations.builtin_summariser.rules import LanguageRules
-from integrations.builtin_summariser.sentiment import NEUTRAL, SentimentReading, customer_sentiment
+from integrations.builtin_summariser.sentiment import (
+    NEUTRAL,
+    POSITIVE,
+    SentimentReading,
+    customer_sentiment,
+)
 from integrations.builtin_summariser.text import Sentence, split_sentences
 
 ENGINE = "builtin"
@@ -51,11 +63,11 @@ class BuiltinSummariser:
 
 def _summary(sentences: list[Sentence], context: CallContext, rules: LanguageRules) -> SummaryDraft:
     items = extract_action_items(sentences, context.call_date, rules)
-    finding = classify_resolution(sentences, rules)
+    feeling = customer_sentiment(sentences, rules)
+    finding = _without_cues(classify_resolution(sentences, rules), items, feeling)
     problem = problem_statement(sentences, rules)
     problem_text = None if problem is None else problem.text
     keywords = topics(sentences, rules)
-    feeling = customer_sentiment(sentences, rules)
     salient = [sentence.index for sentence in (problem, finding.sentence) if sentence is not None]
     return SummaryDraft(
         text=compose_text(problem_text, keywords, finding, len(items), rules.phrasing),
@@ -67,8 +79,33 @@ def _summary(sentences: list[Sentence], context: CallContext, rules: LanguageRul
         engine=ENGINE,
         model=rules.model,
         prompt_version=PROMPT_VERSION,
+        language=rules.language,
+        evidence=_evidence(finding),
+        sentiment_start=feeling.start,
+        sentiment_end=feeling.end,
+        next_steps=[item.description for item in items],
         extra=_extra(rules, problem_text, finding, feeling),
     )
+
+
+def _without_cues(
+    finding: ResolutionFinding, items: list[ActionItemDraft], feeling: SentimentReading
+) -> ResolutionFinding:
+    # No closing cue was said: open action items mean the case goes on; a customer who ends
+    # the call pleased (a question answered) counts as resolved.
+    if finding.cue is not None:
+        return finding
+    if items:
+        return ResolutionFinding(Resolution.FOLLOW_UP)
+    if feeling.end == POSITIVE:
+        return ResolutionFinding(Resolution.RESOLVED)
+    return finding
+
+
+def _evidence(finding: ResolutionFinding) -> ResolutionEvidence | None:
+    if finding.sentence is None:
+        return None
+    return ResolutionEvidence(finding.sentence.text, finding.sentence.start)
 
 
 def _no_speech(rules: LanguageRules) -> SummaryDraft:
@@ -84,6 +121,7 @@ def _no_speech(rules: LanguageRules) -> SummaryDraft:
         engine=ENGINE,
         model=rules.model,
         prompt_version=PROMPT_VERSION,
+        language=rules.language,
         extra=_extra(rules, None, finding, feeling),
     )
 

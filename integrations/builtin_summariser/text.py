@@ -14,7 +14,10 @@ MAX_SENTENCE_CHARS = 400
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"'})
 # Latin terminators end a sentence only before whitespace (so "2.5" and "v1.2" survive);
 # CJK terminators end one wherever they stand, since those scripts put no space after them.
-_SENTENCE_END = re.compile(r"(?<=[.!?\u2026])\s+|(?<=[\u3002\uff01\uff1f])")
+# NFKC turns full-width "?" and "!" into ASCII ones, which Japanese follows with no space.
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?\u2026])\s+|(?<=[\u3002\uff01\uff1f])|(?<=[!?])(?=[\u3040-\u30ff\u4e00-\u9fff])"
+)
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*|\d+")
 
 
@@ -25,6 +28,7 @@ class Sentence:
     index: int
     speaker: Speaker
     text: str
+    start: float = 0.0
 
 
 def normalise(text: str) -> str:
@@ -39,7 +43,7 @@ def split_sentences(utterances: Sequence[Utterance]) -> list[Sentence]:
     sentences: list[Sentence] = []
     for utterance in utterances:
         for piece in _split_text(normalise(utterance.text)):
-            sentences.append(Sentence(len(sentences), utterance.speaker, piece))
+            sentences.append(Sentence(len(sentences), utterance.speaker, piece, utterance.start))
     return sentences
 
 

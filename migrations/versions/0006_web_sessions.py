@@ -1,7 +1,7 @@
 """web sessions
 
 Revision ID: 0006
-Revises: 0001
+Revises: 0004
 Create Date: 2026-11-22 13:03:25.764751
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0006"
-down_revision: str | None = "0001"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

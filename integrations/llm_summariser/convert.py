@@ -1,0 +1,90 @@
+"""A validated model answer turned into the domain's ``SummaryDraft``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from agent.domain import (
+    ActionItemDraft,
+    CallContext,
+    Priority,
+    Resolution,
+    ResolutionEvidence,
+    SummaryDraft,
+    Utterance,
+)
+from integrations.llm_summariser.schema import ActionItemOut, CallSummaryOut, ResolutionOut
+
+ENGINE = "llm"
+_PARTIES = {"agent", "customer"}
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Who made the answer and what it cost."""
+
+    model: str
+    prompt_version: str
+    language: str
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float
+    llm_input: str | None
+    extra: dict[str, object]
+
+
+def to_draft(
+    answer: CallSummaryOut,
+    utterances: Sequence[Utterance],
+    context: CallContext,
+    made: Provenance,
+) -> SummaryDraft:
+    """The domain's draft; due dates before the call date are dropped as impossible."""
+    return SummaryDraft(
+        text=answer.summary.strip(),
+        key_points=[point.strip() for point in answer.key_points if point.strip()],
+        action_items=[_item(item, context.call_date) for item in answer.action_items],
+        resolution=Resolution(answer.resolution.status),
+        sentiment=answer.sentiment.customer_end,
+        topics=[topic.strip() for topic in answer.topics if topic.strip()],
+        engine=ENGINE,
+        model=made.model,
+        prompt_version=made.prompt_version,
+        input_tokens=made.input_tokens,
+        output_tokens=made.output_tokens,
+        cost_usd=made.cost_usd,
+        language=made.language,
+        evidence=_evidence(answer.resolution, utterances),
+        sentiment_start=answer.sentiment.customer_start,
+        sentiment_end=answer.sentiment.customer_end,
+        issue_category=answer.issue_category,
+        next_steps=list(answer.next_steps),
+        objections=list(answer.objections),
+        competitors=list(answer.competitors),
+        llm_input=made.llm_input,
+        extra=made.extra,
+    )
+
+
+def _item(item: ActionItemOut, call_date: dt.date) -> ActionItemDraft:
+    owner = item.owner.strip()
+    owner = owner.lower() if owner.lower() in _PARTIES else owner
+    due = dt.date.fromisoformat(item.due_date) if item.due_date else None
+    if due is not None and due < call_date:
+        due = None
+    return ActionItemDraft(item.description.strip(), owner, due, Priority(item.priority))
+
+
+def _evidence(
+    resolution: ResolutionOut, utterances: Sequence[Utterance]
+) -> ResolutionEvidence | None:
+    if not resolution.evidence:
+        return None
+    timestamp = resolution.timestamp
+    if timestamp is None:
+        timestamp = next(
+            (u.start for u in utterances if resolution.evidence.strip() in u.text), None
+        )
+    return ResolutionEvidence(resolution.evidence.strip(), timestamp)

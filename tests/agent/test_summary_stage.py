@@ -1,0 +1,175 @@
+"""The summary stage end to end: the composition root picks the engine, the row records it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from httpx import Response
+from sqlmodel import Session, col, select
+
+from agent.container import build_container
+from agent.domain import CallStatus
+from agent.keys import Role
+from agent.settings import Settings
+from agent.tables import ActionItem, Call, LlmCache, TranscriptSegment
+from agent.views import call_detail
+from api.app import create_app
+from conftest import make_token
+from fake_openai import FakeOpenAI, Reply, fake_openai_server
+from support import wait_for
+
+LINES = [
+    ("agent", "Thank you for calling Northwind, this is Sam."),
+    ("customer", "My router keeps rebooting. Email me at jane@example.com or call 090-1234-5678."),
+    ("agent", "I will send you a replacement router by Friday."),
+    ("customer", "Thanks, that solves it."),
+]
+ANSWER = {
+    "summary": "The router kept rebooting; a replacement ships by Friday.",
+    "key_points": ["Router reboots", "Replacement by Friday"],
+    "action_items": [
+        {"description": "Send a replacement router", "owner": "agent",
+         "due_date": "2026-11-20", "priority": "normal"},
+        {"description": "Return the old router", "owner": "Jane Doe",
+         "due_date": None, "priority": "low"},
+    ],
+    "resolution": {"status": "follow_up", "evidence": "I will send you a replacement router",
+                   "timestamp": None},
+    "sentiment": {"customer_start": "negative", "customer_end": "positive"},
+    "topics": ["router"], "issue_category": "hardware", "next_steps": ["Ship router"],
+    "objections": [], "competitors": [],
+}  # fmt: skip
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeOpenAI]:
+    with fake_openai_server() as server:
+        yield server
+
+
+JA_LINES = [
+    ("customer", "請求書の住所が間違っています。"),
+    ("agent", "至急修正して、明日新しい請求書をお送りします。"),
+]
+
+
+def seed_call(
+    settings: Settings, language: str = "en", lines: list[tuple[str, str]] = LINES
+) -> str:
+    container = build_container(settings)
+    with Session(container.engine) as session:
+        call = Call(
+            status=CallStatus.SUMMARISING.value,
+            original_filename="call.wav",
+            audio_key="none",
+            audio_sha256="0" * 64,
+            audio_bytes=1,
+            audio_format="wav",
+            channel_map="agent,customer",
+            language=language,
+            started_at=dt.datetime(2026, 11, 18, 10, 0, tzinfo=dt.UTC),
+        )
+        session.add(call)
+        session.flush()
+        for position, (speaker, text) in enumerate(lines):
+            session.add(
+                TranscriptSegment(
+                    call_id=call.id, position=position, start_s=5.0 * position,
+                    end_s=5.0 * position + 4, speaker=speaker, text=text,
+                )
+            )  # fmt: skip
+        session.commit()
+        call_id = call.id
+    container.engine.dispose()
+    return call_id
+
+
+def test_with_an_endpoint_the_call_gets_an_llm_summary(
+    settings: Settings, fake: FakeOpenAI
+) -> None:
+    settings = settings.model_copy(update={"llm_base_url": fake.url, "llm_model": "gpt-4o-mini"})
+    fake.then(Reply(ANSWER, prompt_tokens=400, completion_tokens=120))
+    call_id = seed_call(settings)
+    container = build_container(settings)
+    assert container.pipeline.advance(call_id) is CallStatus.DONE
+    with Session(container.engine) as session:
+        detail = call_detail(session, session.get_one(Call, call_id))
+        cached = session.exec(select(LlmCache)).all()
+        items = session.exec(select(ActionItem).order_by(col(ActionItem.position))).all()
+    summary = detail.summary
+    assert summary is not None
+    assert (summary.engine, summary.model, summary.prompt_version) == (
+        "llm", "gpt-4o-mini", "summary/v1.en",
+    )  # fmt: skip
+    assert (summary.input_tokens, summary.output_tokens) == (400, 120)
+    assert summary.cost_usd == pytest.approx((400 * 0.15 + 120 * 0.6) / 1e6)
+    assert summary.resolution == "follow_up" and summary.resolution_at_s == 10.0
+    assert (summary.sentiment_start, summary.sentiment_end) == ("negative", "positive")
+    assert summary.issue_category == "hardware"
+    assert summary.llm_input is not None and "[EMAIL]" in summary.llm_input
+    assert "jane@example.com" not in fake.sent_text() and "090-1234-5678" not in fake.sent_text()
+    assert [(i.owner, i.due_date, i.priority) for i in items] == [
+        ("agent", dt.date(2026, 11, 20), "normal"),
+        ("Jane Doe", None, "low"),
+    ]
+    assert [c.prompt_version for c in cached] == ["summary/v1.en"]
+    # The stored transcript stays whole for people allowed to read it.
+    assert "jane@example.com" in detail.transcript.segments[1].text
+    container.engine.dispose()
+
+
+def test_without_an_endpoint_the_builtin_engine_summarises(settings: Settings) -> None:
+    call_id = seed_call(settings)
+    container = build_container(settings)
+    assert container.pipeline.advance(call_id) is CallStatus.DONE
+    with Session(container.engine) as session:
+        detail = call_detail(session, session.get_one(Call, call_id))
+    assert detail.summary is not None
+    assert (detail.summary.engine, detail.summary.model, detail.summary.prompt_version) == (
+        "builtin", "rules-en-1", "builtin-1",
+    )  # fmt: skip
+    assert detail.summary.llm_input is None and detail.summary.cost_usd == 0
+    assert [(i.owner, i.due_date) for i in detail.action_items] == [
+        ("agent", dt.date(2026, 11, 20))
+    ]
+    container.engine.dispose()
+
+
+def test_a_broken_endpoint_still_ends_with_a_marked_builtin_summary(
+    settings: Settings, fake: FakeOpenAI
+) -> None:
+    settings = settings.model_copy(update={"llm_base_url": fake.url, "llm_max_retries": 0})
+    fake.then(Reply(status=401, content={"error": {"message": "invalid api key"}}))
+    call_id = seed_call(settings)
+    container = build_container(settings)
+    assert container.pipeline.advance(call_id) is CallStatus.DONE
+    with Session(container.engine) as session:
+        detail = call_detail(session, session.get_one(Call, call_id))
+    assert detail.summary is not None and detail.summary.engine == "builtin"
+    assert "HTTP 401" in str(detail.summary.details["fallback_reason"])
+    container.engine.dispose()
+
+
+def test_the_api_shows_who_made_the_summary(settings: Settings) -> None:
+    call_id = seed_call(settings, "ja", JA_LINES)  # left in "summarising": start-up resumes it
+    headers = {"Authorization": f"Bearer {make_token(settings, Role.ADMIN, 'Ada')}"}
+    with TestClient(create_app(settings)) as client:
+        body = wait_for(lambda: _done(client.get(f"/api/v1/calls/{call_id}", headers=headers)))
+    summary = body["summary"]
+    assert (summary["engine"], summary["model"], summary["prompt_version"]) == (
+        "builtin", "rules-ja-1", "builtin-1",
+    )  # fmt: skip
+    assert summary["language"] == "ja" and summary["llm_input"] is None
+    assert [(i["owner"], i["due_date"], i["priority"]) for i in body["action_items"]] == [
+        ("agent", "2026-11-19", "high")
+    ]
+    assert summary["resolution"] == "follow_up" and summary["sentiment_end"] == "neutral"
+
+
+def _done(response: Response) -> dict[str, Any] | None:
+    body: dict[str, Any] = response.json()
+    return body if body["status"] == "done" else None

@@ -187,6 +187,7 @@ def approve(session: Session, call: Call, approver: Principal | None) -> None:
     if call.status != CallStatus.REVIEW.value:
         raise CallStateError(f"only a call in review can be approved; this one is {call.status}")
     call.status = CallStatus.SYNCING.value
+    call.crm_outbox_filled_at = None
     call.approved_at = utcnow()
     call.approved_by_key_id = approver.key_id if approver else None
     call.updated_at = utcnow()
@@ -199,6 +200,7 @@ def retry(session: Session, call: Call) -> None:
         raise CallStateError(f"only a failed call can be retried; this one is {call.status}")
     call.status = _resume_status(session, call).value
     call.failure_reason = None
+    call.crm_outbox_filled_at = None
     call.updated_at = utcnow()
     session.add(call)
 

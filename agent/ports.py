@@ -10,8 +10,11 @@ from typing import Protocol
 from agent.domain import (
     CallContext,
     ChannelMap,
+    CrmEvent,
+    CrmLinks,
     CrmWrite,
     CrmWriteResult,
+    MatchHint,
     SummaryDraft,
     Transcript,
     Utterance,
@@ -46,12 +49,29 @@ class Summariser(Protocol):
     def summarise(self, utterances: Sequence[Utterance], context: CallContext) -> SummaryDraft: ...
 
 
+class CrmUnavailable(StageError):
+    """The CRM could not answer now (outage, API limit); the work is tried again later."""
+
+
 class Crm(Protocol):
     name: str
 
     def write(self, writes: Sequence[CrmWrite]) -> list[CrmWriteResult]:
         """Create or update each record by its external id; one result per write, in order."""
         ...
+
+    def match(self, hints: Sequence[MatchHint]) -> list[CrmLinks | None]:
+        """The records each call belongs to, or None where the CRM knows no such customer.
+
+        Raises CrmUnavailable for a transient failure and StageError for a permanent one.
+        """
+        ...
+
+
+class EventPublisher(Protocol):
+    """Hands events to whoever subscribed to them (outbound webhooks)."""
+
+    def publish(self, events: Sequence[CrmEvent]) -> None: ...
 
 
 class AudioSink(Protocol):

@@ -88,11 +88,12 @@ class CrmSync:
         while True:
             with Session(self.engine) as session:
                 calls = list(session.exec(_unprepared().limit(self.batch_size)))
+                call_ids = [call.id for call in calls]
                 if not calls or not self._prepare(session, calls, report):
                     return touched
                 session.commit()
-            touched.update(call.id for call in calls)
-            if len(calls) < self.batch_size:
+            touched.update(call_ids)
+            if len(call_ids) < self.batch_size:
                 return touched
 
     def _prepare(self, session: Session, calls: list[Call], report: FlushReport) -> bool:
@@ -109,7 +110,10 @@ class CrmSync:
             return True
         held = {call.id for call, found in zip(waiting, links, strict=True) if found is None}
         for call, found in zip(waiting, links, strict=True):
-            _apply_links(call, found) if found else _hold(call)
+            if found is None:
+                _hold(call)
+            else:
+                _apply_links(call, found)
         for call in calls:
             if call.id not in held:
                 self._fill_outbox(session, call)
@@ -172,9 +176,9 @@ class CrmSync:
                 for row, result in zip(rows, self.crm.write(writes), strict=True):
                     self._record(row, result, report)
                     session.add(row)
+                touched.update(row.call_id for row in rows)
                 session.commit()
-            report.sent += len(rows)
-            touched.update(row.call_id for row in rows)
+            report.sent += len(writes)
 
     def _record(self, row: CrmOutbox, result: CrmWriteResult, report: FlushReport) -> None:
         row.attempts += 1

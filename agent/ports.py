@@ -68,6 +68,26 @@ class Crm(Protocol):
         ...
 
 
+class DeliveryError(Exception):
+    """A webhook could not be delivered (no answer, refused address); it is tried again."""
+
+
+class WebhookTransport(Protocol):
+    def post(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+        """POST ``body``; returns the HTTP status. Raises DeliveryError when nothing answered."""
+        ...
+
+
+class RecordingRefused(Exception):
+    """A recording URL that may not or could not be fetched; the message says why."""
+
+
+class RecordingFetcher(Protocol):
+    def fetch(self, url: str, sink: AudioSink) -> str:
+        """Stream the recording at ``url`` into ``sink``; returns a file name for it."""
+        ...
+
+
 class EventPublisher(Protocol):
     """Hands events to whoever subscribed to them (outbound webhooks)."""
 

@@ -70,9 +70,7 @@ def _edit_summary(summary: Summary, change: CallEdit) -> None:
 def _edit_items(session: Session, call_id: str, edits: list[ActionItemEdit]) -> None:
     items = {
         item.id: item
-        for item in session.exec(
-            select(ActionItem).where(col(ActionItem.call_id) == call_id)
-        )
+        for item in session.exec(select(ActionItem).where(col(ActionItem.call_id) == call_id))
     }
     unknown = [e.id for e in edits if e.id not in items]
     if unknown:

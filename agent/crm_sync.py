@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, or_
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from agent import crm_payloads
 from agent.domain import CallStatus, CrmEvent, CrmLinks, CrmWrite, CrmWriteResult, MatchHint
@@ -35,8 +36,8 @@ class RetryPolicy:
     max_attempts: int = 10
 
     def delay_s(self, attempts: int, rng: random.Random) -> float:
-        ceiling = min(self.cap_s, self.base_s * 2 ** max(attempts - 1, 0))
-        return ceiling / 2 + rng.uniform(0, ceiling / 2)
+        ceiling = min(self.cap_s, self.base_s * 2.0 ** max(attempts - 1, 0))
+        return float(ceiling / 2 + rng.uniform(0, ceiling / 2))
 
 
 @dataclass
@@ -76,6 +77,10 @@ class CrmSync:
             touched |= self._send_due(report)
             self._settle(touched, report)
         return report
+
+    def flush_if_due(self) -> FlushReport | None:
+        """Flush when a call waits to be prepared or a write is due; else do nothing."""
+        return self.flush() if self.has_due_work() else None
 
     def has_due_work(self) -> bool:
         with Session(self.engine) as session:
@@ -213,13 +218,19 @@ class CrmSync:
         if self.events is not None and events:
             self.events.publish(events)
 
-    def _settle_call(self, call: Call, rows: list[CrmOutbox], report: FlushReport) -> list[CrmEvent]:
+    def _settle_call(
+        self, call: Call, rows: list[CrmOutbox], report: FlushReport
+    ) -> list[CrmEvent]:
         failed = [row for row in rows if row.status == "failed"]
         if failed:
             _fail(call, failure_reason(self.crm.name, failed))
             return [call_event("call.failed", call)]
         if rows and all(row.status == "written" for row in rows):
-            call.status, call.updated_at, call.crm_hold_reason = CallStatus.DONE.value, utcnow(), None
+            call.status, call.updated_at, call.crm_hold_reason = (
+                CallStatus.DONE.value,
+                utcnow(),
+                None,
+            )
             report.done_calls.append(call.id)
             records = [{"object_type": r.object_type, "crm_id": r.crm_id} for r in rows]
             return [call_event("call.synced", call, records=records)]
@@ -240,7 +251,7 @@ def _held_or_failed_event(call: Call | None) -> list[CrmEvent]:
     return []
 
 
-def _unprepared():  # type: ignore[no-untyped-def]
+def _unprepared() -> SelectOfScalar[Call]:
     return (
         select(Call)
         .where(Call.status == CallStatus.SYNCING.value, col(Call.crm_outbox_filled_at).is_(None))
@@ -248,7 +259,7 @@ def _unprepared():  # type: ignore[no-untyped-def]
     )
 
 
-def _due_rows(now: dt.datetime):  # type: ignore[no-untyped-def]
+def _due_rows(now: dt.datetime) -> SelectOfScalar[CrmOutbox]:
     return (
         select(CrmOutbox)
         .join(Call, col(Call.id) == CrmOutbox.call_id)

@@ -11,6 +11,7 @@ import pytest
 import requests
 import trustme
 from fastapi.testclient import TestClient
+from sf_emulator import SalesforceEmulator
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
@@ -19,7 +20,6 @@ from agent.db import make_engine, upgrade
 from agent.keys import Role, create_key
 from agent.settings import Settings
 from api.app import create_app
-from sf_emulator import SalesforceEmulator
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_CALL = REPO / "examples" / "support-call.flac"

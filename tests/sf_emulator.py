@@ -30,8 +30,14 @@ PREFIXES = {"Account": "001", "Contact": "003", "User": "005", "Case": "500", "T
 PREFIXES |= {"CaseComment": "00a"}
 REFERENCE_FIELDS = ("WhoId", "WhatId", "ParentId", "OwnerId", "AccountId", "ContactId")
 FAULTS = {
-    "503": (503, [{"errorCode": "SERVER_UNAVAILABLE", "message": "Service temporarily unavailable"}]),
-    "403": (403, [{"errorCode": "REQUEST_LIMIT_EXCEEDED", "message": "TotalRequests Limit exceeded."}]),
+    "503": (
+        503,
+        [{"errorCode": "SERVER_UNAVAILABLE", "message": "Service temporarily unavailable"}],
+    ),
+    "403": (
+        403,
+        [{"errorCode": "REQUEST_LIMIT_EXCEEDED", "message": "TotalRequests Limit exceeded."}],
+    ),
     "401": (401, [{"errorCode": "INVALID_SESSION_ID", "message": "Session expired or invalid"}]),
 }
 API = re.compile(r"^/services/data/v[\d.]+/(?P<rest>.*)$")
@@ -114,7 +120,10 @@ class SalesforceEmulator:
         grant = form.get("grant_type")
         if grant == "urn:ietf:params:oauth:grant-type:jwt-bearer":
             return self._jwt_ok(form.get("assertion", ""))
-        if form.get("client_id") != self.client_id or form.get("client_secret") != self.client_secret:
+        if (
+            form.get("client_id") != self.client_id
+            or form.get("client_secret") != self.client_secret
+        ):
             return False
         if grant == "password":
             return form.get("username") == self.username and form.get("password") == self.password
@@ -125,7 +134,10 @@ class SalesforceEmulator:
             return False
         try:
             claims = jwt.decode(
-                assertion, self.jwt_public_key, algorithms=["RS256"], audience="https://login.salesforce.com"
+                assertion,
+                self.jwt_public_key,
+                algorithms=["RS256"],
+                audience="https://login.salesforce.com",
             )
         except jwt.PyJWTError:
             return False
@@ -142,7 +154,9 @@ class SalesforceEmulator:
                 self._tokens.clear()
             return fault
 
-    def handle(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> tuple[int, Any]:
+    def handle(
+        self, method: str, path: str, query: dict[str, list[str]], body: Any
+    ) -> tuple[int, Any]:
         with self._lock:
             if path.startswith("query") and method == "GET":
                 self.request_counts["query"] += 1
@@ -170,14 +184,25 @@ class SalesforceEmulator:
         if not isinstance(records, list) or not records:
             raise ApiError(400, "JSON_PARSER_ERROR", "records must be a non-empty list")
         if len(records) > 200:
-            raise ApiError(400, "EXCEEDED_ID_LIMIT", "record limit reached. cannot submit more than 200 records into this call")
+            raise ApiError(
+                400,
+                "EXCEEDED_ID_LIMIT",
+                "record limit reached. cannot submit more than 200 records into this call",
+            )
         if method == "POST" and not parts:
-            return 200, [self._outcome(lambda r=r: self._create(_type_of(r), _fields(r))) for r in records]
+            return 200, [
+                self._outcome(lambda r=r: self._create(_type_of(r), _fields(r))) for r in records
+            ]
         if method == "PATCH" and not parts:
-            return 200, [self._outcome(lambda r=r: self._update(_type_of(r), r.get("id"), _fields(r))) for r in records]
+            return 200, [
+                self._outcome(lambda r=r: self._update(_type_of(r), r.get("id"), _fields(r)))
+                for r in records
+            ]
         if method == "PATCH" and len(parts) == 2:
             sobject, field = parts
-            return 200, [self._outcome(lambda r=r: self._upsert(sobject, field, _fields(r))) for r in records]
+            return 200, [
+                self._outcome(lambda r=r: self._upsert(sobject, field, _fields(r))) for r in records
+            ]
         raise ApiError(405, "METHOD_NOT_ALLOWED", f"{method} is not allowed here")
 
     def _single(self, method: str, parts: list[str], body: Any) -> tuple[int, Any]:
@@ -189,14 +214,24 @@ class SalesforceEmulator:
             return 204, None
         if method == "PATCH" and len(parts) == 3:
             record_id, created = self._upsert(parts[0], parts[1], fields | {parts[1]: parts[2]})
-            return (201 if created else 200), {"id": record_id, "success": True, "errors": [], "created": created}
+            return (201 if created else 200), {
+                "id": record_id,
+                "success": True,
+                "errors": [],
+                "created": created,
+            }
         raise ApiError(405, "METHOD_NOT_ALLOWED", f"{method} is not allowed here")
 
     def _outcome(self, action: Any) -> dict[str, Any]:
         try:
             result = action()
         except ApiError as error:
-            return {"success": False, "errors": [{"statusCode": error.body[0]["errorCode"], "message": str(error), "fields": []}]}
+            return {
+                "success": False,
+                "errors": [
+                    {"statusCode": error.body[0]["errorCode"], "message": str(error), "fields": []}
+                ],
+            }
         record_id, created = result if isinstance(result, tuple) else (result, True)
         return {"id": record_id, "success": True, "errors": [], "created": created}
 
@@ -236,7 +271,11 @@ class SalesforceEmulator:
         for name in REFERENCE_FIELDS:
             value = fields.get(name)
             if value and not any(str(value) in ids for ids in self.records.values()):
-                raise ApiError(400, "INVALID_CROSS_REFERENCE_KEY", f"invalid cross reference id: {name} {value}")
+                raise ApiError(
+                    400,
+                    "INVALID_CROSS_REFERENCE_KEY",
+                    f"invalid cross reference id: {name} {value}",
+                )
         if sobject == "Task" and len(str(fields.get("Subject") or "")) > 255:
             raise ApiError(400, "STRING_TOO_LONG", "Subject: data value too large")
 
@@ -286,7 +325,9 @@ def _handler_for(org: SalesforceEmulator) -> type[BaseHTTPRequestHandler]:
 
         def _api(self, method: str, path: str, query: dict[str, list[str]], raw: bytes) -> None:
             auth = self.headers.get("Authorization", "")
-            fault = org.fault_for(auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else None)
+            fault = org.fault_for(
+                auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else None
+            )
             if fault in FAULTS:
                 org.request_counts[f"fault-{fault}"] += 1
                 self._reply(*FAULTS[fault])

@@ -1,4 +1,4 @@
-"""A small SOQL reader for the Salesforce emulator: SELECT ... FROM ... WHERE ... ORDER BY ... LIMIT.
+"""A small SOQL reader for the Salesforce emulator: SELECT, FROM, WHERE, ORDER BY, LIMIT.
 
 Strict on purpose: anything it does not understand is a MALFORMED_QUERY, so a value that escaped
 its quotes shows up as a broken query instead of quietly matching more records.
@@ -16,7 +16,20 @@ TOKEN = re.compile(
     r"|(?P<op>!=|<=|>=|=|<|>|\(|\)|,)|(?P<word>[A-Za-z_][A-Za-z0-9_.]*))"
 )
 ESCAPES = {"\\": "\\", "'": "'", '"': '"', "n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f"}
-KEYWORDS = {"select", "from", "where", "and", "or", "not", "in", "order", "by", "limit", "asc", "desc"}
+KEYWORDS = {
+    "select",
+    "from",
+    "where",
+    "and",
+    "or",
+    "not",
+    "in",
+    "order",
+    "by",
+    "limit",
+    "asc",
+    "desc",
+}
 
 Record = dict[str, Any]
 Predicate = Callable[[Record], bool]
@@ -44,7 +57,9 @@ def tokenize(text: str) -> list[tuple[str, Any]]:
             break
         match = TOKEN.match(text, position)
         if match is None or match.end() == position:
-            raise MalformedQuery(f"unexpected text at {position}: {text[position:position + 20]!r}")
+            raise MalformedQuery(
+                f"unexpected text at {position}: {text[position : position + 20]!r}"
+            )
         position = match.end()
         kind = match.lastgroup or ""
         value = match.group(kind)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import requests
-from simple_salesforce import Salesforce
+from simple_salesforce.api import Salesforce
 from simple_salesforce.exceptions import (
     SalesforceError,
     SalesforceExpiredSession,
@@ -40,7 +40,7 @@ class SalesforceConnection:
         self._lock = threading.Lock()
 
     def call(self, action: Callable[[Salesforce], T]) -> T:
-        """Run ``action`` on a logged-in client; an expired session is renewed and tried once more."""
+        """Run ``action`` logged in; an expired session is renewed and the action run again."""
         client = self._current()
         try:
             self.api_requests += 1
@@ -55,15 +55,19 @@ class SalesforceConnection:
         page = self.call(lambda sf: sf.query(soql, timeout=self.timeout_s))
         records: list[dict[str, Any]] = list(page["records"])
         while not page.get("done", True) and page.get("nextRecordsUrl"):
-            next_url = page["nextRecordsUrl"]
-            page = self.call(
-                lambda sf: sf.query_more(next_url, identifier_is_url=True, timeout=self.timeout_s)
-            )
+            page = self._next_page(str(page["nextRecordsUrl"]))
             records += page["records"]
         return records
 
+    def _next_page(self, url: str) -> Any:
+        return self.call(
+            lambda sf: sf.query_more(url, identifier_is_url=True, timeout=self.timeout_s)
+        )
+
     def rest(self, method: str, path: str, body: object) -> Any:
-        return self.call(lambda sf: sf.restful(path, method=method, json=body, timeout=self.timeout_s))
+        return self.call(
+            lambda sf: sf.restful(path, method=method, json=body, timeout=self.timeout_s)
+        )
 
     def _current(self) -> Salesforce:
         with self._lock:

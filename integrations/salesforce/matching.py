@@ -40,27 +40,33 @@ class Matcher:
         owner = hint.agent_crm_user_id or self._users.get((hint.agent_email or "").lower())
         return CrmLinks(found.contact_id, found.account_id, found.case_id, owner)
 
-    def _contacts_by(self, hints: Sequence[MatchHint], found: list[_Found], how: str, key: Any) -> None:
+    def _contacts_by(
+        self, hints: Sequence[MatchHint], found: list[_Found], how: str, key: Any
+    ) -> None:
         todo = [(h, f) for h, f in zip(hints, found, strict=True) if _unknown(f) and key(h)]
         if not todo:
             return
         where = "Email IN {0}" if how == "Email" else "(Phone IN {0} OR MobilePhone IN {0})"
-        rows = self._select("Id, AccountId, Email, Phone, MobilePhone", "Contact", where, [key(h) for h, _ in todo])
+        rows = self._select(
+            "Id, AccountId, Email, Phone, MobilePhone", "Contact", where, [key(h) for h, _ in todo]
+        )
         index: dict[str, dict[str, Any]] = {}
         for row in rows:
             for field in ("Email",) if how == "Email" else ("Phone", "MobilePhone"):
                 if row.get(field):
                     index.setdefault(_norm(str(row[field])), row)
         for hint, f in todo:
-            row = index.get(_norm(key(hint)))
-            if row:
-                f.contact_id, f.account_id = row["Id"], row.get("AccountId")
+            match = index.get(_norm(key(hint)))
+            if match:
+                f.contact_id, f.account_id = match["Id"], match.get("AccountId")
 
     def _accounts_by_phone(self, hints: Sequence[MatchHint], found: list[_Found]) -> None:
         todo = [(h, f) for h, f in zip(hints, found, strict=True) if _unknown(f) and h.phone]
         if not todo:
             return
-        rows = self._select("Id, Phone", "Account", "Phone IN {0}", [h.phone or "" for h, _ in todo])
+        rows = self._select(
+            "Id, Phone", "Account", "Phone IN {0}", [h.phone or "" for h, _ in todo]
+        )
         index = {_norm(str(row["Phone"])): row["Id"] for row in rows if row.get("Phone")}
         for hint, f in todo:
             f.account_id = index.get(_norm(hint.phone or ""))
@@ -73,8 +79,12 @@ class Matcher:
             by_number = {str(row["CaseNumber"]): row["Id"] for row in rows}
         for hint, f in zip(hints, found, strict=True):
             if hint.case_ref:
-                f.case_id = by_number.get(hint.case_ref) if hint.case_ref.isdigit() else hint.case_ref
-        self._open_cases([f for h, f in zip(hints, found, strict=True) if not h.case_ref and f.contact_id])
+                f.case_id = (
+                    by_number.get(hint.case_ref) if hint.case_ref.isdigit() else hint.case_ref
+                )
+        self._open_cases(
+            [f for h, f in zip(hints, found, strict=True) if not h.case_ref and f.contact_id]
+        )
 
     def _open_cases(self, todo: list[_Found]) -> None:
         if not todo:
@@ -97,7 +107,9 @@ class Matcher:
         for row in rows:
             self._users[str(row["Email"]).lower()] = row["Id"]
 
-    def _select(self, fields: str, sobject: str, where: str, values: list[str]) -> list[dict[str, Any]]:
+    def _select(
+        self, fields: str, sobject: str, where: str, values: list[str]
+    ) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
         for chunk in soql.chunks(values):
             condition = where.format(soql.in_list(chunk))

@@ -86,7 +86,8 @@ class CollectionWriter:
         found: dict[str, str] = {}
         try:
             for chunk in soql.chunks(parents):
-                query = f"SELECT Id, CommentBody FROM CaseComment WHERE ParentId IN {soql.in_list(chunk)}"
+                where = f"ParentId IN {soql.in_list(chunk)}"
+                query = f"SELECT Id, CommentBody FROM CaseComment WHERE {where}"
                 for row in self.connection.query(query):
                     found.update(_markers(new, row))
         except Exception:

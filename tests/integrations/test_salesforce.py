@@ -17,11 +17,13 @@ from integrations.salesforce import (
     SalesforceConnection,
     SalesforceCrm,
     UsernamePassword,
+    soql,
 )
-from integrations.salesforce import soql
 
 
-def make_crm(org: SalesforceEmulator, session: requests.Session, timeout_s: float = 10) -> SalesforceCrm:
+def make_crm(
+    org: SalesforceEmulator, session: requests.Session, timeout_s: float = 10
+) -> SalesforceCrm:
     auth = ClientCredentials(org.url, org.client_id, org.client_secret)
     return SalesforceCrm(SalesforceConnection(auth, session, timeout_s=timeout_s))
 
@@ -49,16 +51,20 @@ def test_logins_by_password_and_jwt_and_refusals(
     sf_org: SalesforceEmulator, https_session: requests.Session
 ) -> None:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    sf_org.jwt_public_key = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
+    sf_org.jwt_public_key = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     private_pem = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     ).decode()
     logins = [
-        UsernamePassword(sf_org.url, sf_org.client_id, sf_org.client_secret, sf_org.username, sf_org.password),
+        UsernamePassword(
+            sf_org.url, sf_org.client_id, sf_org.client_secret, sf_org.username, sf_org.password
+        ),
         JwtBearer(sf_org.url, sf_org.client_id, sf_org.username, private_pem),
     ]
     for auth in logins:
@@ -137,11 +143,18 @@ def test_a_case_comment_is_created_once_even_when_its_answer_was_lost(
     sf_org.slow_s = 1.0
     assert crm.write([comment])[0].retriable
     sf_org.slow_s = 0
-    again = crm.write([comment, CrmWrite("Case", "callsight-case-c1", {"Id": case_id, "Status": "Closed"})])
+    again = crm.write(
+        [comment, CrmWrite("Case", "callsight-case-c1", {"Id": case_id, "Status": "Closed"})]
+    )
     assert all(r.ok for r in again)
     assert len(sf_org.of_type("CaseComment")) == 1
     assert sf_org.of_type("Case")[0]["IsClosed"] is True
-    edited = CrmWrite("CaseComment", comment.external_id, {**comment.fields, "CommentBody": "Edited"}, again[0].crm_id)
+    edited = CrmWrite(
+        "CaseComment",
+        comment.external_id,
+        {**comment.fields, "CommentBody": "Edited"},
+        again[0].crm_id,
+    )
     assert crm.write([edited])[0].ok
     assert [c["CommentBody"] for c in sf_org.of_type("CaseComment")] == ["Edited"]
 
@@ -150,7 +163,9 @@ def test_matching_finds_contacts_accounts_cases_and_owners(
     sf_org: SalesforceEmulator, https_session: requests.Session
 ) -> None:
     account = sf_org.add("Account", Name="Acme", Phone="+44 20 7946 0000")
-    contact = sf_org.add("Contact", LastName="Ng", Email="ana@acme.test", Phone="+44 20 7946 0101", AccountId=account)
+    contact = sf_org.add(
+        "Contact", LastName="Ng", Email="ana@acme.test", Phone="+44 20 7946 0101", AccountId=account
+    )
     sf_org.add("Case", Status="Closed", ContactId=contact)
     open_case = sf_org.add("Case", Status="New", ContactId=contact)
     numbered = sf_org.add("Case", Status="New", CaseNumber="00001026")
@@ -179,7 +194,7 @@ def test_a_hostile_value_cannot_change_the_query(
     crm = make_crm(sf_org, https_session)
     hostile = ["x' OR Email != 'y", "x\\' OR Email != \\'y", "a\\", "') OR (Email != '"]
     assert crm.match([MatchHint(email=value) for value in hostile]) == [None] * len(hostile)
-    assert soql.quote("it's \\ \"q\"\n") == "'it\\'s \\\\ \\\"q\\\"\\n'"
+    assert soql.quote('it\'s \\ "q"\n') == "'it\\'s \\\\ \\\"q\\\"\\n'"
 
 
 def test_matching_during_an_outage_says_try_later(

@@ -4,7 +4,8 @@ It speaks enough of the REST API for simple-salesforce: the OAuth token endpoint
 credentials, username-password, JWT bearer), SOQL queries, single-record create/update/upsert
 and sObject Collections. Faults can be scripted or drawn at random, before the request is
 processed (503, 403 REQUEST_LIMIT_EXCEEDED, 401 INVALID_SESSION_ID) or as a slow answer given
-after the write was applied (the client may time out and never learn of it).
+after the write was applied (the client may time out and never learn of it). Scripted faults are
+taken in order, one per API request; ``"pass"`` lets a request through.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from agent import call_edits, calls
 from agent.crm_sync import CrmSync, RetryPolicy
 from agent.domain import CallStatus
-from agent.tables import Call, CrmOutbox
+from agent.tables import ActionItem, Call, CrmOutbox
 from integrations.salesforce import ClientCredentials, SalesforceConnection, SalesforceCrm
 
 FAST = RetryPolicy(base_s=0.001, cap_s=0.01, max_attempts=60)
@@ -169,8 +169,6 @@ def test_edits_after_sync_update_the_same_records(
 
 
 def _first_item(session: Session, call_id: str) -> str:
-    from agent.tables import ActionItem
-
     return session.exec(select(ActionItem.id).where(ActionItem.call_id == call_id)).first() or ""
 
 

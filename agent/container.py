@@ -106,7 +106,11 @@ def build_container(settings: Settings) -> Container:
     deliveries = WebhookDeliveries(
         engine,
         transport,
-        RetryPolicy(base_s=5.0, cap_s=3600.0, max_attempts=settings.outbound_webhook_max_attempts),
+        RetryPolicy(
+            base_s=settings.outbound_webhook_retry_base_s,
+            cap_s=3600.0,
+            max_attempts=settings.outbound_webhook_max_attempts,
+        ),
     )
     pipeline = Pipeline(
         engine=engine,

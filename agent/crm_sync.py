@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 import random
 import threading
+import time
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -68,6 +69,7 @@ class CrmSync:
         self.batch_size = batch_size
         self._rng = rng or random.Random()
         self._lock = threading.Lock()
+        self._match_failures, self._match_not_before = 0, 0.0
 
     def flush(self) -> FlushReport:
         """Prepare every waiting call and send every due write; returns what happened."""
@@ -103,28 +105,45 @@ class CrmSync:
 
     def _prepare(self, session: Session, calls: list[Call], report: FlushReport) -> bool:
         waiting = [call for call in calls if call.crm_matched_at is None]
-        try:
-            links = self.crm.match([_hint(session, call) for call in waiting]) if waiting else []
-        except CrmUnavailable as error:
-            log.warning("CRM matching postponed: %s", error)
+        links = self._match(session, waiting, report) if waiting else {}
+        if links is None:
             return False
+        for call in waiting:
+            found = links.get(call.id)
+            if call.status == CallStatus.FAILED.value:
+                continue
+            if found is None:
+                _hold(call)
+                report.unmatched += 1
+            else:
+                _apply_links(call, found)
+        for call in calls:
+            if call.status == CallStatus.SYNCING.value:
+                self._fill_outbox(session, call)
+                report.prepared += 1
+        return True
+
+    def _match(
+        self, session: Session, waiting: list[Call], report: FlushReport
+    ) -> dict[str, CrmLinks | None] | None:
+        """Each call's CRM links; None while the CRM is unavailable (backing off between tries)."""
+        if time.monotonic() < self._match_not_before:
+            return None
+        try:
+            links = self.crm.match([_hint(session, call) for call in waiting])
+        except CrmUnavailable as error:
+            self._match_failures += 1
+            delay = self.policy.delay_s(self._match_failures, self._rng)
+            self._match_not_before = time.monotonic() + delay
+            log.warning("CRM matching postponed by %.1f s: %s", delay, error)
+            return None
         except StageError as error:
             for call in waiting:
                 _fail(call, f"CRM matching failed: {error}; fix the setting, then retry the call")
             report.failed += len(waiting)
-            return True
-        held = {call.id for call, found in zip(waiting, links, strict=True) if found is None}
-        for call, found in zip(waiting, links, strict=True):
-            if found is None:
-                _hold(call)
-            else:
-                _apply_links(call, found)
-        for call in calls:
-            if call.id not in held:
-                self._fill_outbox(session, call)
-        report.prepared += len(calls) - len(held)
-        report.unmatched += len(held)
-        return True
+            return {}
+        self._match_failures = 0
+        return {call.id: found for call, found in zip(waiting, links, strict=True)}
 
     def _fill_outbox(self, session: Session, call: Call) -> None:
         summary = session.get(Summary, call.id)

@@ -105,6 +105,7 @@ class Settings(BaseSettings):
     recording_fetch_timeout_s: float = Field(60.0, gt=0)
     outbound_webhook_timeout_s: float = Field(10.0, gt=0)
     outbound_webhook_max_attempts: int = Field(8, ge=1)
+    outbound_webhook_retry_base_s: float = Field(5.0, gt=0)
     outbound_webhook_allow_private: bool = Field(
         False, description="Let subscriptions target private or loopback addresses."
     )

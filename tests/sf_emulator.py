@@ -64,6 +64,7 @@ class SalesforceEmulator:
         self.slow_s = 0.0
         self._rng = random.Random(seed)
         self._tokens: set[str] = set()
+        self._external: dict[tuple[str, str, Any], str] = {}  # custom field values to ids
         self._sequence = 0
         self._lock = threading.RLock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -158,6 +159,7 @@ class SalesforceEmulator:
     def handle(
         self, method: str, path: str, query: dict[str, list[str]], body: Any
     ) -> tuple[int, Any]:
+        path = path.rstrip("/")
         with self._lock:
             if path.startswith("query") and method == "GET":
                 self.request_counts["query"] += 1
@@ -244,6 +246,11 @@ class SalesforceEmulator:
         if sobject == "Case":
             record.setdefault("CaseNumber", f"{self._sequence:08d}")
             record["IsClosed"] = record.get("Status") == "Closed"
+        for name, value in fields.items():
+            if name.endswith("__c") and value is not None:
+                if (sobject, name, value) in self._external:  # an external id field is unique
+                    raise ApiError(400, "DUPLICATE_VALUE", f"duplicate value found: {name}")
+                self._external[(sobject, name, value)] = record_id
         self.records.setdefault(sobject, {})[record_id] = record
         return record_id
 
@@ -261,11 +268,9 @@ class SalesforceEmulator:
         key = fields.get(field)
         if not key:
             raise ApiError(400, "MISSING_ARGUMENT", f"{field} not specified")
-        existing = [r for r in self.records.get(sobject, {}).values() if r.get(field) == key]
-        if len(existing) > 1:
-            raise ApiError(300, "MULTIPLE_CHOICES", f"more than one {sobject} has {field} {key}")
+        existing = self._external.get((sobject, field, key))
         if existing:
-            return self._update(sobject, existing[0]["Id"], fields), False
+            return self._update(sobject, existing, fields), False
         return self._create(sobject, fields), True
 
     def _check(self, sobject: str, fields: dict[str, Any]) -> None:
@@ -297,6 +302,7 @@ def _now(sequence: int) -> str:
 def _handler_for(org: SalesforceEmulator) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: Any) -> None:
             pass

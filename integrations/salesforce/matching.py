@@ -24,6 +24,8 @@ class Matcher:
     def __init__(self, connection: SalesforceConnection) -> None:
         self.connection = connection
         self._users: dict[str, str | None] = {}
+        # Answers kept while a batch is retried after a failure, so only failed queries repeat.
+        self._answers: dict[str, list[dict[str, Any]]] = {}
 
     def match(self, hints: Sequence[MatchHint]) -> list[CrmLinks | None]:
         found = [_Found(h.contact_id, h.account_id) for h in hints]
@@ -32,6 +34,7 @@ class Matcher:
         self._accounts_by_phone(hints, found)
         self._cases(hints, found)
         self._owners([h.agent_email for h in hints if h.agent_email and not h.agent_crm_user_id])
+        self._answers.clear()
         return [self._links(h, f) for h, f in zip(hints, found, strict=True)]
 
     def _links(self, hint: MatchHint, found: _Found) -> CrmLinks | None:
@@ -113,7 +116,10 @@ class Matcher:
         rows: list[dict[str, Any]] = []
         for chunk in soql.chunks(values):
             condition = where.format(soql.in_list(chunk))
-            rows += self.connection.query(f"SELECT {fields} FROM {sobject} WHERE {condition}")
+            query = f"SELECT {fields} FROM {sobject} WHERE {condition}"
+            if query not in self._answers:
+                self._answers[query] = self.connection.query(query)
+            rows += self._answers[query]
         return rows
 
 

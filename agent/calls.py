@@ -84,23 +84,24 @@ def create_call(
 
 
 def _customer_id(session: Session, meta: CallMetadata) -> int | None:
-    if not (meta.customer_name or meta.customer_crm_id):
+    """The customer the upload names, by CRM id, name, email or phone; made if new."""
+    name = meta.customer_name or meta.customer_crm_id or meta.customer_email or meta.customer_phone
+    if not name:
         return None
     query = select(Customer)
     if meta.customer_crm_id:
         query = query.where(Customer.crm_id == meta.customer_crm_id)
-    else:
+    elif meta.customer_name:
         query = query.where(Customer.name == meta.customer_name, col(Customer.crm_id).is_(None))
-    customer = session.exec(query).first()
-    if customer is None:
-        customer = Customer(
-            name=meta.customer_name or meta.customer_crm_id or "",
-            crm_id=meta.customer_crm_id,
-            email=meta.customer_email,
-            phone=meta.customer_phone,
-        )
-        session.add(customer)
-        session.flush()
+    elif meta.customer_email:
+        query = query.where(Customer.email == meta.customer_email)
+    else:
+        query = query.where(Customer.phone == meta.customer_phone)
+    customer = session.exec(query).first() or Customer(name=name, crm_id=meta.customer_crm_id)
+    customer.email = customer.email or meta.customer_email
+    customer.phone = customer.phone or meta.customer_phone
+    session.add(customer)
+    session.flush()
     return customer.id
 
 

@@ -48,16 +48,18 @@ from integrations.salesforce import (
 @dataclass(frozen=True)
 class Result:
     name: str
+    calls: int
     records: int
     requests: int
     wall_s: float
     note: str = ""
 
     def line(self) -> str:
-        per = self.requests / self.records if self.records else float("nan")
+        per_record = self.requests / self.records if self.records else float("nan")
+        per_call = self.requests / self.calls if self.calls else float("nan")
         return (
-            f"{self.name:40} {self.records:8} {self.requests:9} {per:12.4f} "
-            f"{self.wall_s:8.1f}  {self.note}"
+            f"{self.name:36} {self.records:7} {self.requests:8} {per_call:8.3f} "
+            f"{per_record:10.4f} {self.wall_s:7.1f}  {self.note}"
         )
 
 
@@ -143,7 +145,8 @@ def one_per_record(ca: trustme.CA, session: requests.Session, rows: list[CrmOutb
             sf.CaseComment.create(fields)
     wall = time.perf_counter() - started
     org.stop()
-    return Result("one request per record", len(rows), org.api_requests, wall)
+    calls = len({r.call_id for r in rows})
+    return Result("one request per record", calls, len(rows), org.api_requests, wall)
 
 
 def batched(
@@ -160,7 +163,8 @@ def batched(
     counts = org.request_counts
     note = f"{counts['query']} queries + {counts['collections']} collection requests"
     org.stop()
-    return Result("Callsight, sObject Collections", len(rows), org.api_requests, wall, note)
+    name = "Callsight, sObject Collections"
+    return Result(name, args.calls, len(rows), org.api_requests, wall, note)
 
 
 def faulty(
@@ -179,7 +183,9 @@ def faulty(
     verdict = exactly_once(org, rows)
     org.stop()
     name = f"Callsight, {args.fail_rate:.0%} of requests failing"
-    return Result(name, len(rows), org.api_requests, wall, f"{faults} faults; {verdict}")
+    return Result(
+        name, args.calls, len(rows), org.api_requests, wall, f"{faults} faults; {verdict}"
+    )
 
 
 def exactly_once(org: SalesforceEmulator, rows: list[CrmOutbox]) -> str:
@@ -218,7 +224,10 @@ def main() -> None:
         baseline = one_per_record(ca, session, written(f"sqlite:///{folder / 'batched.db'}"))
         failing = faulty(ca, session, folder, args)
     print(f"{args.calls} calls, {args.items} action items each, every 5th call on a case")
-    print(f"{'run':40} {'records':>8} {'requests':>9} {'req/record':>12} {'wall_s':>8}  notes")
+    print(
+        f"{'run':36} {'records':>7} {'requests':>8} {'req/call':>8} {'req/record':>10} "
+        f"{'wall_s':>7}  notes"
+    )
     for result in (baseline, ours, failing):
         print(result.line())
 

@@ -62,6 +62,8 @@ class SalesforceEmulator:
         self.faults: deque[str] = deque()
         self.fail_rate, self.fail_kinds = 0.0, ("503", "403", "401")
         self.slow_s = 0.0
+        self.page_size = 2000
+        self._cursors: dict[str, list[dict[str, Any]]] = {}
         self._rng = random.Random(seed)
         self._tokens: set[str] = set()
         self._external: dict[tuple[str, str, Any], str] = {}  # custom field values to ids
@@ -161,7 +163,10 @@ class SalesforceEmulator:
     ) -> tuple[int, Any]:
         path = path.rstrip("/")
         with self._lock:
-            if path.startswith("query") and method == "GET":
+            if path.startswith("query/") and method == "GET":
+                self.request_counts["query"] += 1
+                return 200, self._page(path.split("/")[1])
+            if path == "query" and method == "GET":
                 self.request_counts["query"] += 1
                 return 200, self._query(query.get("q", [""])[0])
             if path.startswith("composite/sobjects"):
@@ -180,7 +185,20 @@ class SalesforceEmulator:
         rows = sf_soql.run(parsed, list(self.records.get(parsed.sobject, {}).values()))
         for row in rows:
             row["attributes"] = {"type": parsed.sobject}
-        return {"totalSize": len(rows), "done": True, "records": rows}
+        cursor = secrets.token_hex(6)
+        self._cursors[cursor] = rows
+        return self._page(cursor) | {"totalSize": len(rows)}
+
+    def _page(self, cursor: str) -> dict[str, Any]:
+        rows = self._cursors.pop(cursor, None)
+        if rows is None:
+            raise ApiError(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
+        page, rest = rows[: self.page_size], rows[self.page_size :]
+        answer: dict[str, Any] = {"totalSize": len(rows), "done": not rest, "records": page}
+        if rest:
+            self._cursors[cursor] = rest
+            answer["nextRecordsUrl"] = f"/services/data/v60.0/query/{cursor}"
+        return answer
 
     def _collections(self, method: str, parts: list[str], body: Any) -> tuple[int, Any]:
         records = body.get("records") if isinstance(body, dict) else None

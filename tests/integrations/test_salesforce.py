@@ -204,3 +204,14 @@ def test_matching_during_an_outage_says_try_later(
     sf_org.faults.append("503")
     with pytest.raises(CrmUnavailable, match="SERVER_UNAVAILABLE"):
         crm.match([MatchHint(email="ana@acme.test")])
+
+
+def test_long_query_answers_are_read_page_by_page(
+    sf_org: SalesforceEmulator, https_session: requests.Session
+) -> None:
+    sf_org.page_size = 2
+    emails = [f"p{n}@acme.test" for n in range(5)]
+    contacts = [sf_org.add("Contact", LastName=f"P{n}", Email=e) for n, e in enumerate(emails)]
+    links = make_crm(sf_org, https_session).match([MatchHint(email=e) for e in emails])
+    assert [link.contact_id if link else None for link in links] == contacts
+    assert sf_org.request_counts["query"] >= 3  # one query and at least two more pages

@@ -85,23 +85,24 @@ def create_call(
 
 
 def _customer_id(session: Session, meta: CallMetadata) -> int | None:
-    if not (meta.customer_name or meta.customer_crm_id):
+    """The customer the upload names, by CRM id, name, email or phone; made if new."""
+    name = meta.customer_name or meta.customer_crm_id or meta.customer_email or meta.customer_phone
+    if not name:
         return None
     query = select(Customer)
     if meta.customer_crm_id:
         query = query.where(Customer.crm_id == meta.customer_crm_id)
-    else:
+    elif meta.customer_name:
         query = query.where(Customer.name == meta.customer_name, col(Customer.crm_id).is_(None))
-    customer = session.exec(query).first()
-    if customer is None:
-        customer = Customer(
-            name=meta.customer_name or meta.customer_crm_id or "",
-            crm_id=meta.customer_crm_id,
-            email=meta.customer_email,
-            phone=meta.customer_phone,
-        )
-        session.add(customer)
-        session.flush()
+    elif meta.customer_email:
+        query = query.where(Customer.email == meta.customer_email)
+    else:
+        query = query.where(Customer.phone == meta.customer_phone)
+    customer = session.exec(query).first() or Customer(name=name, crm_id=meta.customer_crm_id)
+    customer.email = customer.email or meta.customer_email
+    customer.phone = customer.phone or meta.customer_phone
+    session.add(customer)
+    session.flush()
     return customer.id
 
 
@@ -202,6 +203,7 @@ def approve(session: Session, call: Call, approver: Principal | None) -> None:
     if call.status != CallStatus.REVIEW.value:
         raise CallStateError(f"only a call in review can be approved; this one is {call.status}")
     call.status = CallStatus.SYNCING.value
+    call.crm_outbox_filled_at = None
     call.approved_at = utcnow()
     call.approved_by_key_id = approver.key_id if approver else None
     call.updated_at = utcnow()
@@ -214,6 +216,7 @@ def retry(session: Session, call: Call) -> None:
         raise CallStateError(f"only a failed call can be retried; this one is {call.status}")
     call.status = _resume_status(session, call).value
     call.failure_reason = None
+    call.crm_outbox_filled_at = None
     call.updated_at = utcnow()
     session.add(call)
 

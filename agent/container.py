@@ -3,21 +3,35 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
+import requests
 from sqlalchemy import Engine
 
+from agent.crm_sync import RetryPolicy
 from agent.db import make_engine
 from agent.llm_cache import DbAnswerCache
 from agent.pipeline import Pipeline
-from agent.ports import Summariser
+from agent.ports import Crm, RecordingFetcher, Summariser
 from agent.prompts import load_prompts
 from agent.redaction import compile_patterns, redact
-from agent.settings import BUNDLED_ASR_MODEL, Settings
+from agent.settings import BUNDLED_ASR_MODEL, CrmKind, SalesforceAuthFlow, Settings
+from agent.webhooks_out import WebhookDeliveries
 from integrations.builtin_summariser import BuiltinSummariser
 from integrations.faster_whisper_asr import FasterWhisperTranscriber, bundled_model_path
+from integrations.http_webhooks import HttpWebhookTransport
 from integrations.llm_summariser import EndpointConfig, LlmSummariser, StructuredChat
 from integrations.local_crm import LocalCrm
 from integrations.local_storage import LocalAudioStore
+from integrations.recording_fetch import HttpRecordingFetcher
+from integrations.salesforce import (
+    ClientCredentials,
+    JwtBearer,
+    SalesforceConnection,
+    SalesforceCrm,
+    UsernamePassword,
+)
+from integrations.salesforce.auth import Authenticator
 
 
 @dataclass
@@ -26,6 +40,8 @@ class Container:
     engine: Engine
     store: LocalAudioStore
     pipeline: Pipeline
+    deliveries: WebhookDeliveries
+    fetcher: RecordingFetcher
 
 
 def asr_model_location(settings: Settings) -> str:
@@ -78,15 +94,79 @@ def build_summariser(settings: Settings, engine: Engine) -> Summariser:
     )
 
 
+def salesforce_auth(settings: Settings) -> Authenticator:
+    login, client_id = settings.salesforce_login_url, settings.salesforce_client_id
+    if settings.salesforce_auth == SalesforceAuthFlow.JWT:
+        key_file = Path(settings.salesforce_private_key_file or "")
+        return JwtBearer(
+            login,
+            client_id,
+            settings.salesforce_username,
+            key_file.read_text(),
+            settings.salesforce_jwt_audience,
+        )
+    secret = settings.salesforce_client_secret.get_secret_value()
+    if settings.salesforce_auth == SalesforceAuthFlow.PASSWORD:
+        return UsernamePassword(
+            login,
+            client_id,
+            secret,
+            settings.salesforce_username,
+            settings.salesforce_password.get_secret_value(),
+            settings.salesforce_security_token.get_secret_value(),
+        )
+    return ClientCredentials(login, client_id, secret)
+
+
+def build_crm(settings: Settings, engine: Engine) -> Crm:
+    if settings.crm != CrmKind.SALESFORCE:
+        return LocalCrm(engine)
+    session = requests.Session()
+    if settings.salesforce_ca_bundle:
+        session.verify = str(settings.salesforce_ca_bundle)
+        session.trust_env = False  # else REQUESTS_CA_BUNDLE would override the bundle given
+    connection = SalesforceConnection(
+        salesforce_auth(settings),
+        session,
+        api_version=settings.salesforce_api_version,
+        timeout_s=settings.salesforce_timeout_s,
+    )
+    return SalesforceCrm(connection, external_id_field=settings.salesforce_external_id_field)
+
+
 def build_container(settings: Settings) -> Container:
     engine = make_engine(settings.database_url)
     store = LocalAudioStore(settings.audio_dir)
+    transport = HttpWebhookTransport(
+        settings.outbound_webhook_timeout_s, settings.outbound_webhook_allow_private
+    )
+    deliveries = WebhookDeliveries(
+        engine,
+        transport,
+        RetryPolicy(
+            base_s=settings.outbound_webhook_retry_base_s,
+            cap_s=3600.0,
+            max_attempts=settings.outbound_webhook_max_attempts,
+        ),
+    )
     pipeline = Pipeline(
         engine=engine,
         store=store,
         transcriber=build_transcriber(settings),
         summariser=build_summariser(settings, engine),
-        crm=LocalCrm(engine),
+        crm=build_crm(settings, engine),
         sync_mode=settings.crm_sync_mode,
+        events=deliveries,
+        retry_policy=RetryPolicy(
+            base_s=settings.crm_retry_base_s,
+            cap_s=settings.crm_retry_cap_s,
+            max_attempts=settings.crm_retry_max_attempts,
+        ),
     )
-    return Container(settings=settings, engine=engine, store=store, pipeline=pipeline)
+    fetcher = HttpRecordingFetcher(
+        settings.recording_hosts,
+        settings.recording_private_hosts,
+        max_bytes=settings.max_upload_bytes,
+        timeout_s=settings.recording_fetch_timeout_s,
+    )
+    return Container(settings, engine, store, pipeline, deliveries, fetcher)

@@ -21,6 +21,7 @@ class CallStatus(enum.StrEnum):
     SYNCING = "syncing"
     DONE = "done"
     FAILED = "failed"
+    UNMATCHED = "unmatched"
 
 
 UNFINISHED_STATUSES = (
@@ -148,11 +149,16 @@ class SummaryDraft:
 
 @dataclass(frozen=True)
 class CrmWrite:
-    """One record to create or update in the CRM, keyed by our own external id."""
+    """One record to create or update in the CRM, keyed by our own external id.
+
+    ``crm_id`` is the CRM's own id when a record of a type without an external id field was
+    already created, so that it is updated rather than created again.
+    """
 
     object_type: str
     external_id: str
     fields: dict[str, object]
+    crm_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -165,3 +171,35 @@ class CrmWriteResult:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+
+@dataclass(frozen=True)
+class MatchHint:
+    """What we know about a call's customer, case and agent, to find their CRM records."""
+
+    email: str | None = None
+    phone: str | None = None
+    case_ref: str | None = None
+    contact_id: str | None = None
+    account_id: str | None = None
+    agent_email: str | None = None
+    agent_crm_user_id: str | None = None
+
+
+@dataclass(frozen=True)
+class CrmLinks:
+    """The CRM records a call belongs to; ``owner_id`` is the CRM user who owns its tasks."""
+
+    contact_id: str | None = None
+    account_id: str | None = None
+    case_id: str | None = None
+    owner_id: str | None = None
+
+
+@dataclass(frozen=True)
+class CrmEvent:
+    """Something Callsight learnt that subscribers may want: ``call.synced`` and the like."""
+
+    event_id: str
+    event_type: str
+    data: dict[str, object]

@@ -5,30 +5,42 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, delete
 from sqlmodel import Session, col, select
 
-from agent import crm_payloads
+from agent.crm_sync import CrmSync, RetryPolicy, call_event
 from agent.domain import (
     ActionItemDraft,
     CallContext,
     CallStatus,
     ChannelMap,
-    CrmWrite,
     Direction,
     Speaker,
     SummaryDraft,
     Utterance,
 )
-from agent.ports import AudioStore, Crm, ProgressCallback, StageError, Summariser, Transcriber
+from agent.ports import (
+    AudioStore,
+    Crm,
+    EventPublisher,
+    ProgressCallback,
+    StageError,
+    Summariser,
+    Transcriber,
+)
 from agent.settings import SyncMode
-from agent.tables import ActionItem, Call, CrmOutbox, Customer, Summary, TranscriptSegment, utcnow
+from agent.tables import ActionItem, Call, Summary, TranscriptSegment, utcnow
 
 log = logging.getLogger(__name__)
 
-RESTING_STATUSES = (CallStatus.REVIEW, CallStatus.DONE, CallStatus.FAILED)
+RESTING_STATUSES = (
+    CallStatus.REVIEW,
+    CallStatus.DONE,
+    CallStatus.FAILED,
+    CallStatus.UNMATCHED,
+)
 STAGE_NAMES = {
     CallStatus.QUEUED: "transcription",
     CallStatus.TRANSCRIBING: "transcription",
@@ -49,6 +61,12 @@ class Pipeline:
     summariser: Summariser
     crm: Crm
     sync_mode: SyncMode = SyncMode.AUTO
+    events: EventPublisher | None = None
+    retry_policy: RetryPolicy = field(default_factory=RetryPolicy)
+    crm_sync: CrmSync = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.crm_sync = CrmSync(self.engine, self.crm, self.events, self.retry_policy)
 
     def advance(self, call_id: str, on_progress: ProgressCallback | None = None) -> CallStatus:
         """Run stages until the call rests (review, done or failed); returns where it rests."""
@@ -97,6 +115,7 @@ class Pipeline:
                 call.failure_reason = reason
                 session.add(call)
                 session.commit()
+        self.publish("call.failed", call_id)
 
     def transcribe(self, call_id: str, on_progress: ProgressCallback | None = None) -> None:
         """Speech to speaker-labelled segments; replaces any segments of an earlier attempt."""
@@ -115,6 +134,7 @@ class Pipeline:
             call.duration_s = transcript.duration_s
             _set_status(call, CallStatus.SUMMARISING)
             session.commit()
+        self.publish("call.transcribed", call_id)
 
     def summarise(self, call_id: str) -> None:
         """Summary and action items from the stored transcript; replaces an earlier attempt's."""
@@ -134,71 +154,32 @@ class Pipeline:
             session.add_all(_action_item_rows(call_id, draft.action_items))
             auto = self.sync_mode == SyncMode.AUTO
             _set_status(call, CallStatus.SYNCING if auto else CallStatus.REVIEW)
+            call.crm_outbox_filled_at = None
             session.commit()
+            resolution, items = draft.resolution.value, len(draft.action_items)
+        self.publish("call.summarised", call_id, resolution=resolution, action_items=items)
 
     def sync(self, call_id: str) -> None:
-        """Write the call and its action items to the CRM through the outbox, once each."""
+        """Write the call and its action items to the CRM through the outbox, once each.
+
+        Writes the CRM could not take now stay due in the outbox and the call stays in
+        ``syncing``; the runner's outbox drainer sends them again after a backoff.
+        """
         with Session(self.engine) as session:
-            call = _claim(session, call_id, (CallStatus.SYNCING,))
-            self._fill_outbox(session, call)
-            session.commit()
-            pending = list(
-                session.exec(
-                    select(CrmOutbox)
-                    .where(CrmOutbox.call_id == call_id, CrmOutbox.status != "written")
-                    .order_by(col(CrmOutbox.id))
-                )
-            )
-            self._send(session, pending)
-            session.commit()
-            unwritten = [row for row in pending if row.status != "written"]
-            if unwritten:
-                raise StageError(_crm_failure_reason(self.crm.name, unwritten))
-            _set_status(call, CallStatus.DONE)
-            session.commit()
+            _claim(session, call_id, (CallStatus.SYNCING,))
+        self.crm_sync.flush()
 
-    def _fill_outbox(self, session: Session, call: Call) -> None:
-        summary = session.get(Summary, call.id)
-        if summary is None:
-            raise StageError("no summary to sync; retry the call to summarise it again")
-        customer = session.get(Customer, call.customer_id) if call.customer_id else None
-        items = session.exec(
-            select(ActionItem)
-            .where(ActionItem.call_id == call.id)
-            .order_by(col(ActionItem.position))
-        )
-        writes = [crm_payloads.call_activity(call, summary, customer)]
-        writes += [crm_payloads.follow_up_task(call, item) for item in items]
-        existing = {
-            (row.object_type, row.external_id): row
-            for row in session.exec(select(CrmOutbox).where(CrmOutbox.call_id == call.id))
-        }
-        for write in writes:
-            row = existing.get((write.object_type, write.external_id))
-            if row is None:
-                row = CrmOutbox(
-                    call_id=call.id,
-                    crm=self.crm.name,
-                    object_type=write.object_type,
-                    external_id=write.external_id,
-                )
-            if row.status != "written" or row.payload != write.fields:
-                row.payload, row.status = dict(write.fields), "pending"
-            session.add(row)
-
-    def _send(self, session: Session, rows: list[CrmOutbox]) -> None:
-        if not rows:
+    def publish(self, event_type: str, call_id: str, **data: object) -> None:
+        """Tell subscribers about a call; a failure to record the event never fails the call."""
+        if self.events is None:
             return
-        writes = [CrmWrite(r.object_type, r.external_id, r.payload) for r in rows]
-        for row, result in zip(rows, self.crm.write(writes), strict=True):
-            row.attempts += 1
-            if result.ok:
-                row.status, row.crm_id, row.last_error = "written", result.crm_id, None
-                row.written_at = utcnow()
-            else:
-                row.status = "pending" if result.retriable else "failed"
-                row.last_error = result.error
-            session.add(row)
+        try:
+            with Session(self.engine) as session:
+                call = session.get(Call, call_id)
+                if call is not None:
+                    self.events.publish([call_event(event_type, call, **data)])
+        except Exception:
+            log.exception("call %s: could not record event %s", call_id, event_type)
 
 
 def _claim(session: Session, call_id: str, expected: tuple[CallStatus, ...]) -> Call:
@@ -285,13 +266,3 @@ def _action_item_rows(call_id: str, drafts: list[ActionItemDraft]) -> list[Actio
         )
         for position, draft in enumerate(drafts)
     ]
-
-
-def _crm_failure_reason(crm_name: str, unwritten: list[CrmOutbox]) -> str:
-    first = unwritten[0]
-    verdict = "could not take" if first.status == "pending" else "rejected"
-    return (
-        f"the {crm_name} CRM {verdict} {len(unwritten)} record(s), first "
-        f"{first.object_type} {first.external_id}: {first.last_error}; "
-        "fix the record or wait for the CRM, then retry the call"
-    )

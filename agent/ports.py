@@ -10,8 +10,11 @@ from typing import Any, Protocol
 from agent.domain import (
     CallContext,
     ChannelMap,
+    CrmEvent,
+    CrmLinks,
     CrmWrite,
     CrmWriteResult,
+    MatchHint,
     SummaryDraft,
     Transcript,
     Utterance,
@@ -54,12 +57,49 @@ class AnswerCache(Protocol):
     def put(self, key: str, model: str, prompt_version: str, payload: dict[str, Any]) -> None: ...
 
 
+class CrmUnavailable(StageError):
+    """The CRM could not answer now (outage, API limit); the work is tried again later."""
+
+
 class Crm(Protocol):
     name: str
 
     def write(self, writes: Sequence[CrmWrite]) -> list[CrmWriteResult]:
         """Create or update each record by its external id; one result per write, in order."""
         ...
+
+    def match(self, hints: Sequence[MatchHint]) -> list[CrmLinks | None]:
+        """The records each call belongs to, or None where the CRM knows no such customer.
+
+        Raises CrmUnavailable for a transient failure and StageError for a permanent one.
+        """
+        ...
+
+
+class DeliveryError(Exception):
+    """A webhook could not be delivered (no answer, refused address); it is tried again."""
+
+
+class WebhookTransport(Protocol):
+    def post(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+        """POST ``body``; returns the HTTP status. Raises DeliveryError when nothing answered."""
+        ...
+
+
+class RecordingRefused(Exception):
+    """A recording URL that may not or could not be fetched; the message says why."""
+
+
+class RecordingFetcher(Protocol):
+    def fetch(self, url: str, sink: AudioSink) -> str:
+        """Stream the recording at ``url`` into ``sink``; returns a file name for it."""
+        ...
+
+
+class EventPublisher(Protocol):
+    """Hands events to whoever subscribed to them (outbound webhooks)."""
+
+    def publish(self, events: Sequence[CrmEvent]) -> None: ...
 
 
 class AudioSink(Protocol):

@@ -1,4 +1,8 @@
-"""A person's corrections to what the pipeline produced: action items and resolution."""
+"""Corrections made on the review page, one field at a time.
+
+A call in review stays in review until a lead approves it; a call that already rests (synced,
+failed or unmatched) syncs again, so the CRM's records are updated in place.
+"""
 
 from __future__ import annotations
 
@@ -7,55 +11,41 @@ import datetime as dt
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from agent.calls import CallStateError
+from agent import call_edits
 from agent.domain import CallStatus, Resolution
-from agent.tables import ActionItem, Call, Summary, utcnow
+from agent.keys import Principal
+from agent.tables import Call
 
-EDITABLE_STATUSES = (CallStatus.REVIEW, CallStatus.DONE, CallStatus.FAILED)
+EDITABLE_STATUSES = call_edits.EDITABLE_STATUSES
 
 
-class ActionItemEdit(BaseModel):
+class ActionItemForm(BaseModel):
     description: str = Field(min_length=1, max_length=2000)
     owner: str = Field(min_length=1, max_length=200)
     due_date: dt.date | None = None
 
 
-def edit_action_item(session: Session, call: Call, item_id: str, edit: ActionItemEdit) -> bool:
+def edit_action_item(
+    session: Session, call: Call, item_id: str, form: ActionItemForm, editor: Principal
+) -> bool:
     """Change one action item; returns whether the call must sync again to carry the change."""
-    item = session.get(ActionItem, item_id)
-    if item is None or item.call_id != call.id:
-        raise LookupError(f"call {call.id} has no action item {item_id!r}")
-    _check_editable(call)
-    item.description, item.owner, item.due_date = (
-        edit.description.strip(),
-        edit.owner,
-        edit.due_date,
+    item = call_edits.ActionItemEdit(
+        id=item_id,
+        description=form.description.strip(),
+        owner=form.owner.strip(),
+        due_date=form.due_date,
     )
-    session.add(item)
-    return _resync_if_synced(session, call)
+    return _apply(session, call, call_edits.CallEdit(action_items=[item]), editor)
 
 
-def set_resolution(session: Session, call: Call, resolution: Resolution) -> bool:
+def set_resolution(session: Session, call: Call, resolution: Resolution, editor: Principal) -> bool:
     """Correct the call's resolution; returns whether the call must sync again."""
-    summary = session.get(Summary, call.id)
-    if summary is None:
-        raise CallStateError("this call has no summary yet")
-    _check_editable(call)
-    summary.resolution = resolution.value
-    session.add(summary)
-    return _resync_if_synced(session, call)
+    return _apply(session, call, call_edits.CallEdit(resolution=resolution), editor)
 
 
-def _check_editable(call: Call) -> None:
-    if CallStatus(call.status) not in EDITABLE_STATUSES:
-        raise CallStateError(f"the call is still being processed ({call.status}); try again soon")
-
-
-def _resync_if_synced(session: Session, call: Call) -> bool:
-    # A call already in the CRM is sent again; the outbox turns the changes into updates.
-    if call.status != CallStatus.DONE.value:
+def _apply(session: Session, call: Call, change: call_edits.CallEdit, editor: Principal) -> bool:
+    if call.status == CallStatus.REVIEW.value:
+        call_edits.apply_changes(session, call, change)
         return False
-    call.status = CallStatus.SYNCING.value
-    call.updated_at = utcnow()
-    session.add(call)
+    call_edits.edit(session, call, change, editor)
     return True

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
@@ -70,3 +71,29 @@ def resume_unfinished(pipeline: Pipeline, runner: Runner) -> int:
     for call_id in call_ids:
         runner.submit(call_id)
     return len(call_ids)
+
+
+class BackgroundLoop:
+    """Runs a few housekeeping tasks every ``interval_s`` seconds on one thread: CRM writes that
+    are due again after a backoff, and outbound webhook deliveries."""
+
+    def __init__(self, tasks: Sequence[Callable[[], object]], interval_s: float) -> None:
+        self._tasks, self._interval_s = list(tasks), interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="callsight-loop", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._interval_s):
+            for task in self._tasks:
+                try:
+                    task()
+                except Exception:
+                    log.exception("background task %s failed", getattr(task, "__name__", task))

@@ -28,6 +28,37 @@ class SyncMode(enum.StrEnum):
     AFTER_REVIEW = "after_review"
 
 
+class CrmKind(enum.StrEnum):
+    LOCAL = "local"
+    SALESFORCE = "salesforce"
+
+
+class SalesforceAuthFlow(enum.StrEnum):
+    CLIENT_CREDENTIALS = "client_credentials"
+    JWT = "jwt"
+    PASSWORD = "password"
+
+
+SALESFORCE_REQUIRED = {
+    SalesforceAuthFlow.CLIENT_CREDENTIALS: ("salesforce_client_id", "salesforce_client_secret"),
+    SalesforceAuthFlow.JWT: (
+        "salesforce_client_id",
+        "salesforce_username",
+        "salesforce_private_key_file",
+    ),
+    SalesforceAuthFlow.PASSWORD: (
+        "salesforce_client_id",
+        "salesforce_client_secret",
+        "salesforce_username",
+        "salesforce_password",
+    ),
+}
+
+
+def _csv(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
 class Settings(BaseSettings):
     """Every knob of the service; defaults give the embedded setup on a fresh machine."""
 
@@ -66,6 +97,46 @@ class Settings(BaseSettings):
         default_factory=list, description="Extra regexes redacted before text reaches the LLM."
     )
 
+    crm: CrmKind = Field(CrmKind.LOCAL, description="local (embedded) or salesforce")
+    crm_retry_base_s: float = Field(2.0, gt=0, description="First retry delay; doubles each time.")
+    crm_retry_cap_s: float = Field(900.0, gt=0)
+    crm_retry_max_attempts: int = Field(10, ge=1)
+    outbox_poll_s: float = Field(2.0, gt=0, description="How often due retries are looked for.")
+
+    salesforce_login_url: str = "https://login.salesforce.com"
+    salesforce_auth: SalesforceAuthFlow = SalesforceAuthFlow.CLIENT_CREDENTIALS
+    salesforce_client_id: str = ""
+    salesforce_client_secret: SecretStr = SecretStr("")
+    salesforce_username: str = ""
+    salesforce_password: SecretStr = SecretStr("")
+    salesforce_security_token: SecretStr = SecretStr("")
+    salesforce_private_key_file: Path | None = None
+    salesforce_jwt_audience: str = "https://login.salesforce.com"
+    salesforce_api_version: str = "60.0"
+    salesforce_external_id_field: str = "Callsight_Id__c"
+    salesforce_timeout_s: float = Field(30.0, gt=0)
+    salesforce_ca_bundle: Path | None = Field(None, description="Extra CA bundle for TLS.")
+    salesforce_outbound_token: SecretStr = Field(
+        SecretStr(""), description="Token Salesforce Outbound Messages must carry (?token=)."
+    )
+    salesforce_org_id: str = Field("", description="Accept Outbound Messages from this org only.")
+
+    webhook_secrets: SecretStr = Field(
+        SecretStr(""), description="Comma-separated secrets for inbound webhook signatures."
+    )
+    webhook_tolerance_s: int = Field(300, ge=1)
+    recording_allowed_hosts: str = Field("", description="Hosts recordings may be fetched from.")
+    recording_allowed_private_hosts: str = Field(
+        "", description="Hosts allowed even on private or loopback addresses."
+    )
+    recording_fetch_timeout_s: float = Field(60.0, gt=0)
+    outbound_webhook_timeout_s: float = Field(10.0, gt=0)
+    outbound_webhook_max_attempts: int = Field(8, ge=1)
+    outbound_webhook_retry_base_s: float = Field(5.0, gt=0)
+    outbound_webhook_allow_private: bool = Field(
+        False, description="Let subscriptions target private or loopback addresses."
+    )
+
     @field_validator("channel_map")
     @classmethod
     def _channel_map_parses(cls, value: str) -> str:
@@ -79,6 +150,22 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
+    def _salesforce_complete(self) -> Settings:
+        if self.crm != CrmKind.SALESFORCE:
+            return self
+        missing = [
+            f"CALLSIGHT_{name.upper()}"
+            for name in SALESFORCE_REQUIRED[self.salesforce_auth]
+            if not _given(getattr(self, name))
+        ]
+        if missing:
+            raise ValueError(
+                f"CALLSIGHT_CRM=salesforce with the {self.salesforce_auth.value} login needs "
+                f"{', '.join(missing)}"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _default_database(self) -> Settings:
         if not self.database_url:
             self.database_url = f"sqlite:///{(self.data_dir / 'callsight.db').as_posix()}"
@@ -87,6 +174,18 @@ class Settings(BaseSettings):
     @property
     def audio_dir(self) -> Path:
         return self.data_dir / "audio"
+
+    @property
+    def inbound_webhook_secrets(self) -> list[str]:
+        return _csv(self.webhook_secrets.get_secret_value())
+
+    @property
+    def recording_hosts(self) -> list[str]:
+        return _csv(self.recording_allowed_hosts)
+
+    @property
+    def recording_private_hosts(self) -> list[str]:
+        return _csv(self.recording_allowed_private_hosts)
 
     @property
     def max_upload_bytes(self) -> int:
@@ -100,3 +199,9 @@ class Settings(BaseSettings):
     def llm_configured(self) -> bool:
         """An endpoint or a key was given; without either the built-in summariser runs."""
         return bool(self.llm_base_url or self.llm_api_key)
+
+
+def _given(value: object) -> bool:
+    if isinstance(value, SecretStr):
+        return bool(value.get_secret_value())
+    return bool(value)

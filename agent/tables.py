@@ -83,6 +83,10 @@ class Call(SQLModel, table=True):
     crm_contact_id: str | None = Field(default=None, max_length=64)
     crm_account_id: str | None = Field(default=None, max_length=64)
     approved_at: dt.datetime | None = None
+    crm_owner_id: str | None = Field(default=None, max_length=64)
+    crm_matched_at: dt.datetime | None = None
+    crm_outbox_filled_at: dt.datetime | None = None
+    crm_hold_reason: str | None = None
     approved_by_key_id: int | None = Field(default=None, foreign_key="api_key.id")
     created_at: dt.datetime = Field(default_factory=utcnow, index=True)
     updated_at: dt.datetime = Field(default_factory=utcnow)
@@ -146,7 +150,10 @@ class CrmOutbox(SQLModel, table=True):
     """One CRM write: created before it is sent, so a crash never loses or doubles it."""
 
     __tablename__ = "crm_outbox"
-    __table_args__ = (UniqueConstraint("crm", "object_type", "external_id"),)
+    __table_args__ = (
+        UniqueConstraint("crm", "object_type", "external_id"),
+        Index("ix_crm_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     call_id: str = Field(foreign_key="call.id", max_length=32, index=True)
@@ -158,6 +165,7 @@ class CrmOutbox(SQLModel, table=True):
     crm_id: str | None = Field(default=None, max_length=64)
     attempts: int = 0
     last_error: str | None = None
+    next_attempt_at: dt.datetime | None = None
     created_at: dt.datetime = Field(default_factory=utcnow)
     written_at: dt.datetime | None = None
 
@@ -185,3 +193,64 @@ class LlmCache(SQLModel, table=True):
     prompt_version: str = Field(max_length=32)
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class InboundEvent(SQLModel, table=True):
+    """A webhook event we accepted, kept so a replay of the same event id changes nothing."""
+
+    __tablename__ = "inbound_event"
+
+    id: str = Field(primary_key=True, max_length=200)
+    source: str = Field(max_length=32)
+    event_type: str = Field(max_length=64)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    outcome: str | None = None
+    received_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class CrmCase(SQLModel, table=True):
+    """What the CRM told us about a case through its webhooks."""
+
+    __tablename__ = "crm_case"
+
+    crm_id: str = Field(primary_key=True, max_length=64)
+    number: str | None = Field(default=None, max_length=64)
+    status: str | None = Field(default=None, max_length=64)
+    contact_id: str | None = Field(default=None, max_length=64, index=True)
+    subject: str | None = None
+    closed_at: dt.datetime | None = None
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class WebhookSubscription(SQLModel, table=True):
+    __tablename__ = "webhook_subscription"
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(max_length=2000)
+    secret: str = Field(max_length=200)
+    events: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    active: bool = True
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """One event for one subscription: its attempts and outcome (the delivery log)."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "event_id"),
+        Index("ix_webhook_delivery_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    subscription_id: int = Field(foreign_key="webhook_subscription.id", index=True)
+    event_id: str = Field(max_length=64)
+    event_type: str = Field(max_length=32)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(max_length=16, default="pending")
+    attempts: int = 0
+    last_status_code: int | None = None
+    last_error: str | None = None
+    next_attempt_at: dt.datetime | None = None
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    delivered_at: dt.datetime | None = None

@@ -62,10 +62,16 @@ class CrmRecordView(BaseModel):
     crm_id: str | None
     status: str
     error: str | None
+    attempts: int
+    next_attempt_at: dt.datetime | None
 
 
 class CrmView(BaseModel):
     status: str
+    hold_reason: str | None
+    contact_id: str | None
+    account_id: str | None
+    case_id: str | None
     records: list[CrmRecordView]
 
 
@@ -164,17 +170,30 @@ def _crm(session: Session, call: Call) -> CrmView:
             crm_id=r.crm_id,
             status=r.status,
             error=r.last_error,
+            attempts=r.attempts,
+            next_attempt_at=r.next_attempt_at,
         )
         for r in rows
     ]
-    return CrmView(status=_crm_status(call, rows), records=records)
+    return CrmView(
+        status=_crm_status(call, rows),
+        hold_reason=call.crm_hold_reason,
+        contact_id=call.crm_contact_id,
+        account_id=call.crm_account_id,
+        case_id=call.crm_case_id,
+        records=records,
+    )
 
 
 def _crm_status(call: Call, rows: list[CrmOutbox]) -> str:
+    if call.status == "unmatched":
+        return "unmatched"
     if not rows:
         return "awaiting_review" if call.status == "review" else "not_synced"
     if any(r.status == "failed" for r in rows):
         return "failed"
     if all(r.status == "written" for r in rows):
         return "synced"
+    if any(r.status == "pending" and r.attempts for r in rows):
+        return "retrying"
     return "pending"

@@ -13,9 +13,9 @@ from sqlmodel import Session
 from agent.container import Container, build_container
 from agent.db import upgrade
 from agent.keys import Role, create_key, key_count
-from agent.runner import Runner, ThreadPoolRunner, resume_unfinished
+from agent.runner import BackgroundLoop, Runner, ThreadPoolRunner, resume_unfinished
 from agent.settings import Settings
-from api import routes_audio, routes_calls, routes_health
+from api import routes_audio, routes_calls, routes_health, routes_subscriptions, routes_webhooks
 from api.sample import queue_sample
 from api.web.app import install_web
 
@@ -31,9 +31,15 @@ def create_app(settings: Settings | None = None, process_sample: bool = False) -
         runner = ThreadPoolRunner(container.pipeline, container.settings.runner_workers)
         app.state.container, app.state.runner = container, runner
         _resume(container, runner)
+        loop = BackgroundLoop(
+            [container.pipeline.crm_sync.flush_if_due, container.deliveries.deliver_due],
+            container.settings.outbox_poll_s,
+        )
+        loop.start()
         if process_sample:
             queue_sample(container, runner)
         yield
+        loop.stop()
         runner.shutdown()
         container.engine.dispose()
 
@@ -46,6 +52,8 @@ def create_app(settings: Settings | None = None, process_sample: bool = False) -
     app.include_router(routes_health.router)
     app.include_router(routes_calls.router)
     app.include_router(routes_audio.router)
+    app.include_router(routes_webhooks.router)
+    app.include_router(routes_subscriptions.router)
     install_web(app)
     return app
 

@@ -63,3 +63,12 @@ def require_lead(principal: PrincipalDep) -> Principal:
 
 
 LeadDep = Annotated[Principal, Depends(require_lead)]
+
+
+def require_admin(principal: PrincipalDep) -> Principal:
+    if principal.role != Role.ADMIN:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "this needs an admin key")
+    return principal
+
+
+AdminDep = Annotated[Principal, Depends(require_admin)]

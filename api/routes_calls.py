@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from sqlmodel import Session
 
-from agent import calls
+from agent import call_edits, calls
 from agent.domain import CallStatus
 from agent.keys import Principal
 from agent.tables import Call
@@ -56,11 +56,51 @@ def get_call(call_id: str, session: SessionDep, principal: PrincipalDep) -> Call
 
 @router.post("/calls/{call_id}/approve", response_model=CallDetail)
 def approve_call(
-    call_id: str, session: SessionDep, principal: LeadDep, runner: RunnerDep
+    call_id: str,
+    session: SessionDep,
+    principal: LeadDep,
+    runner: RunnerDep,
+    container: ContainerDep,
 ) -> CallDetail:
     """Approve a call waiting in review; it then syncs to the CRM."""
     call = _visible(session, call_id, principal)
     _change_state(session, lambda: calls.approve(session, call, principal))
+    container.pipeline.publish("call.approved", call.id)
+    runner.submit(call.id)
+    return call_detail(session, call)
+
+
+@router.patch("/calls/{call_id}", response_model=CallDetail)
+def edit_call(
+    call_id: str,
+    body: call_edits.CallEdit,
+    session: SessionDep,
+    principal: LeadDep,
+    runner: RunnerDep,
+    container: ContainerDep,
+) -> CallDetail:
+    """Correct a call's summary or action items. A call in review is released to the CRM; a
+    synced call syncs again, updating the records it wrote."""
+    call = _visible(session, call_id, principal)
+    was_in_review = call.status == CallStatus.REVIEW.value
+    _change_state(session, lambda: call_edits.edit(session, call, body, principal))
+    if was_in_review:
+        container.pipeline.publish("call.approved", call.id, edited=True)
+    runner.submit(call.id)
+    return call_detail(session, call)
+
+
+@router.post("/calls/{call_id}/crm-links", response_model=CallDetail)
+def link_call(
+    call_id: str,
+    body: call_edits.CrmLinkEdit,
+    session: SessionDep,
+    principal: LeadDep,
+    runner: RunnerDep,
+) -> CallDetail:
+    """Link a call the CRM could not match to a Contact or Account (and optionally a Case)."""
+    call = _visible(session, call_id, principal)
+    _change_state(session, lambda: call_edits.link(session, call, body))
     runner.submit(call.id)
     return call_detail(session, call)
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Engine, UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, select
 
-from agent.domain import CrmWrite, CrmWriteResult
+from agent.domain import CrmLinks, CrmWrite, CrmWriteResult, MatchHint
 
 
 def _utcnow() -> dt.datetime:
@@ -41,6 +41,18 @@ class LocalCrm:
             results = [self._upsert(session, write) for write in writes]
             session.commit()
         return results
+
+    def match(self, hints: Sequence[MatchHint]) -> list[CrmLinks | None]:
+        """The local CRM keeps no directory of customers: each call keeps the links it came with."""
+        return [
+            CrmLinks(
+                contact_id=hint.contact_id,
+                account_id=hint.account_id,
+                case_id=hint.case_ref,
+                owner_id=hint.agent_crm_user_id,
+            )
+            for hint in hints
+        ]
 
     def records(self, object_type: str | None = None) -> list[LocalCrmRecord]:
         """Every stored record, oldest first, optionally of one object type."""

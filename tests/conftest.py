@@ -8,7 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
+import trustme
 from fastapi.testclient import TestClient
+from sf_emulator import SalesforceEmulator
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
@@ -112,3 +115,28 @@ def admin_headers(client: TestClient, settings: Settings) -> dict[str, str]:
 @pytest.fixture
 def lead_headers(client: TestClient, settings: Settings) -> dict[str, str]:
     return {"Authorization": f"Bearer {make_token(settings, Role.LEAD, 'Lee Lead')}"}
+
+
+@pytest.fixture(scope="session")
+def test_ca() -> trustme.CA:
+    """A certificate authority made for this test run; loopback servers present its certs."""
+    return trustme.CA()
+
+
+@pytest.fixture
+def sf_org(test_ca: trustme.CA) -> Iterator[SalesforceEmulator]:
+    org = SalesforceEmulator(test_ca).start()
+    yield org
+    org.stop()
+
+
+@pytest.fixture
+def https_session(test_ca: trustme.CA, tmp_path: Path) -> Iterator[requests.Session]:
+    """A requests session that trusts the test CA (and ignores REQUESTS_CA_BUNDLE)."""
+    bundle = tmp_path / "test-ca.pem"
+    test_ca.cert_pem.write_to_path(str(bundle))
+    session = requests.Session()
+    session.trust_env = False
+    session.verify = str(bundle)
+    yield session
+    session.close()

@@ -58,14 +58,12 @@ def edit_item(
 ) -> RedirectResponse:
     call = _visible(session, visitor, call_id)
     try:
-        edit = review.ActionItemEdit(
+        edit = review.ActionItemForm(
             description=description, owner=owner, due_date=due_date or None
         )
-        resync = review.edit_action_item(session, call, item_id, edit)
+        resync = review.edit_action_item(session, call, item_id, edit, visitor.principal)
     except ValidationError as error:
         raise HTTPException(422, "; ".join(e["msg"] for e in error.errors())) from error
-    except LookupError as error:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
     except calls.CallStateError as error:
         raise _conflict(error) from error
     return _commit_and_back(session, runner, call, resync)
@@ -81,7 +79,7 @@ def edit_resolution(
 ) -> RedirectResponse:
     call = _visible(session, visitor, call_id)
     try:
-        resync = review.set_resolution(session, call, resolution)
+        resync = review.set_resolution(session, call, resolution, visitor.principal)
     except calls.CallStateError as error:
         raise _conflict(error) from error
     return _commit_and_back(session, runner, call, resync)
@@ -98,7 +96,11 @@ def _commit_and_back(
 
 @router.post("/calls/{call_id}/approve")
 def approve(
-    call_id: str, session: SessionDep, runner: RunnerDep, visitor: FormVisitorDep
+    call_id: str,
+    session: SessionDep,
+    runner: RunnerDep,
+    container: ContainerDep,
+    visitor: FormVisitorDep,
 ) -> RedirectResponse:
     require_role(visitor.principal, Role.LEAD, Role.ADMIN)
     call = _visible(session, visitor, call_id)
@@ -106,7 +108,9 @@ def approve(
         calls.approve(session, call, visitor.principal)
     except calls.CallStateError as error:
         raise _conflict(error) from error
-    return _commit_and_back(session, runner, call, True)
+    response = _commit_and_back(session, runner, call, True)
+    container.pipeline.publish("call.approved", call.id)
+    return response
 
 
 @router.post("/calls/{call_id}/retry")

@@ -165,7 +165,8 @@ def test_editing_a_synced_call_updates_the_crm_records_in_place(
         data={"description": "x", "owner": "agent", "csrf_token": csrf},
         headers=HTML,
     )
-    assert missing.status_code == 404
+    assert missing.status_code == 409
+    assert "no action item" in missing.text
 
 
 def test_transcript_search_finds_words_and_treats_wildcards_literally(

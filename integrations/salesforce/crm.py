@@ -1,0 +1,47 @@
+"""The CRM port on Salesforce: batched matching and batched, idempotent writes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from agent.domain import CrmLinks, CrmWrite, CrmWriteResult, MatchHint
+from agent.ports import CrmUnavailable, StageError
+from integrations.salesforce.connection import SalesforceConnection, describe_error
+from integrations.salesforce.matching import Matcher
+from integrations.salesforce.writes import COLLECTION_LIMIT, CollectionWriter
+
+DEFAULT_EXTERNAL_ID_FIELD = "Callsight_Id__c"
+
+
+class SalesforceCrm:
+    """Writes through sObject Collections; Tasks are upserted by an external id field."""
+
+    name = "salesforce"
+
+    def __init__(
+        self,
+        connection: SalesforceConnection,
+        external_id_field: str = DEFAULT_EXTERNAL_ID_FIELD,
+        upsert_objects: Sequence[str] = ("Task",),
+        batch_size: int = COLLECTION_LIMIT,
+    ) -> None:
+        self.connection = connection
+        self._writer = CollectionWriter(connection, external_id_field, upsert_objects, batch_size)
+        self._matcher = Matcher(connection)
+
+    @property
+    def api_requests(self) -> int:
+        """REST API requests made so far (logins not included)."""
+        return self.connection.api_requests
+
+    def write(self, writes: Sequence[CrmWrite]) -> list[CrmWriteResult]:
+        return self._writer.write(writes)
+
+    def match(self, hints: Sequence[MatchHint]) -> list[CrmLinks | None]:
+        try:
+            return self._matcher.match(hints)
+        except Exception as error:
+            message, retriable = describe_error(error)
+            if retriable:
+                raise CrmUnavailable(f"Salesforce: {message}") from error
+            raise StageError(f"Salesforce: {message}") from error

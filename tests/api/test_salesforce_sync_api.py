@@ -1,0 +1,106 @@
+"""The service configured for Salesforce, end to end against the emulator over HTTPS."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import trustme
+from fastapi.testclient import TestClient
+from sf_emulator import SalesforceEmulator
+
+from agent.settings import Settings
+from support import tone, wait_for, write_wav
+
+
+@pytest.fixture
+def settings(
+    database_url: str, tmp_path: Path, sf_org: SalesforceEmulator, test_ca: trustme.CA
+) -> Settings:
+    bundle = tmp_path / "ca.pem"
+    test_ca.cert_pem.write_to_path(str(bundle))
+    return Settings(
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        runner_workers=1,
+        crm="salesforce",
+        salesforce_login_url=sf_org.url,
+        salesforce_client_id=sf_org.client_id,
+        salesforce_client_secret=sf_org.client_secret,
+        salesforce_ca_bundle=bundle,
+        crm_retry_base_s=0.05,
+        outbox_poll_s=0.1,
+    )
+
+
+def upload(client: TestClient, headers: dict[str, str], path: Path, **fields: str) -> str:
+    with path.open("rb") as audio:
+        response = client.post(
+            "/api/v1/calls", headers=headers, files={"file": (path.name, audio)}, data=fields
+        )
+    assert response.status_code == 201, response.text
+    call_id: str = response.json()["id"]
+    return call_id
+
+
+def rests(client: TestClient, headers: dict[str, str], call_id: str, status: str) -> Any:
+    def check() -> Any:
+        call = client.get(f"/api/v1/calls/{call_id}", headers=headers).json()
+        assert call["status"] != "failed", call["failure_reason"]
+        return call if call["status"] == status else None
+
+    return wait_for(check, timeout=180)
+
+
+def test_a_call_syncs_to_salesforce_and_an_edit_updates_it(
+    client: TestClient,
+    admin_headers: dict[str, str],
+    sf_org: SalesforceEmulator,
+    tmp_path: Path,
+) -> None:
+    contact = sf_org.add("Contact", LastName="Ng", Email="ana@acme.test")
+    sf_org.faults.extend(["pass", "pass", "503"])  # two lookups pass, the first write fails
+    beep = write_wav(tmp_path / "beep.wav", [tone(0.5)])
+    call_id = upload(client, admin_headers, beep, customer_email="ana@acme.test")
+    call = rests(client, admin_headers, call_id, "done")
+    assert call["crm"]["status"] == "synced" and call["crm"]["contact_id"] == contact
+    activity = next(r for r in call["crm"]["records"] if r["external_id"].endswith(call_id))
+    assert activity["attempts"] == 2 and activity["crm_id"].startswith("00T")
+    edit = {"summary": "Customer called about the adapter; fixed.", "resolution": "resolved"}
+    edited = client.patch(f"/api/v1/calls/{call_id}", headers=admin_headers, json=edit)
+    assert edited.status_code == 200, edited.text
+    rests(client, admin_headers, call_id, "done")
+    tasks = [t for t in sf_org.of_type("Task") if t["Callsight_Id__c"].endswith(call_id)]
+    assert len(tasks) == 1 and tasks[0]["Id"] == activity["crm_id"]
+    assert tasks[0]["Description"].startswith("Customer called about the adapter; fixed.")
+    assert tasks[0]["WhoId"] == contact
+
+
+def test_an_unmatched_call_is_held_and_linked_by_a_lead(
+    client: TestClient,
+    admin_headers: dict[str, str],
+    lead_headers: dict[str, str],
+    sf_org: SalesforceEmulator,
+    tmp_path: Path,
+) -> None:
+    beep = write_wav(tmp_path / "beep.wav", [tone(0.5)])
+    call_id = upload(client, admin_headers, beep, customer_email="who@nowhere.test")
+    held = rests(client, admin_headers, call_id, "unmatched")
+    assert held["crm"]["status"] == "unmatched" and "crm-links" in held["crm"]["hold_reason"]
+    assert sf_org.of_type("Task") == []
+    url = f"/api/v1/calls/{call_id}"
+    bad = client.patch(url, headers=lead_headers, json={"resolution": "maybe"})
+    assert bad.status_code == 422
+    unknown_item = client.patch(url, headers=lead_headers, json={"action_items": [{"id": "nope"}]})
+    assert unknown_item.status_code == 409 and "nope" in unknown_item.json()["detail"]
+    empty = client.post(f"{url}/crm-links", headers=lead_headers, json={})
+    assert empty.status_code == 409 and "contact_id or an account_id" in empty.json()["detail"]
+    account = sf_org.add("Account", Name="Nowhere Ltd")
+    linked = client.post(f"{url}/crm-links", headers=lead_headers, json={"account_id": account})
+    assert linked.status_code == 200, linked.text
+    done = rests(client, admin_headers, call_id, "done")
+    assert done["crm"]["account_id"] == account
+    assert {t["WhatId"] for t in sf_org.of_type("Task")} == {account}
+    again = client.post(f"{url}/crm-links", headers=lead_headers, json={"account_id": account})
+    assert again.status_code == 409

@@ -50,5 +50,6 @@ def build_container(settings: Settings) -> Container:
         summariser=BuiltinSummariser(),
         crm=LocalCrm(engine),
         sync_mode=settings.crm_sync_mode,
+        kpi=settings.kpi_config,
     )
     return Container(settings=settings, engine=engine, store=store, pipeline=pipeline)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, delete
 from sqlmodel import Session, col, select
 
 from agent import crm_payloads
+from agent.call_contacts import record_call_contact
 from agent.domain import (
     ActionItemDraft,
     CallContext,
@@ -22,6 +23,7 @@ from agent.domain import (
     SummaryDraft,
     Utterance,
 )
+from agent.periods import KpiConfig
 from agent.ports import AudioStore, Crm, ProgressCallback, StageError, Summariser, Transcriber
 from agent.settings import SyncMode
 from agent.tables import ActionItem, Call, CrmOutbox, Customer, Summary, TranscriptSegment, utcnow
@@ -49,6 +51,7 @@ class Pipeline:
     summariser: Summariser
     crm: Crm
     sync_mode: SyncMode = SyncMode.AUTO
+    kpi: KpiConfig = field(default_factory=KpiConfig)
 
     def advance(self, call_id: str, on_progress: ProgressCallback | None = None) -> CallStatus:
         """Run stages until the call rests (review, done or failed); returns where it rests."""
@@ -136,6 +139,8 @@ class Pipeline:
         """Write the call and its action items to the CRM through the outbox, once each."""
         with Session(self.engine) as session:
             call = _claim(session, call_id, (CallStatus.SYNCING,))
+            # Syncing means the summary is approved: from now on the call counts in the KPIs.
+            record_call_contact(session, call, self.kpi)
             self._fill_outbox(session, call)
             session.commit()
             pending = list(

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import enum
+import zoneinfo
 from pathlib import Path
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from agent.domain import ChannelMap
+from agent.periods import KpiConfig
 
 BUNDLED_ASR_MODEL = "bundled:tiny.en"
 
@@ -39,6 +41,23 @@ class Settings(BaseSettings):
     runner_workers: int = Field(2, ge=1)
     crm_sync_mode: SyncMode = SyncMode.AUTO
 
+    business_timezone: str = Field("UTC", description="IANA zone for KPI days, weeks, months.")
+    repeat_window_days: float = Field(7.0, gt=0, description="KPI repeat-contact window.")
+    after_call_work_s: float = Field(
+        0.0, ge=0, description="After-call work added to AHT when a contact records none."
+    )
+
+    @field_validator("business_timezone")
+    @classmethod
+    def _timezone_exists(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(
+                f"unknown timezone {value!r}; use an IANA name such as 'Europe/Berlin'"
+            ) from error
+        return value
+
     @field_validator("channel_map")
     @classmethod
     def _channel_map_parses(cls, value: str) -> str:
@@ -54,6 +73,14 @@ class Settings(BaseSettings):
     @property
     def audio_dir(self) -> Path:
         return self.data_dir / "audio"
+
+    @property
+    def kpi_config(self) -> KpiConfig:
+        return KpiConfig(
+            timezone=self.business_timezone,
+            repeat_window_s=round(self.repeat_window_days * 86400),
+            after_call_work_s=self.after_call_work_s,
+        )
 
     @property
     def max_upload_bytes(self) -> int:

@@ -15,7 +15,7 @@ from agent.db import upgrade
 from agent.keys import Role, create_key, key_count
 from agent.runner import Runner, ThreadPoolRunner, resume_unfinished
 from agent.settings import Settings
-from api import routes_calls, routes_health
+from api import routes_calls, routes_health, routes_kpis
 from api.sample import queue_sample
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None, process_sample: bool = False) -
     )
     app.include_router(routes_health.router)
     app.include_router(routes_calls.router)
+    app.include_router(routes_kpis.router)
     return app
 
 

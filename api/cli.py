@@ -21,13 +21,11 @@ from agent.keys import Role, create_key
 from agent.settings import Settings
 from agent.tables import Call
 from agent.views import CallDetail, call_detail
+from api.cli_kpis import import_command, kpis_command, load_settings
 
 
 def _settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as error:
-        raise click.ClickException(f"bad configuration: {error}") from error
+    return load_settings()
 
 
 @click.group()
@@ -132,6 +130,10 @@ def _human(detail: CallDetail) -> str:
         due = item.due_date.isoformat() if item.due_date else "no due date"
         lines.append(f"  - [{item.owner}] {item.description} ({due})")
     return "\n".join(lines)
+
+
+main.add_command(kpis_command)
+main.add_command(import_command)
 
 
 @main.group()

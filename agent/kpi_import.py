@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any, TypeVar
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError
 from sqlmodel import Session, select
 
 from agent.cases import ContactFacts, contact_row, find_or_open_case, refresh_cases
@@ -24,14 +24,7 @@ from agent.tables import Customer, User
 Row = TypeVar("Row", bound=BaseModel)
 
 
-class _CsvRow(BaseModel):
-    @field_validator("*", mode="before")
-    @classmethod
-    def _blank_is_missing(cls, value: Any) -> Any:
-        return None if isinstance(value, str) and not value.strip() else value
-
-
-class _Who(_CsvRow):
+class _Who(BaseModel):
     customer_name: str | None = Field(None, max_length=200)
     customer_crm_id: str | None = Field(None, max_length=64)
 
@@ -129,11 +122,20 @@ def _parse(
     for line, record in enumerate(reader, start=2):
         where = f"{name} line {line}"
         try:
-            yield where, model.model_validate(record)
+            yield where, model.model_validate(_given(record))
         except ValidationError as error:
             for e in error.errors():
                 column = ".".join(str(p) for p in e["loc"]) or "row"
                 problems.append(f"{where}: {column}: {e['msg']}")
+
+
+def _given(record: dict[str | None, Any]) -> dict[str, str]:
+    """The row's non-blank cells; a blank cell means the column's default."""
+    return {
+        name: value.strip()
+        for name, value in record.items()
+        if name is not None and isinstance(value, str) and value.strip()
+    }
 
 
 class _Writer:

@@ -24,6 +24,7 @@ from sqlalchemy import (
     cast,
     func,
     literal,
+    literal_column,
     or_,
     select,
 )
@@ -86,7 +87,8 @@ def group_key(columns: _Columns, group_by: GroupBy) -> ColumnElement[Any]:
         GroupBy.AGENT: columns.agent,
         GroupBy.TEAM: columns.team,
         GroupBy.DAY: columns.day,
-        GroupBy.WEEK: (columns.day + 3) // 7,
+        # Inline numbers, so that GROUP BY repeats the select's expression exactly (PostgreSQL).
+        GroupBy.WEEK: (columns.day + literal_column("3")) // literal_column("7"),
         GroupBy.MONTH: columns.month,
     }
     return keys[group_by]

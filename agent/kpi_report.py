@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import Engine, select
+from sqlmodel import col
 
 from agent.kpis import Key, KpiFilters, run_queries
 from agent.periods import GroupBy, KpiConfig, period_label
@@ -94,13 +95,17 @@ def _row(group_by: GroupBy, key: Key, values: dict[str, Any], labels: dict[Key, 
 
 
 def _labels(connection: Any, group_by: GroupBy, keys: Iterable[Key]) -> dict[Key, str]:
-    table = {GroupBy.CUSTOMER: Customer, GroupBy.AGENT: User}.get(group_by)
+    tables: dict[GroupBy, type[Customer] | type[User]] = {
+        GroupBy.CUSTOMER: Customer,
+        GroupBy.AGENT: User,
+    }
+    table = tables.get(group_by)
     if table is None:
         return {}
     ids = sorted(key for key in keys if isinstance(key, int))
     labels: dict[Key, str] = {}
     for start in range(0, len(ids), LABEL_CHUNK):
         chunk = ids[start : start + LABEL_CHUNK]
-        query = select(table.id, table.name).where(table.id.in_(chunk))  # type: ignore[attr-defined]
+        query = select(col(table.id), col(table.name)).where(col(table.id).in_(chunk))
         labels.update({row[0]: row[1] for row in connection.execute(query)})
     return labels

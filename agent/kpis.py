@@ -33,10 +33,10 @@ from agent.kpi_tables import Contact, ServiceCase, Survey
 from agent.periods import GroupBy, KpiConfig, day_number, today_number
 from agent.tables import ActionItem
 
-CASES = type_cast(Table, ServiceCase.__table__)
-CONTACTS = type_cast(Table, Contact.__table__)
-SURVEYS = type_cast(Table, Survey.__table__)
-ACTION_ITEMS = type_cast(Table, ActionItem.__table__)
+CASES = type_cast(Table, ServiceCase.__table__)  # type: ignore[attr-defined]
+CONTACTS = type_cast(Table, Contact.__table__)  # type: ignore[attr-defined]
+SURVEYS = type_cast(Table, Survey.__table__)  # type: ignore[attr-defined]
+ACTION_ITEMS = type_cast(Table, ActionItem.__table__)  # type: ignore[attr-defined]
 DONE_STATUSES = ("done", "completed")
 CLOSED_STATUSES = (*DONE_STATUSES, "cancelled")
 
@@ -143,7 +143,7 @@ def case_query(group_by: GroupBy, filters: KpiFilters, config: KpiConfig) -> Sel
     """Per group: cases, resolved cases, FCR, resolution time mean/median/p90, escalations."""
     c = CASES.c
     key = group_key(_columns(CASES), group_by)
-    by_time = {"partition_by": key, "order_by": c.resolution_s.asc().nulls_last()}
+    by_time = c.resolution_s.asc().nulls_last()
     ranked = (
         select(
             key.label("key"),
@@ -153,8 +153,10 @@ def case_query(group_by: GroupBy, filters: KpiFilters, config: KpiConfig) -> Sel
             c.resolved_ts,
             c.resolution_s,
             c.escalated,
-            func.row_number().over(**by_time).label("rank"),
-            func.count(c.resolution_s).over(**by_time, rows=(None, None)).label("size"),
+            func.row_number().over(partition_by=key, order_by=by_time).label("rank"),
+            func.count(c.resolution_s)
+            .over(partition_by=key, order_by=by_time, rows=(None, None))
+            .label("size"),
         )
         .where(c.contact_count > 0, *_conditions(_columns(CASES), filters))
         .subquery("ranked")
@@ -262,6 +264,6 @@ def run_queries(
     return merged
 
 
-def _merge(merged: dict[Key, dict[str, Any]], row: Mapping[str, Any]) -> None:
+def _merge(merged: dict[Key, dict[str, Any]], row: Mapping[Any, Any]) -> None:
     figures = merged.setdefault(row["key"], {})
     figures.update({name: value for name, value in row.items() if name != "key"})

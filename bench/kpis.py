@@ -42,8 +42,14 @@ from agent.periods import GroupBy, KpiConfig
 CONFIG = KpiConfig()
 START = 1_767_225_600  # 2026-01-01T00:00:00Z
 DAY = 86_400
-FIGURES = ("cases", "resolved_cases", "fcr_rate", "resolution_time_mean_h",
-           "resolution_time_median_h", "resolution_time_p90_h")
+FIGURES = (
+    "cases",
+    "resolved_cases",
+    "fcr_rate",
+    "resolution_time_mean_h",
+    "resolution_time_median_h",
+    "resolution_time_p90_h",
+)
 Rows = dict[int, tuple[float | None, ...]]
 
 
@@ -59,8 +65,11 @@ def generate(contacts: int, customers: int, seed: int = 7) -> dict[str, np.ndarr
     first = np.cumsum(per_case) - per_case
     position = np.arange(contacts) - np.repeat(first, per_case)
     # Callbacks mostly within days; one in six after the window (same CRM case, or a reopen).
-    gap = np.where(rng.random(contacts) < 0.83, rng.exponential(1.6 * DAY, contacts),
-                   rng.uniform(7.5 * DAY, 30 * DAY, contacts)).astype(np.int64)
+    gap = np.where(
+        rng.random(contacts) < 0.83,
+        rng.exponential(1.6 * DAY, contacts),
+        rng.uniform(7.5 * DAY, 30 * DAY, contacts),
+    ).astype(np.int64)
     gap[position == 0] = 0
     offset = np.cumsum(gap) - np.repeat(np.cumsum(gap)[first], per_case)
     opened = START + rng.integers(0, 365 * DAY, n_cases)
@@ -69,14 +78,21 @@ def generate(contacts: int, customers: int, seed: int = 7) -> dict[str, np.ndarr
     hold = np.where(rng.random(contacts) < 0.3, rng.gamma(1.5, 40.0, contacts).round(), 0.0)
     last = position == np.repeat(per_case - 1, per_case)
     resolved = np.where(last, rng.random(contacts) < 0.82, rng.random(contacts) < 0.15)
-    closed = np.where(rng.random(n_cases) < 0.08,
-                      started[first + per_case - 1] + rng.integers(3600, 5 * DAY, n_cases), -1)
+    closed = np.where(
+        rng.random(n_cases) < 0.08,
+        started[first + per_case - 1] + rng.integers(3600, 5 * DAY, n_cases),
+        -1,
+    )
     order = np.argsort(started, kind="stable")
     return {
-        "case_id": case_of[order], "started_ts": started[order],
+        "case_id": case_of[order],
+        "started_ts": started[order],
         "ended_ts": started[order] + (talk + hold)[order].astype(np.int64),
-        "talk_s": talk[order], "hold_s": hold[order], "resolved": resolved[order].astype(np.int64),
-        "case_customer": rng.integers(1, customers + 1, n_cases), "case_closed": closed,
+        "talk_s": talk[order],
+        "hold_s": hold[order],
+        "resolved": resolved[order].astype(np.int64),
+        "case_customer": rng.integers(1, customers + 1, n_cases),
+        "case_closed": closed,
     }
 
 
@@ -85,24 +101,35 @@ def customer_of_contact(data: dict[str, np.ndarray]) -> np.ndarray:
 
 
 def case_rows(data: dict[str, np.ndarray]) -> Iterator[tuple[Any, ...]]:
-    for i, (customer, closed) in enumerate(zip(data["case_customer"].tolist(),
-                                               data["case_closed"].tolist(), strict=True)):
+    for i, (customer, closed) in enumerate(
+        zip(data["case_customer"].tolist(), data["case_closed"].tolist(), strict=True)
+    ):
         yield i + 1, customer, "general", None if closed < 0 else closed
 
 
 def contact_rows(data: dict[str, np.ndarray]) -> Iterator[tuple[Any, ...]]:
     day = (data["started_ts"] // DAY).tolist()
     month = [0] * len(day)  # grouping by month is not timed here
-    columns = (data["case_id"].tolist(), customer_of_contact(data).tolist(),
-               data["started_ts"].tolist(), data["ended_ts"].tolist(), day, month,
-               data["talk_s"].tolist(), data["hold_s"].tolist(), data["resolved"].tolist())
+    columns = (
+        data["case_id"].tolist(),
+        customer_of_contact(data).tolist(),
+        data["started_ts"].tolist(),
+        data["ended_ts"].tolist(),
+        day,
+        month,
+        data["talk_s"].tolist(),
+        data["hold_s"].tolist(),
+        data["resolved"].tolist(),
+    )
     for i, row in enumerate(zip(*columns, strict=True)):
         yield (i + 1, *row)
 
 
 CASE_INSERT = "INSERT INTO service_case (id, customer_id, category, closed_ts) VALUES ({})"
-CONTACT_COLUMNS = ("id, case_id, customer_id, started_ts, ended_ts, local_day, local_month, "
-                   "talk_s, hold_s, resolved")
+CONTACT_COLUMNS = (
+    "id, case_id, customer_id, started_ts, ended_ts, local_day, local_month, "
+    "talk_s, hold_s, resolved"
+)
 
 
 def load_sqlite(engine: Engine, data: dict[str, np.ndarray], customers: int) -> None:
@@ -110,12 +137,16 @@ def load_sqlite(engine: Engine, data: dict[str, np.ndarray], customers: int) -> 
     try:
         cursor = raw.cursor()
         cursor.execute("PRAGMA foreign_keys=OFF")  # the generator keeps every reference valid
-        cursor.executemany("INSERT INTO customer (id, name, created_at) VALUES (?, ?, ?)",
-                           ((i, f"customer {i}", "2026-01-01 00:00:00") for i in
-                            range(1, customers + 1)))
+        cursor.executemany(
+            "INSERT INTO customer (id, name, created_at) VALUES (?, ?, ?)",
+            ((i, f"customer {i}", "2026-01-01 00:00:00") for i in range(1, customers + 1)),
+        )
         cursor.executemany(CASE_INSERT.format("?, ?, ?, ?"), case_rows(data))
-        cursor.executemany(f"INSERT INTO contact ({CONTACT_COLUMNS}, category) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'general')", contact_rows(data))
+        cursor.executemany(
+            f"INSERT INTO contact ({CONTACT_COLUMNS}, category) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'general')",
+            contact_rows(data),
+        )
         raw.commit()
     finally:
         raw.close()
@@ -128,8 +159,9 @@ def load_postgres(engine: Engine, data: dict[str, np.ndarray], customers: int) -
         with cursor.copy("COPY customer (id, name, created_at) FROM STDIN") as copy:
             for i in range(1, customers + 1):
                 copy.write_row((i, f"customer {i}", "2026-01-01 00:00:00+00"))
-        with cursor.copy("COPY service_case (id, customer_id, category, closed_ts) "
-                         "FROM STDIN") as copy:
+        with cursor.copy(
+            "COPY service_case (id, customer_id, category, closed_ts) FROM STDIN"
+        ) as copy:
             for row in case_rows(data):
                 copy.write_row(row)
         with cursor.copy(f"COPY contact ({CONTACT_COLUMNS}, category) FROM STDIN") as copy:
@@ -145,8 +177,9 @@ def derive_and_analyse(engine: Engine) -> None:
         refresh_all_cases(session)
         session.commit()
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text("VACUUM ANALYZE" if engine.dialect.name == "postgresql"
-                                else "ANALYZE"))
+        connection.execute(
+            text("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE")
+        )
 
 
 def callsight_rows(engine: Engine) -> Rows:
@@ -194,13 +227,18 @@ def duckdb_connection(data: dict[str, np.ndarray]) -> duckdb.DuckDBPyConnection:
     db = duckdb.connect()
     contacts = {name: data[name] for name in ("case_id", "started_ts", "ended_ts", "resolved")}
     contacts["id"] = np.arange(1, len(data["case_id"]) + 1)
-    cases = {"id": np.arange(1, len(data["case_customer"]) + 1),
-             "customer_id": data["case_customer"], "closed": data["case_closed"]}
+    cases = {
+        "id": np.arange(1, len(data["case_customer"]) + 1),
+        "customer_id": data["case_customer"],
+        "closed": data["case_closed"],
+    }
     db.register("contacts_in", contacts)
     db.register("cases_in", cases)
     db.execute("CREATE TABLE contact AS SELECT * FROM contacts_in")
-    db.execute("CREATE TABLE service_case AS SELECT id, customer_id, "
-               "nullif(closed, -1) AS closed_ts FROM cases_in")
+    db.execute(
+        "CREATE TABLE service_case AS SELECT id, customer_id, "
+        "nullif(closed, -1) AS closed_ts FROM cases_in"
+    )
     return db
 
 
@@ -223,8 +261,9 @@ def disagreements(ours: Rows, reference: Rows) -> list[str]:
     problems += [f"customer {k}: not in the reference" for k in ours.keys() - reference.keys()]
     for key in reference.keys() & ours.keys():
         for name, a, b in zip(FIGURES, ours[key], reference[key], strict=True):
-            if (a is None) != (b is None) or (a is not None and not math.isclose(
-                    float(a), float(b), rel_tol=1e-9, abs_tol=1e-9)):
+            if (a is None) != (b is None) or (
+                a is not None and not math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-9)
+            ):
                 problems.append(f"customer {key} {name}: {a} vs DuckDB {b}")
     return problems
 
@@ -243,8 +282,12 @@ def postgres_database(url: str) -> Iterator[str]:
         admin.dispose()
 
 
-def prepare(url: str, load: Callable[[Engine, dict[str, np.ndarray], int], None],
-            data: dict[str, np.ndarray], customers: int) -> tuple[Engine, float, float]:
+def prepare(
+    url: str,
+    load: Callable[[Engine, dict[str, np.ndarray], int], None],
+    data: dict[str, np.ndarray],
+    customers: int,
+) -> tuple[Engine, float, float]:
     upgrade(url)
     engine = make_engine(url)
     began = time.perf_counter()
@@ -254,11 +297,19 @@ def prepare(url: str, load: Callable[[Engine, dict[str, np.ndarray], int], None]
     return engine, loaded - began, time.perf_counter() - loaded
 
 
-def report(name: str, seconds: float, reference: float, rows: Rows, problems: Sequence[str],
-           extra: str = "") -> None:
+def report(
+    name: str,
+    seconds: float,
+    reference: float,
+    rows: Rows,
+    problems: Sequence[str],
+    extra: str = "",
+) -> None:
     verdict = "agree" if not problems else f"{len(problems)} DISAGREE, e.g. {problems[0]}"
-    print(f"{name:11} {seconds:8.3f} s  {seconds / reference:6.2f}x DuckDB  {len(rows):7} rows  "
-          f"{verdict}{extra}")
+    print(
+        f"{name:11} {seconds:8.3f} s  {seconds / reference:6.2f}x DuckDB  {len(rows):7} rows  "
+        f"{verdict}{extra}"
+    )
 
 
 def main() -> None:
@@ -269,8 +320,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="timed runs each; the median counts")
     args = parser.parse_args()
     data = generate(args.contacts, args.customers)
-    print(f"{args.contacts:,} contacts on {len(data['case_customer']):,} cases over "
-          f"{args.customers:,} customers; median of {args.runs} runs")
+    print(
+        f"{args.contacts:,} contacts on {len(data['case_customer']):,} cases over "
+        f"{args.customers:,} customers; median of {args.runs} runs"
+    )
     db = duckdb_connection(data)
     duck_s, reference = timed(lambda: duckdb_rows(db), args.runs)
     print(f"{'DuckDB':11} {duck_s:8.3f} s  {'':13}  {len(reference):7} rows  (reference)")
@@ -278,14 +331,26 @@ def main() -> None:
         url = f"sqlite:///{Path(folder) / 'bench.db'}"
         engine, load_s, derive_s = prepare(url, load_sqlite, data, args.customers)
         seconds, rows = timed(lambda: callsight_rows(engine), args.runs)
-        report("SQLite", seconds, duck_s, rows, disagreements(rows, reference),
-               f"  (load {load_s:.1f} s, derive case facts {derive_s:.1f} s)")
+        report(
+            "SQLite",
+            seconds,
+            duck_s,
+            rows,
+            disagreements(rows, reference),
+            f"  (load {load_s:.1f} s, derive case facts {derive_s:.1f} s)",
+        )
         engine.dispose()
     with postgres_database(args.postgres) as url:
         engine, load_s, derive_s = prepare(url, load_postgres, data, args.customers)
         seconds, rows = timed(lambda: callsight_rows(engine), args.runs)
-        report("PostgreSQL", seconds, duck_s, rows, disagreements(rows, reference),
-               f"  (load {load_s:.1f} s, derive case facts {derive_s:.1f} s)")
+        report(
+            "PostgreSQL",
+            seconds,
+            duck_s,
+            rows,
+            disagreements(rows, reference),
+            f"  (load {load_s:.1f} s, derive case facts {derive_s:.1f} s)",
+        )
         engine.dispose()
 
 

@@ -33,25 +33,42 @@ def add_call(
     session.add_all([customer, agent])
     session.flush()
     call = Call(
-        status="syncing", original_filename="c.wav", audio_key="k", audio_sha256="0" * 64,
-        audio_bytes=1, audio_format="wav", channel_map="agent,customer", duration_s=240.0,
-        started_at=started, customer_id=customer.id, agent_id=agent.id, crm_case_id=crm_case_id,
+        status="syncing",
+        original_filename="c.wav",
+        audio_key="k",
+        audio_sha256="0" * 64,
+        audio_bytes=1,
+        audio_format="wav",
+        channel_map="agent,customer",
+        duration_s=240.0,
+        started_at=started,
+        customer_id=customer.id,
+        agent_id=agent.id,
+        crm_case_id=crm_case_id,
     )
     session.add(call)
     session.flush()
     session.add(
         Summary(
-            call_id=call.id, text="t", resolution=resolution, sentiment="neutral", topics=topics,
+            call_id=call.id,
+            text="t",
+            resolution=resolution,
+            sentiment="neutral",
+            topics=topics,
             details={"sentiment_start": "negative", "sentiment_end": "positive"},
-            engine="builtin", model="m", prompt_version="v1",
+            engine="builtin",
+            model="m",
+            prompt_version="v1",
         )
     )
     session.add_all(
         [
-            TranscriptSegment(call_id=call.id, position=0, start_s=0, end_s=30, speaker="agent",
-                              text="a"),
-            TranscriptSegment(call_id=call.id, position=1, start_s=30, end_s=40,
-                              speaker="customer", text="b"),
+            TranscriptSegment(
+                call_id=call.id, position=0, start_s=0, end_s=30, speaker="agent", text="a"
+            ),
+            TranscriptSegment(
+                call_id=call.id, position=1, start_s=30, end_s=40, speaker="customer", text="b"
+            ),
         ]
     )
     session.flush()
@@ -62,8 +79,9 @@ def test_the_sync_stage_turns_an_approved_call_into_a_contact(
     settings: Settings, engine: Engine
 ) -> None:
     with Session(engine) as session:
-        call_id = add_call(session, dt.datetime(2026, 11, 2, 9, tzinfo=dt.UTC), "resolved",
-                           ["password", "reset"]).id
+        call_id = add_call(
+            session, dt.datetime(2026, 11, 2, 9, tzinfo=dt.UTC), "resolved", ["password", "reset"]
+        ).id
         session.commit()
     container = build_container(settings)
     container.pipeline.sync(call_id)
@@ -87,10 +105,26 @@ def test_repeat_calls_on_the_same_issue_share_a_case(engine: Engine) -> None:
         later = add_call(session, start + dt.timedelta(days=11), "resolved", ["password"])
         for call in (first, second, other, later):
             record_call_contact(session, call, CONFIG)
-        session.add(ActionItem(call_id=first.id, position=0, description="x", owner="Sam",
-                               due_date=dt.date(2026, 11, 3), status="open"))
-        session.add(ActionItem(call_id=second.id, position=0, description="y", owner="Sam",
-                               due_date=dt.date(2026, 11, 3), status="done"))
+        session.add(
+            ActionItem(
+                call_id=first.id,
+                position=0,
+                description="x",
+                owner="Sam",
+                due_date=dt.date(2026, 11, 3),
+                status="open",
+            )
+        )
+        session.add(
+            ActionItem(
+                call_id=second.id,
+                position=0,
+                description="y",
+                owner="Sam",
+                due_date=dt.date(2026, 11, 3),
+                status="done",
+            )
+        )
         session.commit()
         cases = session.exec(select(ServiceCase).order_by(ServiceCase.id)).all()  # type: ignore[arg-type]
     assert [c.contact_count for c in cases] == [2, 1, 1]

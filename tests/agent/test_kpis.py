@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from kpi_data import NEW_YORK, load_example
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
@@ -16,24 +17,48 @@ from agent.kpi_tables import ServiceCase
 from agent.kpis import KpiFilters
 from agent.periods import GroupBy, KpiConfig
 from agent.tables import Customer
-from kpi_data import NEW_YORK, load_example
 
 ACME = {
-    "key": "1", "label": "Acme", "contacts": 5, "cases": 3, "resolved_cases": 3,
-    "fcr_rate": 0.3333, "repeat_contact_rate": 0.2, "resolution_time_mean_h": 84.5056,
-    "resolution_time_median_h": 48.25, "resolution_time_p90_h": 173.7167, "aht_s": 576.0,
-    "escalation_rate": 0.0, "csat": 0.5, "nps": 0.0, "ces": 3.5, "surveys": 2,
+    "key": "1",
+    "label": "Acme",
+    "contacts": 5,
+    "cases": 3,
+    "resolved_cases": 3,
+    "fcr_rate": 0.3333,
+    "repeat_contact_rate": 0.2,
+    "resolution_time_mean_h": 84.5056,
+    "resolution_time_median_h": 48.25,
+    "resolution_time_p90_h": 173.7167,
+    "aht_s": 576.0,
+    "escalation_rate": 0.0,
+    "csat": 0.5,
+    "nps": 0.0,
+    "ces": 3.5,
+    "surveys": 2,
 }
 BIRCH = {
-    "key": "2", "label": "Birch", "contacts": 6, "cases": 4, "resolved_cases": 3,
-    "fcr_rate": 0.6667, "repeat_contact_rate": 0.1667, "resolution_time_mean_h": 34.8796,
-    "resolution_time_median_h": 48.0556, "resolution_time_p90_h": 54.8111, "aht_s": 433.3333,
-    "escalation_rate": 0.25, "csat": 1.0, "nps": 0.0, "ces": None, "surveys": 1,
+    "key": "2",
+    "label": "Birch",
+    "contacts": 6,
+    "cases": 4,
+    "resolved_cases": 3,
+    "fcr_rate": 0.6667,
+    "repeat_contact_rate": 0.1667,
+    "resolution_time_mean_h": 34.8796,
+    "resolution_time_median_h": 48.0556,
+    "resolution_time_p90_h": 54.8111,
+    "aht_s": 433.3333,
+    "escalation_rate": 0.25,
+    "csat": 1.0,
+    "nps": 0.0,
+    "ces": None,
+    "surveys": 1,
 }
 
 
-def rows(engine: Engine, group_by: GroupBy, config: KpiConfig = NEW_YORK,
-         **filters: Any) -> dict[str | None, KpiRow]:
+def rows(
+    engine: Engine, group_by: GroupBy, config: KpiConfig = NEW_YORK, **filters: Any
+) -> dict[str | None, KpiRow]:
     report = kpi_report(engine, group_by, KpiFilters(**filters), config)
     return {row.key: row for row in report.rows}
 
@@ -44,9 +69,7 @@ def subset(row: KpiRow, expected: dict[str, Any]) -> dict[str, Any]:
 
 def case_by_name(engine: Engine, external_id: str) -> ServiceCase:
     with Session(engine) as session:
-        return session.exec(
-            select(ServiceCase).where(ServiceCase.external_id == external_id)
-        ).one()
+        return session.exec(select(ServiceCase).where(ServiceCase.external_id == external_id)).one()
 
 
 def test_per_customer_figures_match_the_hand_computation(engine: Engine) -> None:
@@ -55,7 +78,13 @@ def test_per_customer_figures_match_the_hand_computation(engine: Engine) -> None
     assert subset(by_customer["1"], ACME) == ACME
     assert subset(by_customer["2"], BIRCH) == BIRCH
     dune = by_customer["4"]  # a survey, but no contacts and no cases
-    assert (dune.contacts, dune.cases, dune.fcr_rate, dune.csat, dune.nps) == (0, 0, None, 0.0, -100.0)
+    assert (dune.contacts, dune.cases, dune.fcr_rate, dune.csat, dune.nps) == (
+        0,
+        0,
+        None,
+        0.0,
+        -100.0,
+    )
     assert "3" not in by_customer  # Cedar's only case has no contact: it never opened
 
 
@@ -87,7 +116,12 @@ def test_days_and_weeks_are_local(engine: Engine) -> None:
     assert birch_days["2026-11-17"].escalation_rate == 1.0
     weeks = rows(engine, GroupBy.WEEK)
     assert list(weeks) == [
-        "2026-11-02", "2026-11-09", "2026-11-16", "2026-11-23", "2026-11-30", "2026-12-07"
+        "2026-11-02",
+        "2026-11-09",
+        "2026-11-16",
+        "2026-11-23",
+        "2026-11-30",
+        "2026-12-07",
     ]
     assert sum(r.contacts for r in weeks.values()) == 11
     assert weeks["2026-11-02"].contacts == 4  # c1, c2, c3, c10 (Monday 2 - Sunday 8)
@@ -95,8 +129,9 @@ def test_days_and_weeks_are_local(engine: Engine) -> None:
 
 def test_filters_narrow_every_figure(engine: Engine) -> None:
     load_example(engine)
-    window = rows(engine, GroupBy.TEAM, date_from=dt.date(2026, 11, 10),
-                  date_to=dt.date(2026, 11, 20))
+    window = rows(
+        engine, GroupBy.TEAM, date_from=dt.date(2026, 11, 10), date_to=dt.date(2026, 11, 20)
+    )
     assert {k: (r.contacts, r.cases) for k, r in window.items()} == {
         "north": (3, 1),  # c5, c7, c11; K4 opened by Ann on 17 November
         "south": (1, 1),  # c4; the shipping case X1 it opened
@@ -119,7 +154,9 @@ def test_repeats_and_cases_follow_the_window(engine: Engine) -> None:
     assert case_x1.contact_count == 1
     with Session(engine) as session:
         birch_cases = session.exec(
-            select(ServiceCase).where(ServiceCase.customer_id == 2, ServiceCase.category == "shipping")
+            select(ServiceCase).where(
+                ServiceCase.customer_id == 2, ServiceCase.category == "shipping"
+            )
         ).all()
     assert sorted(c.contact_count for c in birch_cases) == [1, 2]  # c4+c5 within 7 days; c6 after
     one_day = KpiConfig(timezone="America/New_York", repeat_window_s=86400)

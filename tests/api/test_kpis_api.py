@@ -14,16 +14,16 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from kpi_data import EXAMPLE, load_example
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from agent.kpi_tables import Contact, ServiceCase, Survey
 from agent.keys import Role
+from agent.kpi_tables import Contact, ServiceCase, Survey
 from agent.settings import Settings
 from agent.tables import User
 from api.app import create_app
 from conftest import REPO, make_token
-from kpi_data import EXAMPLE, load_example
 
 DOCS = REPO / "docs" / "kpis.md"
 
@@ -68,8 +68,14 @@ def test_api_cli_and_docs_give_the_same_numbers(
     ny_client: TestClient, ny_settings: Settings
 ) -> None:
     imported = callsight(
-        ny_settings, "import", "--cases", str(EXAMPLE / "cases.csv"),
-        "--contacts", str(EXAMPLE / "contacts.csv"), "--surveys", str(EXAMPLE / "surveys.csv"),
+        ny_settings,
+        "import",
+        "--cases",
+        str(EXAMPLE / "cases.csv"),
+        "--contacts",
+        str(EXAMPLE / "contacts.csv"),
+        "--surveys",
+        str(EXAMPLE / "surveys.csv"),
     )
     assert imported.returncode == 0, imported.stderr
     assert "imported 6 case(s), 11 contact(s), 4 survey(s)" in imported.stdout
@@ -90,8 +96,18 @@ def test_api_and_cli_agree_for_every_grouping_and_filter(
     params = {"group_by": group_by, "from": "2026-11-03", "to": "2026-11-30", "category": "billing"}
     api = ny_client.get("/api/v1/kpis", params=params, headers=lead).json()
     cli = callsight(
-        ny_settings, "kpis", "--by", group_by, "--from", "2026-11-03", "--to", "2026-11-30",
-        "--category", "billing", "--format", "json",
+        ny_settings,
+        "kpis",
+        "--by",
+        group_by,
+        "--from",
+        "2026-11-03",
+        "--to",
+        "2026-11-30",
+        "--category",
+        "billing",
+        "--format",
+        "json",
     )
     assert cli.returncode == 0, cli.stderr
     assert api == json.loads(cli.stdout)
@@ -174,7 +190,11 @@ def test_the_customer_page_matches_the_report(
     assert [c["repeat"] for c in history] == [False, False, True, False, False]
     assert history[0]["crm_case_id"] == "500A" and history[0]["agent"] == "Ann"
     cedar = ny_client.get("/api/v1/customers/3", headers=lead).json()
-    assert (cedar["kpis"]["contacts"], cedar["kpis"]["fcr_rate"], cedar["contacts"]) == (0, None, [])
+    assert (cedar["kpis"]["contacts"], cedar["kpis"]["fcr_rate"], cedar["contacts"]) == (
+        0,
+        None,
+        [],
+    )
     missing = ny_client.get("/api/v1/customers/999", headers=lead)
     assert missing.status_code == 404 and "999" in missing.json()["detail"]
 
@@ -186,8 +206,14 @@ def test_surveys_are_recorded_and_counted(
     lead = bearer(ny_settings, Role.LEAD, "Lee Lead")
     with Session(engine) as session:
         c6 = session.exec(select(Contact).where(Contact.external_id == "c6")).one()
-    answer = {"contact_id": c6.id, "csat": 2, "nps": 9, "ces": 6,
-              "responded_at": "2026-11-25T20:00:00Z", "external_id": "tool-77"}
+    answer = {
+        "contact_id": c6.id,
+        "csat": 2,
+        "nps": 9,
+        "ces": 6,
+        "responded_at": "2026-11-25T20:00:00Z",
+        "external_id": "tool-77",
+    }
     created = ny_client.post("/api/v1/surveys", json=answer, headers=lead)
     assert created.status_code == 201, created.text
     assert created.json()["customer_id"] == 2 and created.json()["case_id"] == c6.case_id
@@ -208,8 +234,12 @@ def test_surveys_are_recorded_and_counted(
     ],
 )
 def test_bad_surveys_are_refused_with_a_reason(
-    ny_client: TestClient, ny_settings: Settings, engine: Engine,
-    payload: dict[str, Any], code: int, words: str,
+    ny_client: TestClient,
+    ny_settings: Settings,
+    engine: Engine,
+    payload: dict[str, Any],
+    code: int,
+    words: str,
 ) -> None:
     load_example(engine)
     lead = bearer(ny_settings, Role.LEAD, "Lee Lead")

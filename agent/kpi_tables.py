@@ -31,6 +31,7 @@ class ServiceCase(SQLModel, table=True):
 
     __tablename__ = "service_case"
     __table_args__ = (
+        # Covers the per-customer KPI query: one ordered index scan, no table lookups.
         Index(
             "ix_service_case_customer_kpis",
             "customer_id",
@@ -39,6 +40,7 @@ class ServiceCase(SQLModel, table=True):
             "second_ts",
             "first_resolved_ts",
             "resolved_ts",
+            "escalated",
         ),
         Index("ix_service_case_customer_id_category", "customer_id", "category", "last_contact_ts"),
     )

@@ -158,7 +158,7 @@ def case_query(group_by: GroupBy, filters: KpiFilters, config: KpiConfig) -> Sel
             .over(partition_by=key, order_by=by_time, rows=(None, None))
             .label("size"),
         )
-        .where(c.contact_count > 0, *_conditions(_columns(CASES), filters))
+        .where(c.opened_ts.is_not(None), *_conditions(_columns(CASES), filters))
         .subquery("ranked")
     )
     r = ranked.c

@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: 0001
-Create Date: 2026-11-22 13:00:24.361195
+Create Date: 2026-11-22 13:18:42.872777
 """
 
 from collections.abc import Sequence
@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
+
 
 revision: str = "0003"
 down_revision: str | None = "0001"
@@ -69,6 +70,7 @@ def upgrade() -> None:
                 "second_ts",
                 "first_resolved_ts",
                 "resolved_ts",
+                "escalated",
             ],
             unique=False,
         )

@@ -26,7 +26,7 @@ def _flag() -> Column[int]:
 
 
 class ServiceCase(SQLModel, table=True):
-    """An issue a customer contacts us about. The columns after ``closed_ts`` are derived from
+    """An issue a customer contacts us about. The columns after ``crm_escalated`` are derived from
     the case's contacts (``agent.cases.refresh_cases``) and never written by hand."""
 
     __tablename__ = "service_case"

@@ -170,6 +170,25 @@ def db_upgrade(revision: str) -> None:
     click.echo(f"database at revision {revision}: {_safe_url(settings.database_url)}")
 
 
+@db.command("relocalise")
+def db_relocalise() -> None:
+    """Recompute KPI days and months after CALLSIGHT_BUSINESS_TIMEZONE changed."""
+    from agent.relocalise import relocalise
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session:
+        count = relocalise(
+            session,
+            settings.kpi_config,
+            lambda table, done: click.echo(f"{table}: {done} row(s)", err=True),
+        )
+        session.commit()
+    engine.dispose()
+    click.echo(f"{count} row(s) now in {settings.business_timezone} days")
+
+
 def _safe_url(url: str) -> str:
     """The URL without its password, for printing."""
     from sqlalchemy.engine import make_url

@@ -16,6 +16,7 @@ from agent.kpi_report import KpiRow, kpi_report
 from agent.kpi_tables import ServiceCase
 from agent.kpis import KpiFilters
 from agent.periods import GroupBy, KpiConfig
+from agent.relocalise import relocalise
 from agent.tables import Customer
 
 ACME = {
@@ -207,3 +208,17 @@ def test_every_grouping_counts_every_contact_once(engine: Engine, group_by: Grou
     assert sum(row.contacts for row in report.rows) == 11
     assert sum(row.cases for row in report.rows) == 7
     assert sum(row.surveys for row in report.rows) == 4
+
+
+def test_relocalising_after_a_timezone_change_moves_rows_to_their_new_days(
+    engine: Engine,
+) -> None:
+    load_example(engine, KpiConfig(timezone="UTC"))
+    with Session(engine) as session:
+        assert relocalise(session, NEW_YORK) == 11 + 4 + 7  # contacts, surveys, opened cases
+        session.commit()
+    months = rows(engine, GroupBy.MONTH)
+    assert {k: (r.contacts, r.cases) for k, r in months.items()} == {
+        "2026-11": (10, 7),
+        "2026-12": (1, 0),
+    }

@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 
 from agent.keys import Role
 from agent.kpi_tables import Contact, ServiceCase, Survey
+from agent.periods import KpiConfig
 from agent.settings import Settings
 from agent.tables import User
 from api.app import create_app
@@ -264,3 +265,17 @@ def test_reps_cannot_post_surveys_and_bad_queries_are_refused(
     )
     assert backwards.status_code == 422 and "swap" in backwards.json()["detail"]
     assert ny_client.get("/api/v1/kpis").status_code == 401
+
+
+def test_db_relocalise_moves_history_into_the_new_timezone(
+    ny_settings: Settings, engine: Engine
+) -> None:
+    load_example(engine, KpiConfig(timezone="UTC"))
+    moved = callsight(ny_settings, "db", "relocalise")
+    assert moved.returncode == 0, moved.stderr
+    assert "22 row(s) now in America/New_York days" in moved.stdout
+    months = json.loads(callsight(ny_settings, "kpis", "--by", "month", "--format", "json").stdout)
+    assert [(r["key"], r["contacts"], r["cases"]) for r in months["rows"]] == [
+        ("2026-11", 10, 7),
+        ("2026-12", 1, 0),
+    ]

@@ -162,6 +162,7 @@ def build_container(settings: Settings) -> Container:
             cap_s=settings.crm_retry_cap_s,
             max_attempts=settings.crm_retry_max_attempts,
         ),
+        kpi=settings.kpi_config,
     )
     fetcher = HttpRecordingFetcher(
         settings.recording_hosts,

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, delete
 from sqlmodel import Session, col, select
 
+from agent.call_contacts import record_call_contact
 from agent.crm_sync import CrmSync, RetryPolicy, call_event
 from agent.domain import (
     ActionItemDraft,
@@ -21,6 +22,7 @@ from agent.domain import (
     SummaryDraft,
     Utterance,
 )
+from agent.periods import KpiConfig
 from agent.ports import (
     AudioStore,
     Crm,
@@ -67,6 +69,8 @@ class Pipeline:
 
     def __post_init__(self) -> None:
         self.crm_sync = CrmSync(self.engine, self.crm, self.events, self.retry_policy)
+
+    kpi: KpiConfig = field(default_factory=KpiConfig)
 
     def advance(self, call_id: str, on_progress: ProgressCallback | None = None) -> CallStatus:
         """Run stages until the call rests (review, done or failed); returns where it rests."""
@@ -166,7 +170,10 @@ class Pipeline:
         ``syncing``; the runner's outbox drainer sends them again after a backoff.
         """
         with Session(self.engine) as session:
-            _claim(session, call_id, (CallStatus.SYNCING,))
+            call = _claim(session, call_id, (CallStatus.SYNCING,))
+            # Syncing means the summary is approved: from now on the call counts in the KPIs.
+            record_call_contact(session, call, self.kpi)
+            session.commit()
         self.crm_sync.flush()
 
     def publish(self, event_type: str, call_id: str, **data: object) -> None:

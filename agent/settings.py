@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import zoneinfo
 from pathlib import Path
 from typing import Literal
 
@@ -10,6 +11,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from agent.domain import ChannelMap
+from agent.periods import KpiConfig
 from agent.redaction import compile_patterns
 
 BUNDLED_ASR_MODEL = "bundled:tiny.en"
@@ -137,6 +139,23 @@ class Settings(BaseSettings):
         False, description="Let subscriptions target private or loopback addresses."
     )
 
+    business_timezone: str = Field("UTC", description="IANA zone for KPI days, weeks, months.")
+    repeat_window_days: float = Field(7.0, gt=0, description="KPI repeat-contact window.")
+    after_call_work_s: float = Field(
+        0.0, ge=0, description="After-call work added to AHT when a contact records none."
+    )
+
+    @field_validator("business_timezone")
+    @classmethod
+    def _timezone_exists(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(
+                f"unknown timezone {value!r}; use an IANA name such as 'Europe/Berlin'"
+            ) from error
+        return value
+
     @field_validator("channel_map")
     @classmethod
     def _channel_map_parses(cls, value: str) -> str:
@@ -186,6 +205,14 @@ class Settings(BaseSettings):
     @property
     def recording_private_hosts(self) -> list[str]:
         return _csv(self.recording_allowed_private_hosts)
+
+    @property
+    def kpi_config(self) -> KpiConfig:
+        return KpiConfig(
+            timezone=self.business_timezone,
+            repeat_window_s=round(self.repeat_window_days * 86400),
+            after_call_work_s=self.after_call_work_s,
+        )
 
     @property
     def max_upload_bytes(self) -> int:

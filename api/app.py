@@ -15,7 +15,14 @@ from agent.db import upgrade
 from agent.keys import Role, create_key, key_count
 from agent.runner import BackgroundLoop, Runner, ThreadPoolRunner, resume_unfinished
 from agent.settings import Settings
-from api import routes_audio, routes_calls, routes_health, routes_subscriptions, routes_webhooks
+from api import (
+    routes_audio,
+    routes_calls,
+    routes_health,
+    routes_kpis,
+    routes_subscriptions,
+    routes_webhooks,
+)
 from api.sample import queue_sample
 from api.web.app import install_web
 
@@ -54,6 +61,7 @@ def create_app(settings: Settings | None = None, process_sample: bool = False) -
     app.include_router(routes_audio.router)
     app.include_router(routes_webhooks.router)
     app.include_router(routes_subscriptions.router)
+    app.include_router(routes_kpis.router)
     install_web(app)
     return app
 

@@ -21,13 +21,11 @@ from agent.keys import Role, create_key
 from agent.settings import Settings
 from agent.tables import Call
 from agent.views import CallDetail, call_detail
+from api.cli_kpis import import_command, kpis_command, load_settings
 
 
 def _settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as error:
-        raise click.ClickException(f"bad configuration: {error}") from error
+    return load_settings()
 
 
 @click.group()
@@ -136,6 +134,10 @@ def _human(detail: CallDetail) -> str:
     return "\n".join(lines)
 
 
+main.add_command(kpis_command)
+main.add_command(import_command)
+
+
 @main.group()
 def keys() -> None:
     """API keys."""
@@ -168,6 +170,25 @@ def db_upgrade(revision: str) -> None:
     settings = _settings()
     upgrade(settings.database_url, revision)
     click.echo(f"database at revision {revision}: {_safe_url(settings.database_url)}")
+
+
+@db.command("relocalise")
+def db_relocalise() -> None:
+    """Recompute KPI days and months after CALLSIGHT_BUSINESS_TIMEZONE changed."""
+    from agent.relocalise import relocalise
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session:
+        count = relocalise(
+            session,
+            settings.kpi_config,
+            lambda table, done: click.echo(f"{table}: {done} row(s)", err=True),
+        )
+        session.commit()
+    engine.dispose()
+    click.echo(f"{count} row(s) now in {settings.business_timezone} days")
 
 
 def _safe_url(url: str) -> str:

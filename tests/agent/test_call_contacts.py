@@ -1,0 +1,147 @@
+"""Processed calls become contacts on cases when their summary is approved."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from agent.call_contacts import record_call_contact
+from agent.container import build_container
+from agent.kpi_report import kpi_report
+from agent.kpi_tables import Contact, ServiceCase
+from agent.kpis import KpiFilters
+from agent.periods import GroupBy, KpiConfig
+from agent.settings import Settings
+from agent.tables import ActionItem, Call, Customer, Summary, TranscriptSegment, User
+
+CONFIG = KpiConfig()
+
+
+def add_call(
+    session: Session,
+    started: dt.datetime,
+    resolution: str,
+    topics: list[str],
+    crm_case_id: str | None = None,
+) -> Call:
+    customer = session.exec(select(Customer).where(Customer.name == "Acme")).first()
+    customer = customer or Customer(name="Acme")
+    agent = session.exec(select(User).where(User.name == "Sam")).first()
+    agent = agent or User(name="Sam", team="north")
+    session.add_all([customer, agent])
+    session.flush()
+    call = Call(
+        status="syncing",
+        original_filename="c.wav",
+        audio_key="k",
+        audio_sha256="0" * 64,
+        audio_bytes=1,
+        audio_format="wav",
+        channel_map="agent,customer",
+        duration_s=240.0,
+        started_at=started,
+        customer_id=customer.id,
+        agent_id=agent.id,
+        crm_case_id=crm_case_id,
+    )
+    session.add(call)
+    session.flush()
+    session.add(
+        Summary(
+            call_id=call.id,
+            text="t",
+            resolution=resolution,
+            sentiment="neutral",
+            topics=topics,
+            details={"sentiment_start": "negative", "sentiment_end": "positive"},
+            engine="builtin",
+            model="m",
+            prompt_version="v1",
+        )
+    )
+    session.add_all(
+        [
+            TranscriptSegment(
+                call_id=call.id, position=0, start_s=0, end_s=30, speaker="agent", text="a"
+            ),
+            TranscriptSegment(
+                call_id=call.id, position=1, start_s=30, end_s=40, speaker="customer", text="b"
+            ),
+        ]
+    )
+    session.flush()
+    return call
+
+
+def test_the_sync_stage_turns_an_approved_call_into_a_contact(
+    settings: Settings, engine: Engine
+) -> None:
+    with Session(engine) as session:
+        call_id = add_call(
+            session, dt.datetime(2026, 11, 2, 9, tzinfo=dt.UTC), "resolved", ["password", "reset"]
+        ).id
+        session.commit()
+    container = build_container(settings)
+    container.pipeline.sync(call_id)
+    with Session(engine) as session:
+        call = session.get_one(Call, call_id)
+        assert call.status == "done"
+        contact = session.exec(select(Contact).where(Contact.call_id == call_id)).one()
+        assert (contact.category, contact.team, contact.resolved) == ("password", "north", 1)
+        assert contact.talk_ratio == 0.75 and contact.sentiment_change == 2.0
+        assert record_call_contact(session, call, CONFIG) is not None  # a second run: same row
+        assert len(session.exec(select(Contact)).all()) == 1
+    container.engine.dispose()
+
+
+def test_repeat_calls_on_the_same_issue_share_a_case(engine: Engine) -> None:
+    start = dt.datetime(2026, 11, 2, 9, tzinfo=dt.UTC)
+    with Session(engine) as session:
+        first = add_call(session, start, "unresolved", ["password"])
+        second = add_call(session, start + dt.timedelta(days=3), "resolved", ["password"])
+        other = add_call(session, start + dt.timedelta(days=4), "escalated", ["invoice"])
+        later = add_call(session, start + dt.timedelta(days=11), "resolved", ["password"])
+        for call in (first, second, other, later):
+            record_call_contact(session, call, CONFIG)
+        session.add(
+            ActionItem(
+                call_id=first.id,
+                position=0,
+                description="x",
+                owner="Sam",
+                due_date=dt.date(2026, 11, 3),
+                status="open",
+            )
+        )
+        session.add(
+            ActionItem(
+                call_id=second.id,
+                position=0,
+                description="y",
+                owner="Sam",
+                due_date=dt.date(2026, 11, 3),
+                status="done",
+            )
+        )
+        session.commit()
+        cases = session.exec(select(ServiceCase).order_by(ServiceCase.id)).all()  # type: ignore[arg-type]
+    assert [c.contact_count for c in cases] == [2, 1, 1]
+    assert [c.escalated for c in cases] == [0, 1, 0]
+    row = kpi_report(engine, GroupBy.TEAM, KpiFilters(), CONFIG).rows[0]
+    assert (row.key, row.contacts, row.cases, row.resolved_cases) == ("north", 4, 3, 2)
+    assert (row.fcr_rate, row.repeat_contact_rate, row.escalation_rate) == (0.5, 0.25, 0.3333)
+    assert (row.action_items_completed, row.action_items_overdue) == (1, 1)
+    assert (row.aht_s, row.talk_ratio, row.sentiment_change) == (240.0, 0.75, 2.0)
+
+
+def test_a_crm_case_id_keeps_calls_together_past_the_window(engine: Engine) -> None:
+    start = dt.datetime(2026, 11, 2, 9, tzinfo=dt.UTC)
+    with Session(engine) as session:
+        for days, topic in ((0, "password"), (20, "billing")):
+            call = add_call(session, start + dt.timedelta(days=days), "resolved", [topic], "500X")
+            record_call_contact(session, call, CONFIG)
+        session.commit()
+        case = session.exec(select(ServiceCase)).one()
+    assert (case.crm_case_id, case.contact_count, case.category) == ("500X", 2, "password")

@@ -12,8 +12,10 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from sqlmodel import Session, col, select
 
 from agent import calls
+from agent.customer_view import customer_detail
 from agent.domain import CallStatus, Resolution
 from agent.keys import Role
+from agent.kpis import KpiFilters
 from agent.review import EDITABLE_STATUSES
 from agent.tables import ApiKey, Call, Customer
 from agent.views import call_detail
@@ -180,7 +182,11 @@ def call_audio(
 
 @router.get("/customers/{customer_id}", response_class=HTMLResponse)
 def customer_page(
-    request: Request, customer_id: int, session: SessionDep, visitor: VisitorDep
+    request: Request,
+    customer_id: int,
+    session: SessionDep,
+    visitor: VisitorDep,
+    container: ContainerDep,
 ) -> HTMLResponse:
     customer = session.get(Customer, customer_id)
     query = select(Call).where(Call.customer_id == customer_id)
@@ -189,6 +195,9 @@ def customer_page(
     found = list(session.exec(query.order_by(col(Call.created_at).desc()).limit(200)))
     if customer is None or (not found and visitor.principal.role is Role.REP):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "There is no such customer.")
+    own = None if visitor.principal.sees_all_calls else visitor.principal.user_id
+    scope = KpiFilters(agent_id=own, customer_id=customer_id)
+    kpis = customer_detail(container.engine, customer, container.settings.kpi_config, scope, 0)
     return render(
         request,
         "customer.html",
@@ -196,4 +205,6 @@ def customer_page(
         nav="calls",
         customer=customer,
         rows=list_rows(session, found),
+        kpis=kpis.kpis,
+        window_days=kpis.window_days,
     )

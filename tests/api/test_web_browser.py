@@ -89,6 +89,7 @@ def test_a_lead_uploads_reviews_edits_and_approves_a_call(
     lead = make_token(settings, Role.LEAD, "Lee Lead")
     page = sign_in(browser, server, lead)
     page.fill("input[name=customer_name]", "Emma Brown")
+    page.fill("input[name=agent_name]", "Sam")
     page.set_input_files("#upload-file", SAMPLE_CALL)
     expect(page).to_have_url(re.compile(r"/calls/[0-9a-f]{32}$"), timeout=30_000)
     call_url = page.url
@@ -123,7 +124,16 @@ def test_a_lead_uploads_reviews_edits_and_approves_a_call(
     page.click("text=Emma Brown")
     expect(page.locator("h1")).to_have_text("Emma Brown")
     expect(page.locator("table.calls a")).to_have_count(1)
+    contacts_tile = page.locator("#customer-kpis .kpi").first
+    expect(contacts_tile).to_contain_text("1")
+    expect(contacts_tile).to_contain_text("Contacts")
     customer_path = page.url.removeprefix(server.url)
+
+    page.click("text=Dashboard")
+    expect(page.locator("#agent-table tbody tr")).to_have_count(1)
+    expect(page.locator("#agent-table tbody tr td").first).to_have_text("Sam")
+    expect(page.locator("#chart-fcr circle")).to_have_count(1)
+    expect(page.locator("#kpi-totals .kpi").first).to_contain_text("1")
 
     admin = make_token(settings, Role.ADMIN, "Ada Admin")
     for path, name in [
@@ -131,6 +141,7 @@ def test_a_lead_uploads_reviews_edits_and_approves_a_call(
         (f"/calls/{call_id}", "call-review"),
         (customer_path, "customer"),
         ("/admin", "admin"),
+        ("/dashboard", "dashboard"),
     ]:
         shoot(browser, server, admin, path, name)
 
@@ -201,6 +212,10 @@ def test_a_rep_cannot_see_or_approve_another_reps_call(
         assert response is not None and response.status == 404
     page.goto(f"{server.url}/calls/{ids['rita']}")
     expect(page.locator("text=Approve and sync to CRM")).to_have_count(0)
+    expect(page.locator("nav >> text=Dashboard")).to_have_count(0)
+    response = page.goto(f"{server.url}/dashboard")
+    assert response is not None and response.status == 403
+    page.goto(f"{server.url}/calls/{ids['rita']}")
     csrf = page.locator('meta[name="csrf-token"]').get_attribute("content") or ""
     for call_id in (ids["rita"], ids["rob"]):
         refused = page.request.post(

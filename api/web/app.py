@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.web import dashboard, forms, pages
+from api.web import admin, dashboard, forms, pages
 from api.web.auth import NeedsSignIn
 from api.web.rendering import render
 
@@ -23,6 +23,7 @@ def install_web(app: FastAPI) -> None:
     app.include_router(pages.router)
     app.include_router(forms.router)
     app.include_router(dashboard.router)
+    app.include_router(admin.router)
     app.add_exception_handler(NeedsSignIn, _to_sign_in)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _error_page)  # type: ignore[arg-type]
 

@@ -5,19 +5,17 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request, status
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import ValidationError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from agent import calls, review
 from agent.domain import Resolution
-from agent.keys import Role, create_key
-from agent.tables import ApiKey, Call, utcnow
-from agent.web_sessions import SignedIn
+from agent.keys import Role
+from agent.tables import Call
 from api.deps import ContainerDep, RunnerDep, SessionDep
 from api.intake import receive_upload
-from api.web.auth import FormVisitorDep, ScriptVisitorDep, VisitorDep, require_role
-from api.web.rendering import render
+from api.web.auth import FormVisitorDep, ScriptVisitorDep, require_role
 
 router = APIRouter(include_in_schema=False)
 
@@ -123,61 +121,3 @@ def retry(
     except calls.CallStateError as error:
         raise _conflict(error) from error
     return _commit_and_back(session, runner, call, True)
-
-
-@router.get("/admin", response_class=HTMLResponse)
-def admin_page(request: Request, session: SessionDep, visitor: VisitorDep) -> HTMLResponse:
-    return _admin_view(request, session, visitor)
-
-
-def _admin_view(
-    request: Request,
-    session: Session,
-    visitor: SignedIn,
-    new_token: str | None = None,
-    new_name: str | None = None,
-) -> HTMLResponse:
-    require_role(visitor.principal, Role.ADMIN)
-    keys = list(session.exec(select(ApiKey).order_by(col(ApiKey.created_at).desc())))
-    return render(
-        request,
-        "admin.html",
-        visitor,
-        nav="admin",
-        keys=keys,
-        roles=[r.value for r in Role],
-        new_token=new_token,
-        new_name=new_name,
-    )
-
-
-@router.post("/admin/keys", response_class=HTMLResponse)
-def create_api_key(
-    request: Request,
-    session: SessionDep,
-    visitor: FormVisitorDep,
-    name: Annotated[str, Form(min_length=1, max_length=200)],
-    role: Annotated[Role, Form()],
-    email: Annotated[str, Form(max_length=320)] = "",
-) -> HTMLResponse:
-    require_role(visitor.principal, Role.ADMIN)
-    token = create_key(session, role, name.strip(), email.strip() or None)
-    session.commit()
-    # Rendered, not redirected: the token must never travel in a URL.
-    return _admin_view(request, session, visitor, new_token=token, new_name=name.strip())
-
-
-@router.post("/admin/keys/{key_id}/revoke")
-def revoke_api_key(key_id: int, session: SessionDep, visitor: FormVisitorDep) -> RedirectResponse:
-    require_role(visitor.principal, Role.ADMIN)
-    key = session.get(ApiKey, key_id)
-    if key is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "There is no such key.")
-    if key.id == visitor.principal.key_id:
-        raise HTTPException(
-            status.HTTP_409_CONFLICT, "You cannot revoke the key you signed in with."
-        )
-    key.revoked_at = key.revoked_at or utcnow()
-    session.add(key)
-    session.commit()
-    return RedirectResponse("/admin", status.HTTP_303_SEE_OTHER)

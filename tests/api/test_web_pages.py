@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from agent.keys import Role
 from agent.settings import Settings
-from agent.tables import ApiKey, TranscriptSegment
+from agent.tables import ApiKey, TranscriptSegment, WebhookSubscription
 from conftest import make_token
 from integrations.local_crm import LocalCrmRecord
 from support import tone, wait_for, write_wav
@@ -189,3 +189,34 @@ def test_transcript_search_finds_words_and_treats_wildcards_literally(
     for query, hits in [("router", 1), ("100%", 1), ("1_0", 0), ("%", 1), ("modem", 0)]:
         page = client.get("/calls", params={"q": query}, headers=HTML).text
         assert (call["id"] in page) == bool(hits), query
+
+
+def test_admins_manage_webhook_subscriptions_from_the_page(
+    client: TestClient, settings: Settings, engine: Engine
+) -> None:
+    csrf = signed_in(client, make_token(settings, Role.ADMIN, "Ada"))
+    form = {"csrf_token": csrf, "url": "https://hooks.example.com/in", "events": ["call.synced"]}
+    created = client.post("/admin/webhooks", data=form, headers=HTML)
+    assert created.status_code == 200
+    secret = re.search(r'<code class="token">([^<]+)</code>', created.text)
+    assert secret and len(secret.group(1)) >= 16
+    with Session(engine) as session:
+        row = session.exec(select(WebhookSubscription)).one()
+    assert row.events == ["call.synced"] and row.secret == secret.group(1)
+    assert "https://hooks.example.com/in" in client.get("/admin", headers=HTML).text
+
+    bad_url = client.post("/admin/webhooks", data={**form, "url": "ftp://x"}, headers=HTML)
+    assert bad_url.status_code == 422
+    no_events = client.post(
+        "/admin/webhooks", data={"csrf_token": csrf, "url": "https://a.example"}, headers=HTML
+    )
+    assert no_events.status_code == 422
+    unknown = client.post("/admin/webhooks", data={**form, "events": ["call.exploded"]})
+    assert unknown.status_code == 422 and "unknown event" in unknown.text
+
+    client.post(f"/admin/webhooks/{row.id}/stop", data={"csrf_token": csrf})
+    assert "No subscriptions." in client.get("/admin", headers=HTML).text
+    lead = TestClient(client.app)
+    lead_csrf = signed_in(lead, make_token(settings, Role.LEAD, "Lee"))
+    refused = lead.post("/admin/webhooks", data={**form, "csrf_token": lead_csrf}, headers=HTML)
+    assert refused.status_code == 403

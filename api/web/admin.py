@@ -1,0 +1,129 @@
+"""The admin page: API keys and outbound webhook subscriptions."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import ValidationError
+from sqlmodel import Session, col, func, select
+
+from agent.keys import Role, create_key
+from agent.tables import ApiKey, WebhookDelivery, WebhookSubscription, utcnow
+from agent.web_sessions import SignedIn
+from agent.webhooks_out import EVENT_TYPES, SubscriptionCreate
+from api.deps import SessionDep
+from api.web.auth import FormVisitorDep, VisitorDep, require_role
+from api.web.rendering import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/admin", response_class=HTMLResponse)
+def admin_page(request: Request, session: SessionDep, visitor: VisitorDep) -> HTMLResponse:
+    return _admin_view(request, session, visitor)
+
+
+def _admin_view(
+    request: Request, session: Session, visitor: SignedIn, shown: dict[str, str] | None = None
+) -> HTMLResponse:
+    """The page; ``shown`` holds a new key or secret, displayed this once only."""
+    require_role(visitor.principal, Role.ADMIN)
+    keys = list(session.exec(select(ApiKey).order_by(col(ApiKey.created_at).desc())))
+    return render(
+        request,
+        "admin.html",
+        visitor,
+        nav="admin",
+        keys=keys,
+        roles=[r.value for r in Role],
+        subscriptions=_subscriptions(session),
+        event_types=EVENT_TYPES,
+        shown=shown or {},
+    )
+
+
+def _subscriptions(session: Session) -> list[tuple[WebhookSubscription, dict[str, int]]]:
+    rows = list(
+        session.exec(
+            select(WebhookSubscription)
+            .where(col(WebhookSubscription.active))
+            .order_by(col(WebhookSubscription.id))
+        )
+    )
+    counts = session.exec(
+        select(WebhookDelivery.subscription_id, WebhookDelivery.status, func.count()).group_by(
+            col(WebhookDelivery.subscription_id), col(WebhookDelivery.status)
+        )
+    ).all()
+    by_subscription: dict[int, dict[str, int]] = {}
+    for subscription_id, delivery_status, count in counts:
+        by_subscription.setdefault(subscription_id, {})[delivery_status] = count
+    return [(row, by_subscription.get(row.id or 0, {})) for row in rows]
+
+
+@router.post("/admin/keys", response_class=HTMLResponse)
+def create_api_key(
+    request: Request,
+    session: SessionDep,
+    visitor: FormVisitorDep,
+    name: Annotated[str, Form(min_length=1, max_length=200)],
+    role: Annotated[Role, Form()],
+    email: Annotated[str, Form(max_length=320)] = "",
+) -> HTMLResponse:
+    require_role(visitor.principal, Role.ADMIN)
+    token = create_key(session, role, name.strip(), email.strip() or None)
+    session.commit()
+    # Rendered, not redirected: the token must never travel in a URL.
+    return _admin_view(request, session, visitor, {"token": token, "name": name.strip()})
+
+
+@router.post("/admin/keys/{key_id}/revoke")
+def revoke_api_key(key_id: int, session: SessionDep, visitor: FormVisitorDep) -> RedirectResponse:
+    require_role(visitor.principal, Role.ADMIN)
+    key = session.get(ApiKey, key_id)
+    if key is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "There is no such key.")
+    if key.id == visitor.principal.key_id:
+        raise HTTPException(status.HTTP_409_CONFLICT, "You cannot revoke the key you are using.")
+    key.revoked_at = key.revoked_at or utcnow()
+    session.add(key)
+    session.commit()
+    return RedirectResponse("/admin", status.HTTP_303_SEE_OTHER)
+
+
+@router.post("/admin/webhooks", response_class=HTMLResponse)
+def create_subscription(
+    request: Request,
+    session: SessionDep,
+    visitor: FormVisitorDep,
+    url: Annotated[str, Form(max_length=2000)],
+    events: Annotated[list[str], Form()],
+    secret: Annotated[str, Form(max_length=200)] = "",
+) -> HTMLResponse:
+    require_role(visitor.principal, Role.ADMIN)
+    chosen = secret.strip() or secrets.token_urlsafe(24)
+    try:
+        body = SubscriptionCreate(url=url.strip(), secret=chosen, events=events)
+    except ValidationError as error:
+        problems = "; ".join(f"{e['loc'][-1]}: {e['msg']}" for e in error.errors())
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, problems) from error
+    session.add(WebhookSubscription(url=body.url, secret=body.secret, events=body.events))
+    session.commit()
+    return _admin_view(request, session, visitor, {"secret": chosen, "url": body.url})
+
+
+@router.post("/admin/webhooks/{subscription_id}/stop")
+def stop_subscription(
+    subscription_id: int, session: SessionDep, visitor: FormVisitorDep
+) -> RedirectResponse:
+    require_role(visitor.principal, Role.ADMIN)
+    row = session.get(WebhookSubscription, subscription_id)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "There is no such subscription.")
+    row.active = False
+    session.add(row)
+    session.commit()
+    return RedirectResponse("/admin", status.HTTP_303_SEE_OTHER)

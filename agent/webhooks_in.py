@@ -14,6 +14,8 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from agent.calls import CallMetadata
+from agent.cases import close_crm_case
+from agent.periods import KpiConfig
 from agent.tables import CrmCase, InboundEvent, utcnow
 
 MAX_EVENT_BYTES = 1024 * 1024
@@ -74,8 +76,8 @@ def remember(session: Session, source: str, event: CrmEventIn, outcome: str) -> 
     )
 
 
-def apply_case(session: Session, event_type: EventType, case: CaseData) -> CrmCase:
-    """Keep what the CRM says about a case; a case.closed marks it closed."""
+def apply_case(session: Session, event_type: EventType, case: CaseData, kpi: KpiConfig) -> CrmCase:
+    """Keep what the CRM says about a case; a case.closed closes it, in the KPIs too."""
     row = session.get(CrmCase, case.id) or CrmCase(crm_id=case.id)
     for name in ("number", "status", "contact_id", "subject"):
         value = getattr(case, name)
@@ -84,6 +86,7 @@ def apply_case(session: Session, event_type: EventType, case: CaseData) -> CrmCa
     if event_type == EventType.CASE_CLOSED:
         row.closed_at = case.closed_at or utcnow()
         row.status = case.status or row.status or "Closed"
+        close_crm_case(session, case.id, row.closed_at, kpi)
     row.updated_at = utcnow()
     session.add(row)
     return row

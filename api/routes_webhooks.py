@@ -88,7 +88,7 @@ def _apply(container: Container, event: CrmEventIn) -> dict[str, Any]:
         if event.type == EventType.RECORDING_AVAILABLE:
             return _recording(container, session, event)
         case = _validated(webhooks_in.CaseData, event.data)
-        row = webhooks_in.apply_case(session, event.type, case)
+        row = webhooks_in.apply_case(session, event.type, case, container.settings.kpi_config)
         webhooks_in.remember(session, "crm", event, f"case {row.crm_id}")
         _commit_once(session, event.id)
         return {"event_id": event.id, "case_id": case.id}
@@ -175,7 +175,7 @@ def _apply_notifications(container: Container, cases: list[CaseNotification]) ->
         for notification, event_type, case in cases:
             if webhooks_in.already_received(session, notification.notification_id):
                 continue  # acknowledged all the same, so Salesforce stops resending it
-            webhooks_in.apply_case(session, event_type, case)
+            webhooks_in.apply_case(session, event_type, case, container.settings.kpi_config)
             event = CrmEventIn(
                 id=notification.notification_id, type=event_type, data=notification.fields
             )

@@ -13,6 +13,7 @@ from http_peer import HttpPeer
 from sqlalchemy import Engine
 from sqlmodel import Session, func, select
 
+from agent.kpi_tables import ServiceCase
 from agent.settings import Settings
 from agent.signatures import sign
 from agent.tables import Call, CrmCase, InboundEvent
@@ -77,6 +78,10 @@ def test_case_events_are_applied_once(client: TestClient, engine: Engine) -> Non
         case = session.get(CrmCase, "500000000000001AAA")
         assert case is not None and case.status == "Closed" and case.closed_at is not None
         assert case.number == "00001026"
+        kpi_case = session.exec(
+            select(ServiceCase).where(ServiceCase.crm_case_id == "500000000000001AAA")
+        ).one()
+        assert kpi_case.closed_ts is not None  # the KPIs see the case as closed by the CRM
     assert counts(engine)[:2] == (2, 1)
 
 

@@ -37,6 +37,10 @@ def build_transcriber(settings: Settings) -> FasterWhisperTranscriber:
         cpu_threads=settings.asr_cpu_threads,
         batch_size=settings.asr_batch_size,
         beam_size=settings.asr_beam_size,
+        language=settings.asr_language,
+        hotwords=settings.asr_hotwords,
+        initial_prompt=settings.asr_initial_prompt,
+        max_duration_s=settings.max_duration_s,
     )
 
 
@@ -50,5 +54,7 @@ def build_container(settings: Settings) -> Container:
         summariser=BuiltinSummariser(),
         crm=LocalCrm(engine),
         sync_mode=settings.crm_sync_mode,
+        company_name=settings.company_name,
+        fallback_channel_map=settings.fallback_channel_map,
     )
     return Container(settings=settings, engine=engine, store=store, pipeline=pipeline)

@@ -9,10 +9,10 @@ from typing import Protocol
 
 from agent.domain import (
     CallContext,
-    ChannelMap,
     CrmWrite,
     CrmWriteResult,
     SummaryDraft,
+    TranscribeOptions,
     Transcript,
     Utterance,
 )
@@ -29,6 +29,10 @@ class AudioDecodeError(StageError):
     """The recording could not be decoded as audio."""
 
 
+class RecordingTooLong(StageError):
+    """The recording is longer than the configured maximum duration."""
+
+
 class TranscriberUnavailable(StageError):
     """The speech recognition model could not be loaded."""
 
@@ -37,7 +41,7 @@ class Transcriber(Protocol):
     def transcribe(
         self,
         audio_path: Path,
-        channel_map: ChannelMap,
+        options: TranscribeOptions,
         on_progress: ProgressCallback | None = None,
     ) -> Transcript: ...
 

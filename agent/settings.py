@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from agent.domain import ChannelMap
+from agent.domain import ChannelMap, check_language, parse_channel_map
 
 BUNDLED_ASR_MODEL = "bundled:tiny.en"
 
@@ -30,20 +30,31 @@ class Settings(BaseSettings):
     asr_model: str = Field(BUNDLED_ASR_MODEL, description="faster-whisper model name or path.")
     asr_device: str = "cpu"
     asr_compute_type: str = "int8"
-    asr_cpu_threads: int = Field(2, ge=0)
+    asr_cpu_threads: int = Field(0, ge=0, description="0: every core this process may use.")
     asr_batch_size: int = Field(8, ge=1, description="1 disables batched inference.")
     asr_beam_size: int = Field(5, ge=1)
-    channel_map: str = Field("agent,customer", description="Stereo speakers, left first.")
+    asr_language: str | None = Field(None, description="Force a language; empty: detect it.")
+    asr_hotwords: str | None = Field(None, description="Names the recogniser should expect.")
+    asr_initial_prompt: str | None = Field(None, description="Text that primes the recogniser.")
+    channel_map: str = Field(
+        "agent,customer", description="Stereo speakers, left first, or 'auto' to infer them."
+    )
+    company_name: str | None = Field(None, description="Helps tell the agent's side apart.")
 
     max_upload_mb: float = Field(500.0, gt=0)
+    max_duration_min: float = Field(240.0, gt=0, description="Longest recording transcribed.")
     runner_workers: int = Field(2, ge=1)
     crm_sync_mode: SyncMode = SyncMode.AUTO
 
     @field_validator("channel_map")
     @classmethod
     def _channel_map_parses(cls, value: str) -> str:
-        ChannelMap.parse(value)
-        return value
+        return parse_channel_map(value)
+
+    @field_validator("asr_language")
+    @classmethod
+    def _language_code(cls, value: str | None) -> str | None:
+        return check_language(value) if value else None
 
     @model_validator(mode="after")
     def _default_database(self) -> Settings:
@@ -60,5 +71,17 @@ class Settings(BaseSettings):
         return int(self.max_upload_mb * 1024 * 1024)
 
     @property
-    def default_channel_map(self) -> ChannelMap:
+    def default_channel_map(self) -> str:
+        """The global channel map: ``auto`` or speakers left first, e.g. ``agent,customer``."""
+        return self.channel_map
+
+    @property
+    def max_duration_s(self) -> float:
+        return self.max_duration_min * 60
+
+    @property
+    def fallback_channel_map(self) -> ChannelMap:
+        """The map used while roles are inferred, and kept when nothing is said either way."""
+        if self.channel_map == "auto":
+            return ChannelMap()
         return ChannelMap.parse(self.channel_map)

@@ -7,18 +7,19 @@ from collections.abc import Callable
 from typing import Annotated
 
 from anyio import to_thread
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from pydantic import ValidationError
 from sqlmodel import Session
 
 from agent import calls
 from agent.container import Container
 from agent.domain import CallStatus
+from agent.exports import MEDIA_TYPES, TranscriptFormat, filename, render
 from agent.ingest import EmptyUpload, NotAudio, SizeLimitedSink, UploadRejected, UploadTooLarge
 from agent.keys import Principal
 from agent.ports import AudioSink
 from agent.tables import Call
-from agent.views import CallDetail, CallPage, call_detail, call_row
+from agent.views import CallDetail, CallPage, call_detail, call_row, transcript_document
 from api.deps import ContainerDep, LeadDep, PrincipalDep, RunnerDep, SessionDep
 from api.upload import BadUpload, StreamingForm, boundary_of
 
@@ -128,6 +129,32 @@ def list_calls(
 @router.get("/calls/{call_id}", response_model=CallDetail)
 def get_call(call_id: str, session: SessionDep, principal: PrincipalDep) -> CallDetail:
     return call_detail(session, _visible(session, call_id, principal))
+
+
+@router.get(
+    "/calls/{call_id}/transcript",
+    response_class=Response,
+    responses={200: {"content": {media: {} for media in MEDIA_TYPES.values()}}},
+)
+def get_transcript(
+    call_id: str,
+    session: SessionDep,
+    principal: PrincipalDep,
+    format: TranscriptFormat = TranscriptFormat.JSON,
+) -> Response:
+    """The transcript as JSON (with word timestamps), plain text, SRT or WebVTT subtitles."""
+    call = _visible(session, call_id, principal)
+    if call.duration_s is None:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"call {call_id!r} has no transcript yet (status: {call.status}); try again later",
+        )
+    document = transcript_document(session, call)
+    return Response(
+        render(document, format),
+        media_type=MEDIA_TYPES[format],
+        headers={"Content-Disposition": f'inline; filename="{filename(document, format)}"'},
+    )
 
 
 @router.post("/calls/{call_id}/approve", response_model=CallDetail)

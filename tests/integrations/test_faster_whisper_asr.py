@@ -9,14 +9,11 @@ import numpy as np
 import pytest
 from faster_whisper import decode_audio
 
-from agent.domain import ChannelMap, Speaker
+from agent.domain import ChannelMap, Speaker, TranscribeOptions
 from agent.ports import AudioDecodeError, TranscriberUnavailable
 from conftest import SAMPLE_CALL, SAMPLE_SCRIPT
-from integrations.faster_whisper_asr import (
-    FasterWhisperTranscriber,
-    bundled_model_path,
-    decode_channels,
-)
+from integrations.audio_decode import probe
+from integrations.faster_whisper_asr import FasterWhisperTranscriber, bundled_model_path
 from support import tone, write_wav
 
 pytestmark = pytest.mark.slow
@@ -30,7 +27,7 @@ def transcriber() -> FasterWhisperTranscriber:
 @pytest.fixture(scope="module")
 def sample_transcript(transcriber: FasterWhisperTranscriber):  # type: ignore[no-untyped-def]
     shares: list[float] = []
-    transcript = transcriber.transcribe(SAMPLE_CALL, ChannelMap(), shares.append)
+    transcript = transcriber.transcribe(SAMPLE_CALL, TranscribeOptions(), shares.append)
     return transcript, shares
 
 
@@ -69,7 +66,9 @@ def test_the_channel_map_swaps_speakers(
 ) -> None:
     left, right = decode_audio(str(SAMPLE_CALL), split_stereo=True)
     clip = write_wav(tmp_path / "clip.wav", [left[: 16000 * 14], right[: 16000 * 14]])
-    swapped = transcriber.transcribe(clip, ChannelMap.parse("customer,agent"))
+    swapped = transcriber.transcribe(
+        clip, TranscribeOptions(channel_map=ChannelMap.parse("customer,agent"))
+    )
     greeting = swapped.utterances[0]
     assert "Northwind" in greeting.text
     assert greeting.speaker is Speaker.CUSTOMER
@@ -79,21 +78,23 @@ def test_mono_gives_one_unknown_speaker(
     transcriber: FasterWhisperTranscriber, tmp_path: Path
 ) -> None:
     mono = decode_audio(str(SAMPLE_CALL))[: 16000 * 14]
-    transcript = transcriber.transcribe(write_wav(tmp_path / "mono.wav", [mono]), ChannelMap())
+    transcript = transcriber.transcribe(
+        write_wav(tmp_path / "mono.wav", [mono]), TranscribeOptions()
+    )
     assert transcript.utterances
     assert {u.speaker for u in transcript.utterances} == {Speaker.UNKNOWN}
 
 
 def test_stereo_with_the_same_signal_twice_is_mono(tmp_path: Path) -> None:
     signal = tone(1.0)
-    assert len(decode_channels(write_wav(tmp_path / "dup.wav", [signal, signal])).channels) == 1
+    assert probe(write_wav(tmp_path / "dup.wav", [signal, signal])).channels == 1
     other = tone(1.0, freq=220.0)
-    assert len(decode_channels(write_wav(tmp_path / "two.wav", [signal, other])).channels) == 2
+    assert probe(write_wav(tmp_path / "two.wav", [signal, other])).channels == 2
 
 
 def test_silence_gives_no_utterances(transcriber: FasterWhisperTranscriber, tmp_path: Path) -> None:
     silent = write_wav(tmp_path / "silence.wav", [np.zeros(16000 * 3, dtype=np.float32)])
-    transcript = transcriber.transcribe(silent, ChannelMap())
+    transcript = transcriber.transcribe(silent, TranscribeOptions())
     assert transcript.utterances == []
     assert transcript.duration_s == pytest.approx(3.0)
 
@@ -104,10 +105,10 @@ def test_corrupt_audio_is_a_decode_error(
     corrupt = tmp_path / "corrupt.wav"
     corrupt.write_bytes(b"RIFF\x00\x00\x00\x00WAVEfmt " + bytes(range(256)) * 4)
     with pytest.raises(AudioDecodeError, match="could not be decoded"):
-        transcriber.transcribe(corrupt, ChannelMap())
+        transcriber.transcribe(corrupt, TranscribeOptions())
 
 
 def test_a_missing_model_is_reported_as_unavailable(tmp_path: Path) -> None:
     broken = FasterWhisperTranscriber(str(tmp_path / "no-such-model"))
     with pytest.raises(TranscriberUnavailable, match="CALLSIGHT_ASR_MODEL"):
-        broken.transcribe(SAMPLE_CALL, ChannelMap())
+        broken.transcribe(SAMPLE_CALL, TranscribeOptions())

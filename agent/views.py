@@ -78,7 +78,17 @@ class CallSummaryRow(BaseModel):
     duration_s: float | None
 
 
+class AsrOptionsView(BaseModel):
+    """Speech recognition choices made with the upload; None means the global setting."""
+
+    channel_map: str
+    language: str | None
+    hotwords: str | None
+    initial_prompt: str | None
+
+
 class CallDetail(CallSummaryRow):
+    asr_options: AsrOptionsView
     transcript: TranscriptView
     summary: SummaryView | None
     action_items: list[ActionItemView]
@@ -115,6 +125,12 @@ def call_detail(session: Session, call: Call) -> CallDetail:
     """Everything known about a call, in the shape DESIGN.md promises."""
     return CallDetail(
         **call_row(session, call).model_dump(),
+        asr_options=AsrOptionsView(
+            channel_map=call.channel_map,
+            language=call.asr_language,
+            hotwords=call.hotwords,
+            initial_prompt=call.initial_prompt,
+        ),
         transcript=TranscriptView(
             segments=_segments(session, call.id), speaker_roles=call.speaker_roles
         ),

@@ -50,6 +50,7 @@ def probe(path: Path) -> AudioProbe:
                 max_diff = max(max_diff, float(np.max(np.abs(chunk[0] - chunk[1]), initial=0.0)))
     duration = samples / SAMPLE_RATE
     _check_complete(duration, declared)
+    _check_riff_size(path)
     channels = 2 if stereo and max_diff > DUPLICATE_CHANNEL_TOLERANCE else 1
     return AudioProbe(channels=channels, duration_s=duration, declared_s=declared)
 
@@ -151,6 +152,21 @@ def _check_complete(duration: float, declared: float | None) -> None:
             f"the recording is truncated: its header says {declared:.1f} s but only "
             f"{duration:.1f} s could be decoded (an interrupted upload or copy?); "
             "upload the complete file"
+        )
+
+
+def _check_riff_size(path: Path) -> None:
+    """WAV decoders guess the length from the file size, so compare it with the header's."""
+    with path.open("rb") as file:
+        head = file.read(12)
+    if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return
+    declared = int.from_bytes(head[4:8], "little") + 8
+    actual = path.stat().st_size
+    if declared not in (8, 0xFFFFFFFF + 8) and actual < declared * TRUNCATION_SHARE:
+        raise AudioDecodeError(
+            f"the recording is truncated: its header announces {declared} bytes but the file "
+            f"has {actual} (an interrupted upload or copy?); upload the complete file"
         )
 
 

@@ -18,8 +18,8 @@ DUPLICATE_CHANNEL_TOLERANCE = 1e-3
 TRUNCATION_SHARE = 0.9
 TRUNCATION_GRACE_S = 1.0
 # Windows end at the quietest 100 ms found in the last SEARCH seconds, so no word is cut in two.
-WINDOW_S = 600.0
-SEARCH_S = 30.0
+WINDOW_S = 300.0
+SEARCH_S = 20.0
 FRAME = SAMPLE_RATE // 10
 ADVICE = "upload it again as WAV, MP3, FLAC, OGG or M4A"
 

@@ -18,6 +18,7 @@ from faster_whisper.transcribe import Word as WhisperWord
 from agent.domain import Speaker, TranscribeOptions, Transcript, Utterance, Word
 from agent.ports import ProgressCallback, RecordingTooLong, TranscriberUnavailable
 from integrations.audio_decode import SAMPLE_RATE, WINDOW_S, AudioProbe, probe, windows
+from integrations.speech_edges import trim_to_sound
 
 # A pause this long inside one channel ends a turn: whisper segments span pauses, turns must not.
 TURN_PAUSE_S = 0.8
@@ -138,7 +139,7 @@ class FasterWhisperTranscriber:
             progress.update(channel, offset + segment.end)
             utterances.extend(split_at_pauses(segment, Speaker.UNKNOWN, offset))
         progress.settle(channel, offset + len(samples) / SAMPLE_RATE)
-        return utterances
+        return trim_to_sound(utterances, samples, offset)
 
     def _run(
         self, model: WhisperModel, samples: np.ndarray, language: str, options: TranscribeOptions
@@ -148,6 +149,7 @@ class FasterWhisperTranscriber:
             "language": language,
             "beam_size": self._beam_size,
             "word_timestamps": True,
+            "without_timestamps": False,
             "hotwords": _joined(self._defaults.hotwords, options.hotwords),
             "initial_prompt": options.initial_prompt or self._defaults.initial_prompt,
         }
@@ -188,7 +190,7 @@ def split_at_pauses(segment: Segment, speaker: Speaker, offset: float = 0.0) -> 
     words = [word for word in segment.words or [] if word.word.strip()]
     if not words:
         text = segment.text.strip()
-        start, end = offset + segment.start, offset + segment.end
+        start, end = float(offset + segment.start), float(offset + segment.end)
         return [Utterance(start, end, speaker, text)] if text else []
     groups: list[list[WhisperWord]] = [[words[0]]]
     for previous, word in itertools.pairwise(words):
@@ -201,10 +203,10 @@ def split_at_pauses(segment: Segment, speaker: Speaker, offset: float = 0.0) -> 
 def _utterance(words: list[WhisperWord], speaker: Speaker, offset: float) -> Utterance:
     kept = tuple(
         Word(
-            round(offset + w.start, 3),
-            round(offset + w.end, 3),
+            round(float(offset + w.start), 3),
+            round(float(offset + w.end), 3),
             w.word.strip(),
-            round(w.probability, 3),
+            round(float(w.probability), 3),
         )
         for w in words
     )

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from faster_whisper import decode_audio
 
-from agent.domain import ChannelMap, Speaker, TranscribeOptions
+from agent.domain import ChannelMap, Speaker, TranscribeOptions, Transcript, Utterance
+from agent.metrics import conversation_metrics
 from agent.ports import AudioDecodeError, TranscriberUnavailable
 from conftest import SAMPLE_CALL, SAMPLE_SCRIPT
 from integrations.audio_decode import probe
@@ -112,3 +113,61 @@ def test_a_missing_model_is_reported_as_unavailable(tmp_path: Path) -> None:
     broken = FasterWhisperTranscriber(str(tmp_path / "no-such-model"))
     with pytest.raises(TranscriberUnavailable, match="CALLSIGHT_ASR_MODEL"):
         broken.transcribe(SAMPLE_CALL, TranscribeOptions())
+
+
+def script_utterances() -> tuple[list[Utterance], float]:
+    script = json.loads(SAMPLE_SCRIPT.read_text())
+    turns = [
+        Utterance(t["start"], t["end"], Speaker(t["speaker"]), t["text"]) for t in script["turns"]
+    ]
+    return turns, script["duration"]
+
+
+def test_metrics_match_the_timeline_the_recording_was_built_from(sample_transcript) -> None:  # type: ignore[no-untyped-def]
+    transcript, _ = sample_transcript
+    turns, duration = script_utterances()
+    expected = conversation_metrics(turns, duration, stereo=True)
+    measured = conversation_metrics(transcript.utterances, transcript.duration_s, stereo=True)
+    for side in ("agent", "customer"):
+        assert measured["talk_time_s"][side] == pytest.approx(
+            expected["talk_time_s"][side], rel=0.1
+        )
+        assert measured["talk_ratio"][side] == pytest.approx(expected["talk_ratio"][side], abs=0.05)
+        # Questions rest on the recogniser's punctuation, which may miss one question mark.
+        assert abs(measured["questions"][side] - expected["questions"][side]) <= 1
+    assert measured["interruptions"] == expected["interruptions"] == {"agent": 0, "customer": 1}
+    # The script counts a turn's inner pauses as talk; turns are cut at pauses of 0.8 s or more.
+    assert measured["silence_share"] == pytest.approx(expected["silence_share"], abs=0.08)
+    assert measured["longest_customer_story_s"] == pytest.approx(
+        expected["longest_customer_story_s"], abs=1.5
+    )
+
+
+def test_short_windows_give_the_same_transcript(sample_transcript) -> None:  # type: ignore[no-untyped-def]
+    whole, _ = sample_transcript
+    windowed = FasterWhisperTranscriber(str(bundled_model_path()), window_s=40.0).transcribe(
+        SAMPLE_CALL, TranscribeOptions()
+    )
+    assert windowed.duration_s == whole.duration_s
+
+    def words(transcript: Transcript) -> int:
+        return sum(len(u.words) for u in transcript.utterances)
+
+    assert words(windowed) == pytest.approx(words(whole), rel=0.05)
+    assert [u.start for u in windowed.utterances] == sorted(u.start for u in windowed.utterances)
+    assert windowed.utterances[-1].end <= windowed.duration_s
+
+    def vocabulary(transcript: Transcript) -> set[str]:
+        return {w.text.strip(".,?!").lower() for u in transcript.utterances for w in u.words}
+
+    shared = vocabulary(windowed) & vocabulary(whole)
+    assert len(shared) >= 0.9 * len(vocabulary(whole))  # tiny.en varies with its context
+
+
+def test_words_carry_timestamps_inside_their_utterance(sample_transcript) -> None:  # type: ignore[no-untyped-def]
+    transcript, _ = sample_transcript
+    for utterance in transcript.utterances:
+        assert utterance.words
+        assert utterance.words[0].start == utterance.start
+        assert utterance.words[-1].end == utterance.end
+        assert " ".join(w.text for w in utterance.words) == " ".join(utterance.text.split())

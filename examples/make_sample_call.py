@@ -20,6 +20,7 @@ Run from the repository root::
 
     python3 examples/make_sample_call.py            # writes into examples/
     python3 examples/make_sample_call.py --out-dir /tmp/call
+    python3 examples/make_sample_call.py --long --out-dir /tmp/callsight-bench   # ~5.2 min
 
 Outputs:
 

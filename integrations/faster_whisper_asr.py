@@ -120,7 +120,7 @@ class FasterWhisperTranscriber:
         if self._max_duration_s and audio.duration_s > self._max_duration_s:
             raise RecordingTooLong(
                 f"the recording lasts {audio.duration_s / 60:.1f} min, longer than the "
-                f"{self._max_duration_s / 60:g} min limit (CALLSIGHT_MAX_DURATION_MIN); "
+                f"{self._max_duration_s / 60:.4g} min limit (CALLSIGHT_MAX_DURATION_MIN); "
                 "split it into parts"
             )
 

@@ -11,7 +11,7 @@ from faster_whisper import decode_audio
 
 from agent.domain import ChannelMap, Speaker, TranscribeOptions, Transcript, Utterance
 from agent.metrics import conversation_metrics
-from agent.ports import AudioDecodeError, TranscriberUnavailable
+from agent.ports import AudioDecodeError, RecordingTooLong, TranscriberUnavailable
 from conftest import SAMPLE_CALL, SAMPLE_SCRIPT
 from integrations.audio_decode import probe
 from integrations.faster_whisper_asr import FasterWhisperTranscriber, bundled_model_path
@@ -172,3 +172,36 @@ def test_words_carry_timestamps_inside_their_utterance(sample_transcript) -> Non
         assert utterance.words[0].start == utterance.start
         assert utterance.words[-1].end == utterance.end
         assert " ".join(w.text for w in utterance.words) == " ".join(utterance.text.split())
+
+
+@pytest.fixture(scope="module")
+def greeting_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    left, right = decode_audio(str(SAMPLE_CALL), split_stereo=True)
+    folder = tmp_path_factory.mktemp("greeting")
+    return write_wav(folder / "greeting.wav", [left[: 16000 * 14], right[: 16000 * 14]])
+
+
+def agent_text(transcript: Transcript) -> str:
+    return " ".join(u.text for u in transcript.utterances if u.speaker is Speaker.AGENT)
+
+
+def test_hotwords_and_prompts_teach_the_spelling_of_a_name(
+    transcriber: FasterWhisperTranscriber, greeting_clip: Path
+) -> None:
+    """A company that spells itself "Nordwynd" gets that spelling only when it says so."""
+    plain = transcriber.transcribe(greeting_clip, TranscribeOptions())
+    assert "Northwind" in agent_text(plain) and "Nordwynd" not in agent_text(plain)
+    per_upload = transcriber.transcribe(greeting_clip, TranscribeOptions(hotwords="Nordwynd"))
+    assert "Nordwynd" in agent_text(per_upload)
+    prompted = transcriber.transcribe(
+        greeting_clip, TranscribeOptions(initial_prompt="Thank you for calling Nordwynd Broadband.")
+    )
+    assert "Nordwynd" in agent_text(prompted)
+    globally = FasterWhisperTranscriber(str(bundled_model_path()), hotwords="Nordwynd")
+    assert "Nordwynd" in agent_text(globally.transcribe(greeting_clip, TranscribeOptions()))
+
+
+def test_a_recording_over_the_limit_is_refused_before_recognition(greeting_clip: Path) -> None:
+    limited = FasterWhisperTranscriber(str(bundled_model_path()), max_duration_s=10.0)
+    with pytest.raises(RecordingTooLong, match=r"lasts 0\.2 min, longer than the 0\.1667 min"):
+        limited.transcribe(greeting_clip, TranscribeOptions())

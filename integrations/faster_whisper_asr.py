@@ -22,6 +22,9 @@ from integrations.speech_edges import trim_to_sound
 
 # A pause this long inside one channel ends a turn: whisper segments span pauses, turns must not.
 TURN_PAUSE_S = 0.8
+# On mono both sides share the channel and hand over after short gaps, so turns cut sooner; the
+# speakers stay unknown either way.
+MONO_TURN_PAUSE_S = 0.5
 # VAD cuts speech at pauses of half a second (faster-whisper's default waits two seconds): on a
 # call channel that keeps each chunk to one turn, which measured fewer errors (docs/benchmarks.md).
 VAD_PARAMETERS = {"min_silence_duration_ms": 500}
@@ -138,9 +141,10 @@ class FasterWhisperTranscriber:
         channel: int,
     ) -> list[Utterance]:
         utterances = []
+        pause = TURN_PAUSE_S if progress.channels == 2 else MONO_TURN_PAUSE_S
         for segment in self._run(model, samples, language, options):
             progress.update(channel, offset + segment.end)
-            utterances.extend(split_at_pauses(segment, Speaker.UNKNOWN, offset))
+            utterances.extend(split_at_pauses(segment, Speaker.UNKNOWN, offset, pause))
         progress.settle(channel, offset + len(samples) / SAMPLE_RATE)
         return trim_to_sound(utterances, samples, offset)
 
@@ -188,8 +192,10 @@ def _label(
     ]
 
 
-def split_at_pauses(segment: Segment, speaker: Speaker, offset: float = 0.0) -> list[Utterance]:
-    """Cut a segment into utterances wherever its words pause for ``TURN_PAUSE_S`` or longer."""
+def split_at_pauses(
+    segment: Segment, speaker: Speaker, offset: float = 0.0, pause_s: float = TURN_PAUSE_S
+) -> list[Utterance]:
+    """Cut a segment into utterances wherever its words pause for ``pause_s`` or longer."""
     words = [word for word in segment.words or [] if word.word.strip()]
     if not words:
         text = segment.text.strip()
@@ -197,7 +203,7 @@ def split_at_pauses(segment: Segment, speaker: Speaker, offset: float = 0.0) -> 
         return [Utterance(start, end, speaker, text)] if text else []
     groups: list[list[WhisperWord]] = [[words[0]]]
     for previous, word in itertools.pairwise(words):
-        if word.start - previous.end >= TURN_PAUSE_S:
+        if word.start - previous.end >= pause_s:
             groups.append([])
         groups[-1].append(word)
     return [_utterance(group, speaker, offset) for group in groups]
@@ -221,6 +227,7 @@ class _ChannelProgress:
     """Folds per-channel positions into one share of the whole job."""
 
     def __init__(self, channels: int, duration_s: float, callback: ProgressCallback | None) -> None:
+        self.channels = channels
         self._positions = [0.0] * channels
         self._total = max(duration_s, 1e-6) * channels
         self._callback = callback

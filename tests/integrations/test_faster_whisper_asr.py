@@ -194,7 +194,8 @@ def test_hotwords_and_prompts_teach_the_spelling_of_a_name(
     per_upload = transcriber.transcribe(greeting_clip, TranscribeOptions(hotwords="Nordwynd"))
     assert "Nordwynd" in agent_text(per_upload)
     prompted = transcriber.transcribe(
-        greeting_clip, TranscribeOptions(initial_prompt="Thank you for calling Nordwynd Broadband.")
+        greeting_clip,
+        TranscribeOptions(initial_prompt="Glossary: Nordwynd Broadband, Nordwynd router."),
     )
     assert "Nordwynd" in agent_text(prompted)
     globally = FasterWhisperTranscriber(str(bundled_model_path()), hotwords="Nordwynd")

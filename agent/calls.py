@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import ColumnElement, exists
 from sqlmodel import Session, col, func, select
 
-from agent.domain import CallStatus, ChannelMap, Direction
+from agent.domain import CallStatus, ChannelMap, Direction, check_language, parse_channel_map
 from agent.ingest import SizeLimitedSink, check_audio
 from agent.keys import Principal
 from agent.ports import AudioSink, AudioStore
@@ -31,12 +31,22 @@ class CallMetadata(BaseModel):
     crm_case_id: str | None = Field(None, max_length=64)
     crm_contact_id: str | None = Field(None, max_length=64)
     crm_account_id: str | None = Field(None, max_length=64)
-    channel_map: str | None = Field(None, description="Stereo speakers, left first.")
+    channel_map: str | None = Field(
+        None, description="Stereo speakers, left first (e.g. 'customer,agent'), or 'auto'."
+    )
+    language: str | None = Field(None, description="Force the spoken language, e.g. 'ja'.")
+    hotwords: str | None = Field(None, max_length=1000, description="Names to expect.")
+    initial_prompt: str | None = Field(None, max_length=2000, description="Priming text.")
 
     @field_validator("channel_map")
     @classmethod
     def _channel_map_parses(cls, value: str | None) -> str | None:
-        return str(ChannelMap.parse(value)) if value else None
+        return parse_channel_map(value) if value else None
+
+    @field_validator("language")
+    @classmethod
+    def _language_code(cls, value: str | None) -> str | None:
+        return check_language(value) if value else None
 
     @field_validator("started_at")
     @classmethod
@@ -52,7 +62,7 @@ def create_call(
     sink: AudioSink,
     filename: str,
     meta: CallMetadata,
-    default_channel_map: ChannelMap,
+    default_channel_map: ChannelMap | str,
     uploader: Principal | None = None,
 ) -> Call:
     """Keep the uploaded audio and queue a call for it; on any error nothing is left behind."""
@@ -64,6 +74,9 @@ def create_call(
         audio_bytes=sink.size,
         audio_format=fmt,
         channel_map=meta.channel_map or str(default_channel_map),
+        asr_language=meta.language,
+        hotwords=meta.hotwords,
+        initial_prompt=meta.initial_prompt,
         direction=meta.direction.value,
         started_at=meta.started_at,
         crm_case_id=meta.crm_case_id,
@@ -240,7 +253,7 @@ def create_call_from_file(
     store: AudioStore,
     path: Path,
     meta: CallMetadata,
-    default_channel_map: ChannelMap,
+    default_channel_map: ChannelMap | str,
     max_bytes: int,
 ) -> Call:
     """Queue a call for a recording on disk, with the same checks as an upload."""

@@ -58,6 +58,10 @@ def build_transcriber(settings: Settings) -> FasterWhisperTranscriber:
         cpu_threads=settings.asr_cpu_threads,
         batch_size=settings.asr_batch_size,
         beam_size=settings.asr_beam_size,
+        language=settings.asr_language,
+        hotwords=settings.asr_hotwords,
+        initial_prompt=settings.asr_initial_prompt,
+        max_duration_s=settings.max_duration_s,
     )
 
 
@@ -163,6 +167,8 @@ def build_container(settings: Settings) -> Container:
             max_attempts=settings.crm_retry_max_attempts,
         ),
         kpi=settings.kpi_config,
+        company_name=settings.company_name,
+        fallback_channel_map=settings.fallback_channel_map,
     )
     fetcher = HttpRecordingFetcher(
         settings.recording_hosts,

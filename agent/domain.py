@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 from dataclasses import dataclass, field
 
 
@@ -44,6 +45,26 @@ class Direction(enum.StrEnum):
     OUTBOUND = "outbound"
 
 
+class SpeakerRoles(enum.StrEnum):
+    """How the speakers of a call were told apart."""
+
+    CHANNELS = "channels"  # stereo, by the channel map given globally or with the upload
+    INFERRED = "inferred"  # stereo with the map "auto", decided from what each side said
+    DEFAULT = "default"  # stereo with the map "auto" but no cue either way: the global map
+    UNKNOWN = "unknown"  # mono: turns split at pauses, speakers not guessed
+
+
+AUTO_CHANNEL_MAP = "auto"
+
+
+@dataclass(frozen=True)
+class Word:
+    start: float
+    end: float
+    text: str
+    probability: float = 1.0
+
+
 @dataclass(frozen=True)
 class Utterance:
     """One stretch of speech by one speaker, times in seconds from the start of the call."""
@@ -52,6 +73,8 @@ class Utterance:
     end: float
     speaker: Speaker
     text: str
+    words: tuple[Word, ...] = ()
+    channel: int | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +82,7 @@ class Transcript:
     language: str
     duration_s: float
     utterances: list[Utterance]
+    channels: int = 1
 
 
 @dataclass(frozen=True)
@@ -82,6 +106,42 @@ class ChannelMap:
 
     def __str__(self) -> str:
         return f"{self.left.value},{self.right.value}"
+
+    def speaker(self, channel: int) -> Speaker:
+        return self.left if channel == 0 else self.right
+
+    def swapped(self) -> ChannelMap:
+        return ChannelMap(left=self.right, right=self.left)
+
+
+def parse_channel_map(text: str) -> str:
+    """Normalise a channel map setting: ``auto`` or ``agent,customer`` in some order."""
+    if text.strip().lower() == AUTO_CHANNEL_MAP:
+        return AUTO_CHANNEL_MAP
+    return str(ChannelMap.parse(text))
+
+
+LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
+
+
+def check_language(code: str) -> str:
+    """A language code as Whisper names languages (``en``, ``ja``, ``yue``), lower case."""
+    value = code.strip().lower()
+    if not LANGUAGE_CODE.fullmatch(value):
+        raise ValueError(
+            f"language must be a code such as 'en', 'ja' or 'de' (ISO 639-1); got {code!r}"
+        )
+    return value
+
+
+@dataclass(frozen=True)
+class TranscribeOptions:
+    """Per-call choices for speech recognition; None falls back to the global setting."""
+
+    channel_map: ChannelMap = field(default_factory=lambda: ChannelMap())
+    language: str | None = None
+    hotwords: str | None = None
+    initial_prompt: str | None = None
 
 
 @dataclass(frozen=True)

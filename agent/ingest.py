@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from agent.ports import AudioSink
 
-SUPPORTED_FORMATS = "WAV, MP3, M4A/AAC, OGG/Opus, FLAC, WebM, MP4/MOV"
+SUPPORTED_FORMATS = "WAV, MP3, M4A/AAC, OGG/Opus, FLAC, WebM, MP4/MOV (the audio track)"
 
 
 class UploadRejected(Exception):
@@ -47,27 +47,64 @@ SIGNATURES = (
 )
 
 
+# ISO media brands (bytes 8-12 of an MP4-family file) that name something more specific.
+MP4_BRANDS = {b"qt  ": "mov", b"M4A ": "m4a", b"M4B ": "m4a"}
+
+
 def sniff_format(head: bytes) -> str | None:
     """The container format the first bytes announce, or None when they are not audio."""
     for signature in SIGNATURES:
         if head[signature.offset : signature.offset + len(signature.magic)] == signature.magic:
-            return signature.fmt
+            return _refined(signature.fmt, head)
     if len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0:
         return "aac" if head[1] & 0x06 == 0 else "mp3"
     return None
 
 
+def _refined(fmt: str, head: bytes) -> str:
+    if fmt == "mp4":
+        return MP4_BRANDS.get(head[8:12], "mp4")
+    if fmt == "webm" and b"matroska" in head[:64]:
+        return "mkv"
+    return fmt
+
+
+NAMED_CONTENT = {
+    b"%PDF": "a PDF document",
+    b"PK\x03\x04": "a ZIP archive (or an Office document)",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"\x1f\x8b": "a gzip archive",
+    b"MZ": "a Windows program",
+    b"\x7fELF": "a Linux program",
+    b"MThd": "a MIDI score (notes, not a recording)",
+    b"{\\rtf": "an RTF document",
+}
+RIFF_KINDS = {b"AVI ": "an AVI video", b"WEBP": "a WebP image"}
+
+
 def describe_content(head: bytes) -> str:
     """A short guess at what a non-audio upload is, for the error message."""
-    named = {b"%PDF": "a PDF document", b"PK\x03\x04": "a ZIP archive", b"\x89PNG": "a PNG image"}
-    for magic, name in named.items():
+    for magic, name in NAMED_CONTENT.items():
         if head.startswith(magic):
             return name
-    if head.startswith(b"\xff\xd8\xff"):
-        return "a JPEG image"
+    if head.startswith(b"RIFF"):
+        return RIFF_KINDS.get(head[8:12], "a RIFF file that is not WAV audio")
     if _looks_like_text(head):
-        return "text"
+        return _text_kind(head)
     return "data of an unknown kind"
+
+
+def _text_kind(head: bytes) -> str:
+    start = head.lstrip()[:64].lower()
+    if start.startswith((b"<!doctype html", b"<html")):
+        return "an HTML page"
+    if start.startswith(b"<?xml"):
+        return "an XML document"
+    if start.startswith((b"{", b"[")):
+        return "JSON text"
+    return "text"
 
 
 def _looks_like_text(head: bytes) -> bool:

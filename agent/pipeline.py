@@ -6,6 +6,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Engine, delete
 from sqlmodel import Session, col, select
@@ -13,15 +14,21 @@ from sqlmodel import Session, col, select
 from agent.call_contacts import record_call_contact
 from agent.crm_sync import CrmSync, RetryPolicy, call_event
 from agent.domain import (
+    AUTO_CHANNEL_MAP,
     ActionItemDraft,
     CallContext,
     CallStatus,
     ChannelMap,
     Direction,
     Speaker,
+    SpeakerRoles,
     SummaryDraft,
+    TranscribeOptions,
+    Transcript,
     Utterance,
+    Word,
 )
+from agent.metrics import conversation_metrics
 from agent.periods import KpiConfig
 from agent.ports import (
     AudioStore,
@@ -32,6 +39,7 @@ from agent.ports import (
     Summariser,
     Transcriber,
 )
+from agent.roles import infer_roles, relabel
 from agent.settings import SyncMode
 from agent.tables import ActionItem, Call, Summary, TranscriptSegment, utcnow
 
@@ -71,6 +79,8 @@ class Pipeline:
         self.crm_sync = CrmSync(self.engine, self.crm, self.events, self.retry_policy)
 
     kpi: KpiConfig = field(default_factory=KpiConfig)
+    company_name: str | None = None
+    fallback_channel_map: ChannelMap = field(default_factory=ChannelMap)
 
     def advance(self, call_id: str, on_progress: ProgressCallback | None = None) -> CallStatus:
         """Run stages until the call rests (review, done or failed); returns where it rests."""
@@ -128,17 +138,49 @@ class Pipeline:
             _set_status(call, CallStatus.TRANSCRIBING)
             session.commit()
             audio_path = self.store.path(call.audio_key)
-            channel_map = ChannelMap.parse(call.channel_map)
-        transcript = self.transcriber.transcribe(audio_path, channel_map, on_progress)
+            options = self._options(call)
+            auto = call.channel_map == AUTO_CHANNEL_MAP
+        transcript = self.transcriber.transcribe(audio_path, options, on_progress)
+        utterances, roles, speakers = self._speakers(transcript, options.channel_map, auto)
+        metrics = conversation_metrics(utterances, transcript.duration_s, transcript.channels == 2)
         with Session(self.engine) as session:
             call = _claim(session, call_id, (CallStatus.TRANSCRIBING,))
             session.exec(delete(TranscriptSegment).where(col(TranscriptSegment.call_id) == call_id))
-            session.add_all(_segment_rows(call_id, transcript.utterances))
+            session.add_all(_segment_rows(call_id, utterances))
             call.language = transcript.language
             call.duration_s = transcript.duration_s
+            call.speaker_roles = roles.value
+            call.metrics = {**metrics, "speakers": speakers}
             _set_status(call, CallStatus.SUMMARISING)
             session.commit()
         self.publish("call.transcribed", call_id)
+
+    def _options(self, call: Call) -> TranscribeOptions:
+        auto = call.channel_map == AUTO_CHANNEL_MAP
+        return TranscribeOptions(
+            channel_map=self.fallback_channel_map if auto else ChannelMap.parse(call.channel_map),
+            language=call.asr_language,
+            hotwords=call.hotwords,
+            initial_prompt=call.initial_prompt,
+        )
+
+    def _speakers(
+        self, transcript: Transcript, channel_map: ChannelMap, auto: bool
+    ) -> tuple[list[Utterance], SpeakerRoles, dict[str, Any]]:
+        """Speakers by channel, or inferred from what is said when the map is ``auto``."""
+        if transcript.channels < 2:
+            return transcript.utterances, SpeakerRoles.UNKNOWN, {"roles": "unknown"}
+        roles, evidence = SpeakerRoles.CHANNELS, list[str]()
+        utterances = transcript.utterances
+        if auto:
+            inference = infer_roles(transcript.utterances, self.company_name)
+            roles = SpeakerRoles.DEFAULT
+            if inference.channel_map is not None:
+                roles, evidence = SpeakerRoles.INFERRED, inference.evidence
+                channel_map = inference.channel_map
+                utterances = relabel(utterances, channel_map)
+        info = {"roles": roles.value, "channel_map": str(channel_map), "evidence": evidence}
+        return utterances, roles, info
 
     def summarise(self, call_id: str) -> None:
         """Summary and action items from the stored transcript; replaces an earlier attempt's."""
@@ -210,9 +252,14 @@ def _segment_rows(call_id: str, utterances: list[Utterance]) -> list[TranscriptS
             end_s=round(u.end, 3),
             speaker=u.speaker.value,
             text=u.text,
+            words=[_word_json(w) for w in u.words] or None,
         )
         for position, u in enumerate(utterances)
     ]
+
+
+def _word_json(word: Word) -> dict[str, Any]:
+    return {"start": word.start, "end": word.end, "text": word.text, "p": word.probability}
 
 
 def _utterances(session: Session, call_id: str) -> list[Utterance]:
@@ -221,7 +268,14 @@ def _utterances(session: Session, call_id: str) -> list[Utterance]:
         .where(TranscriptSegment.call_id == call_id)
         .order_by(col(TranscriptSegment.position))
     )
-    return [Utterance(r.start_s, r.end_s, Speaker(r.speaker), r.text) for r in rows]
+    return [
+        Utterance(r.start_s, r.end_s, Speaker(r.speaker), r.text, stored_words(r)) for r in rows
+    ]
+
+
+def stored_words(row: TranscriptSegment) -> tuple[Word, ...]:
+    """The word timestamps kept with a segment."""
+    return tuple(Word(w["start"], w["end"], w["text"], w.get("p", 1.0)) for w in row.words or [])
 
 
 def _context(call: Call) -> CallContext:

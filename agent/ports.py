@@ -9,13 +9,13 @@ from typing import Any, Protocol
 
 from agent.domain import (
     CallContext,
-    ChannelMap,
     CrmEvent,
     CrmLinks,
     CrmWrite,
     CrmWriteResult,
     MatchHint,
     SummaryDraft,
+    TranscribeOptions,
     Transcript,
     Utterance,
 )
@@ -32,6 +32,10 @@ class AudioDecodeError(StageError):
     """The recording could not be decoded as audio."""
 
 
+class RecordingTooLong(StageError):
+    """The recording is longer than the configured maximum duration."""
+
+
 class TranscriberUnavailable(StageError):
     """The speech recognition model could not be loaded."""
 
@@ -40,7 +44,7 @@ class Transcriber(Protocol):
     def transcribe(
         self,
         audio_path: Path,
-        channel_map: ChannelMap,
+        options: TranscribeOptions,
         on_progress: ProgressCallback | None = None,
     ) -> Transcript: ...
 

@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from agent.domain import ChannelMap
+from agent.domain import ChannelMap, check_language, parse_channel_map
 from agent.periods import KpiConfig
 from agent.redaction import compile_patterns
 
@@ -73,12 +73,19 @@ class Settings(BaseSettings):
     asr_model: str = Field(BUNDLED_ASR_MODEL, description="faster-whisper model name or path.")
     asr_device: str = "cpu"
     asr_compute_type: str = "int8"
-    asr_cpu_threads: int = Field(2, ge=0)
+    asr_cpu_threads: int = Field(0, ge=0, description="0: every core this process may use.")
     asr_batch_size: int = Field(8, ge=1, description="1 disables batched inference.")
     asr_beam_size: int = Field(5, ge=1)
-    channel_map: str = Field("agent,customer", description="Stereo speakers, left first.")
+    asr_language: str | None = Field(None, description="Force a language; empty: detect it.")
+    asr_hotwords: str | None = Field(None, description="Names the recogniser should expect.")
+    asr_initial_prompt: str | None = Field(None, description="Text that primes the recogniser.")
+    channel_map: str = Field(
+        "agent,customer", description="Stereo speakers, left first, or 'auto' to infer them."
+    )
+    company_name: str | None = Field(None, description="Helps tell the agent's side apart.")
 
     max_upload_mb: float = Field(500.0, gt=0)
+    max_duration_min: float = Field(240.0, gt=0, description="Longest recording transcribed.")
     runner_workers: int = Field(2, ge=1)
     crm_sync_mode: SyncMode = SyncMode.AUTO
 
@@ -159,8 +166,12 @@ class Settings(BaseSettings):
     @field_validator("channel_map")
     @classmethod
     def _channel_map_parses(cls, value: str) -> str:
-        ChannelMap.parse(value)
-        return value
+        return parse_channel_map(value)
+
+    @field_validator("asr_language")
+    @classmethod
+    def _language_code(cls, value: str | None) -> str | None:
+        return check_language(value) if value else None
 
     @field_validator("redact_patterns")
     @classmethod
@@ -219,7 +230,19 @@ class Settings(BaseSettings):
         return int(self.max_upload_mb * 1024 * 1024)
 
     @property
-    def default_channel_map(self) -> ChannelMap:
+    def default_channel_map(self) -> str:
+        """The global channel map: ``auto`` or speakers left first, e.g. ``agent,customer``."""
+        return self.channel_map
+
+    @property
+    def max_duration_s(self) -> float:
+        return self.max_duration_min * 60
+
+    @property
+    def fallback_channel_map(self) -> ChannelMap:
+        """The map used while roles are inferred, and kept when nothing is said either way."""
+        if self.channel_map == "auto":
+            return ChannelMap()
         return ChannelMap.parse(self.channel_map)
 
     @property

@@ -73,6 +73,12 @@ class Call(SQLModel, table=True):
     audio_format: str = Field(max_length=32)
     channel_map: str = Field(max_length=32)
     language: str | None = Field(default=None, max_length=16)
+    # Speech recognition choices made with the upload (None: the global setting applies).
+    asr_language: str | None = Field(default=None, max_length=16)
+    hotwords: str | None = Field(default=None, max_length=1000)
+    initial_prompt: str | None = Field(default=None, max_length=2000)
+    speaker_roles: str | None = Field(default=None, max_length=16)
+    metrics: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     duration_s: float | None = None
     direction: str = Field(max_length=16, default="inbound")
     started_at: dt.datetime | None = None
@@ -103,6 +109,7 @@ class TranscriptSegment(SQLModel, table=True):
     end_s: float
     speaker: str = Field(max_length=16)
     text: str
+    words: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class Summary(SQLModel, table=True):

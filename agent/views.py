@@ -8,6 +8,9 @@ from typing import Any
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
+from agent.domain import Speaker, Utterance
+from agent.exports import TranscriptDocument
+from agent.pipeline import stored_words
 from agent.tables import ActionItem, Call, CrmOutbox, Customer, Summary, TranscriptSegment, User
 
 
@@ -20,6 +23,7 @@ class SegmentView(BaseModel):
 
 class TranscriptView(BaseModel):
     segments: list[SegmentView]
+    speaker_roles: str | None = None
 
 
 class SummaryView(BaseModel):
@@ -91,7 +95,17 @@ class CallSummaryRow(BaseModel):
     duration_s: float | None
 
 
+class AsrOptionsView(BaseModel):
+    """Speech recognition choices made with the upload; None means the global setting."""
+
+    channel_map: str
+    language: str | None
+    hotwords: str | None
+    initial_prompt: str | None
+
+
 class CallDetail(CallSummaryRow):
+    asr_options: AsrOptionsView
     transcript: TranscriptView
     summary: SummaryView | None
     action_items: list[ActionItemView]
@@ -128,21 +142,48 @@ def call_detail(session: Session, call: Call) -> CallDetail:
     """Everything known about a call, in the shape DESIGN.md promises."""
     return CallDetail(
         **call_row(session, call).model_dump(),
-        transcript=TranscriptView(segments=_segments(session, call.id)),
+        asr_options=AsrOptionsView(
+            channel_map=call.channel_map,
+            language=call.asr_language,
+            hotwords=call.hotwords,
+            initial_prompt=call.initial_prompt,
+        ),
+        transcript=TranscriptView(
+            segments=_segments(session, call.id), speaker_roles=call.speaker_roles
+        ),
         summary=_summary(session, call.id),
         action_items=_action_items(session, call.id),
-        metrics={},
+        metrics=call.metrics or {},
         crm=_crm(session, call),
     )
 
 
-def _segments(session: Session, call_id: str) -> list[SegmentView]:
-    rows = session.exec(
-        select(TranscriptSegment)
-        .where(TranscriptSegment.call_id == call_id)
-        .order_by(col(TranscriptSegment.position))
+def transcript_document(session: Session, call: Call) -> TranscriptDocument:
+    """The call's transcript with word timestamps, for export."""
+    utterances = [
+        Utterance(r.start_s, r.end_s, Speaker(r.speaker), r.text, stored_words(r))
+        for r in _segment_rows(session, call.id)
+    ]
+    return TranscriptDocument(
+        call.id, call.language, call.duration_s, call.speaker_roles, utterances
     )
-    return [SegmentView(start=r.start_s, end=r.end_s, speaker=r.speaker, text=r.text) for r in rows]
+
+
+def _segment_rows(session: Session, call_id: str) -> list[TranscriptSegment]:
+    return list(
+        session.exec(
+            select(TranscriptSegment)
+            .where(TranscriptSegment.call_id == call_id)
+            .order_by(col(TranscriptSegment.position))
+        )
+    )
+
+
+def _segments(session: Session, call_id: str) -> list[SegmentView]:
+    return [
+        SegmentView(start=r.start_s, end=r.end_s, speaker=r.speaker, text=r.text)
+        for r in _segment_rows(session, call_id)
+    ]
 
 
 def _summary(session: Session, call_id: str) -> SummaryView | None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from pydantic import ValidationError
@@ -16,11 +16,12 @@ from agent.calls import CallMetadata, create_call_from_file
 from agent.container import Container
 from agent.db import make_engine, upgrade
 from agent.domain import CallStatus
+from agent.exports import TranscriptFormat, render
 from agent.ingest import UploadRejected
 from agent.keys import Role, create_key
 from agent.settings import Settings
 from agent.tables import Call
-from agent.views import CallDetail, call_detail
+from agent.views import CallDetail, call_detail, transcript_document
 from api.cli_kpis import import_command, kpis_command, load_settings
 
 
@@ -58,19 +59,21 @@ def serve(host: str, port: int, sample: bool) -> None:
 @click.option("--customer", help="Customer name.")
 @click.option("--agent", help="Agent name.")
 @click.option("--started-at", type=click.DateTime(), help="When the call started (UTC).")
-@click.option("--channel-map", help="Stereo speakers, left first, e.g. 'customer,agent'.")
+@click.option(
+    "--channel-map", help="Stereo speakers, left first, e.g. 'customer,agent', or 'auto'."
+)
+@click.option("--language", help="Force the spoken language, e.g. 'ja' (default: detect).")
+@click.option("--hotwords", help="Names the recogniser should expect, e.g. product names.")
+@click.option("--initial-prompt", help="Text that primes the recogniser.")
 def process(
     files: tuple[str, ...],
     as_json: bool,
-    customer: str | None,
-    agent: str | None,
-    started_at: dt.datetime | None,
-    channel_map: str | None,
+    **options: Any,
 ) -> None:
     """Transcribe, summarise and sync recordings here and now, with a progress bar."""
     from api.app import start_container
 
-    meta = _cli_metadata(customer, agent, started_at, channel_map)
+    meta = _cli_metadata(options)
     container = start_container(_settings())
     results = [_process_one(container, Path(name), meta) for name in files]
     for detail in results:
@@ -80,13 +83,11 @@ def process(
         sys.exit(1)
 
 
-def _cli_metadata(
-    customer: str | None, agent: str | None, started_at: dt.datetime | None, channel_map: str | None
-) -> CallMetadata:
+def _cli_metadata(options: dict[str, Any]) -> CallMetadata:
+    names = {"customer": "customer_name", "agent": "agent_name"}
+    given = {names.get(key, key): value for key, value in options.items() if value is not None}
     try:
-        return CallMetadata(
-            customer_name=customer, agent_name=agent, started_at=started_at, channel_map=channel_map
-        )
+        return CallMetadata.model_validate(given)
     except ValidationError as error:
         messages = "; ".join(e["msg"] for e in error.errors())
         raise click.BadParameter(messages) from error
@@ -132,6 +133,32 @@ def _human(detail: CallDetail) -> str:
         due = item.due_date.isoformat() if item.due_date else "no due date"
         lines.append(f"  - [{item.owner}] {item.description} ({due})")
     return "\n".join(lines)
+
+
+@main.command()
+@click.argument("call_id")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([f.value for f in TranscriptFormat]),
+    default=TranscriptFormat.TXT.value,
+    show_default=True,
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file.")
+def transcript(call_id: str, fmt: str, output: str | None) -> None:
+    """Print a call's transcript as text, JSON (with word timestamps), SRT or WebVTT."""
+    engine = make_engine(_settings().database_url)
+    with Session(engine) as session:
+        call = session.get(Call, call_id)
+        if call is None:
+            raise click.ClickException(f"no call {call_id!r}; `callsight process` prints call ids")
+        if call.duration_s is None:
+            raise click.ClickException(f"call {call_id} has no transcript yet ({call.status})")
+        text = render(transcript_document(session, call), TranscriptFormat(fmt))
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
 
 
 main.add_command(kpis_command)

@@ -6,14 +6,15 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from sqlmodel import Session
 
 from agent import call_edits, calls
 from agent.domain import CallStatus
+from agent.exports import MEDIA_TYPES, TranscriptFormat, filename, render
 from agent.keys import Principal
 from agent.tables import Call
-from agent.views import CallDetail, CallPage, call_detail, call_row
+from agent.views import CallDetail, CallPage, call_detail, call_row, transcript_document
 from api.deps import ContainerDep, LeadDep, PrincipalDep, RunnerDep, SessionDep
 from api.intake import receive_upload
 
@@ -52,6 +53,32 @@ def list_calls(
 @router.get("/calls/{call_id}", response_model=CallDetail)
 def get_call(call_id: str, session: SessionDep, principal: PrincipalDep) -> CallDetail:
     return call_detail(session, _visible(session, call_id, principal))
+
+
+@router.get(
+    "/calls/{call_id}/transcript",
+    response_class=Response,
+    responses={200: {"content": {media: {} for media in MEDIA_TYPES.values()}}},
+)
+def get_transcript(
+    call_id: str,
+    session: SessionDep,
+    principal: PrincipalDep,
+    format: TranscriptFormat = TranscriptFormat.JSON,
+) -> Response:
+    """The transcript as JSON (with word timestamps), plain text, SRT or WebVTT subtitles."""
+    call = _visible(session, call_id, principal)
+    if call.duration_s is None:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"call {call_id!r} has no transcript yet (status: {call.status}); try again later",
+        )
+    document = transcript_document(session, call)
+    return Response(
+        render(document, format),
+        media_type=MEDIA_TYPES[format],
+        headers={"Content-Disposition": f'inline; filename="{filename(document, format)}"'},
+    )
 
 
 @router.post("/calls/{call_id}/approve", response_model=CallDetail)

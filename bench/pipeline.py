@@ -23,7 +23,8 @@ from agent.calls import CallMetadata, create_call_from_file
 from agent.container import asr_model_location, build_container
 from agent.db import upgrade
 from agent.settings import Settings
-from integrations.faster_whisper_asr import decode_channels, load_model
+from integrations.audio_decode import probe
+from integrations.faster_whisper_asr import load_model
 
 SAMPLE = Path(__file__).resolve().parents[1] / "examples" / "support-call.flac"
 
@@ -98,7 +99,7 @@ def main() -> None:
         )
         print(HEADER)
         for path in files:
-            audio_s = decode_channels(path).duration_s
+            audio_s = probe(path).duration_s
             bare_s = time_bare(bare_model, path)
             pipeline_s, status = time_pipeline(settings, path)
             print(Row(path.name, audio_s, bare_s, pipeline_s, status).line(), flush=True)

@@ -20,6 +20,7 @@ Run from the repository root::
 
     python3 examples/make_sample_call.py            # writes into examples/
     python3 examples/make_sample_call.py --out-dir /tmp/call
+    python3 examples/make_sample_call.py --long --out-dir /tmp/callsight-bench   # ~5.2 min
 
 Outputs:
 
@@ -156,6 +157,134 @@ SCRIPT: tuple[Line, ...] = (
 )
 
 
+# The second half of the long call (``--long``): more topics after the router is fixed, so the
+# recording passes five minutes for the speed and accuracy benchmark (bench/asr.py).
+LONG_EXTRA: tuple[Line, ...] = (
+    Line("customer", "Actually, before you go, I have a question about my bill.", 0.6),
+    Line("agent", "Of course. What would you like to know about the bill?", 0.5),
+    Line(
+        "customer",
+        "This month I was charged twice for the same package. "
+        "The amount is forty nine pounds, and it appears two times.",
+        0.6,
+    ),
+    Line("agent", "Let me look at your billing history. One moment, please.", 0.5),
+    Line(
+        "agent",
+        "I can see the two payments. The second one was taken by mistake "
+        "when our system restarted last week.",
+        1.2,
+    ),
+    Line("customer", "So will I get the money back?", 0.4),
+    Line(
+        "agent",
+        "Yes. I have raised a refund for forty nine pounds. "
+        "It should reach your card within five working days.",
+        0.6,
+    ),
+    Line("customer", "Thank you. Will I get an email about the refund?", 0.5),
+    Line("agent", "Yes, you will receive a refund notice by email this afternoon.", 0.4),
+    Line(
+        "customer",
+        "Good. While I have you, my contract ends next month. "
+        "Are there any better offers for existing customers?",
+        0.7,
+    ),
+    Line(
+        "agent",
+        "There is a fibre plan with faster speeds. It costs five pounds more each month, "
+        "but the first three months are free.",
+        0.6,
+    ),
+    Line("customer", "How fast is the fibre plan compared to what I have now?", 0.5),
+    Line(
+        "agent",
+        "Your current plan gives you about thirty megabits. "
+        "The fibre plan gives you up to five hundred megabits.",
+        0.5,
+    ),
+    Line("customer", "That sounds good. Do I need a new router for that?", 0.4),
+    Line(
+        "agent",
+        "Yes, the fibre plan comes with a new router at no extra cost. "
+        "An engineer would visit to connect it.",
+        0.5,
+    ),
+    Line("customer", "When could the engineer come?", 0.4),
+    Line(
+        "agent",
+        "The earliest visit is next Tuesday morning, between eight and twelve. "
+        "Would that work for you?",
+        0.6,
+    ),
+    Line("customer", "Tuesday morning is fine. I work from home on Tuesdays.", 0.5),
+    Line("agent", "Great. I have booked the visit for Tuesday morning.", 0.5),
+    Line("customer", "Will my phone number stay the same? I use the landline for my mother.", 0.5),
+    Line(
+        "agent",
+        "Yes, your phone number stays the same. The landline will keep working during the switch.",
+        0.4,
+    ),
+    Line("customer", "And what happens to my current contract?", 0.5),
+    Line(
+        "agent",
+        "The new contract starts on the day of the engineer visit. "
+        "There is no fee for ending the old one early.",
+        0.6,
+    ),
+    Line("customer", "That is fair. Please go ahead with the upgrade then.", 0.5),
+    Line(
+        "agent",
+        "Done. You will get a contract summary by email. "
+        "Please read it and reply within fourteen days if anything is wrong.",
+        0.7,
+    ),
+    Line("customer", "I will read it tonight. One last thing, I moved house last year.", 0.5),
+    Line("customer", "Is my address on the account up to date?", 0.9),
+    Line("agent", "The address on the account is twelve Station Road. Is that correct?", 0.5),
+    Line("customer", "No, it is now forty Mill Lane, in the same town.", 0.4),
+    Line("agent", "Thank you. I have updated the address to forty Mill Lane.", 0.6),
+    Line("customer", "Will the engineer go to the new address?", 0.4),
+    Line("agent", "Yes, the booking now uses the new address.", 0.4),
+    Line(
+        "customer",
+        "My son also asked me about the wireless password. "
+        "He wants to change it because too many neighbours know it.",
+        0.6,
+    ),
+    Line(
+        "agent",
+        "He can change it on the router settings page. "
+        "I will include the steps in the email I send you today.",
+        0.5,
+    ),
+    Line("customer", "Does changing the password disconnect the smart television?", 0.5),
+    Line(
+        "agent",
+        "Yes, every device has to join again with the new password. "
+        "It only takes a minute for each device.",
+        0.6,
+    ),
+    Line("customer", "Alright, we will do that at the weekend.", 0.4),
+    Line(
+        "customer",
+        "Perfect. You have been very helpful today. "
+        "I was worried this call would take much longer.",
+        0.5,
+    ),
+    Line(
+        "agent",
+        "I am glad we could sort everything out. "
+        "To recap, the router is fixed, a new power adapter comes by Friday, "
+        "the refund is on its way, and the engineer visits on Tuesday.",
+        0.6,
+    ),
+    Line("customer", "That is everything. Thank you again, Sam.", 0.5),
+    Line("agent", "You are welcome. Have a lovely evening, Emma. Goodbye.", 0.4),
+    Line("customer", "Goodbye.", 0.3),
+)
+
+
 def run(cmd: list[str]) -> str:
     """Run a command, fail loudly with its stderr, and return its stdout."""
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
@@ -245,14 +374,20 @@ def timeline(turns: list[Turn], duration: int) -> dict[str, object]:
     }
 
 
-def build(out_dir: Path) -> tuple[Path, Path]:
+def long_script() -> tuple[Line, ...]:
+    """The sample call without its goodbyes, followed by more topics: about six minutes."""
+    return SCRIPT[:-4] + LONG_EXTRA
+
+
+def build(out_dir: Path, long: bool = False) -> tuple[Path, Path]:
     """Render the call into ``out_dir`` and return (audio path, timeline path)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    audio = out_dir / f"{BASENAME}.flac"
-    script_json = out_dir / f"{BASENAME}.script.json"
+    basename = f"{BASENAME}-long" if long else BASENAME
+    audio = out_dir / f"{basename}.flac"
+    script_json = out_dir / f"{basename}.script.json"
     with tempfile.TemporaryDirectory(prefix="callsight-sample-") as tmp:
         workdir = Path(tmp)
-        turns = layout(SCRIPT, workdir)
+        turns = layout(long_script() if long else SCRIPT, workdir)
         total = max(t.end for t in turns) + seconds_to_samples(TAIL_S)
         left = render_channel(turns, "agent", total, workdir)
         right = render_channel(turns, "customer", total, workdir)
@@ -269,13 +404,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=Path(__file__).resolve().parent,
         help="directory for the FLAC and JSON files (default: examples/)",
     )
+    parser.add_argument(
+        "--long",
+        action="store_true",
+        help="write the longer call (support-call-long.*, about six minutes) for bench/asr.py; "
+        "it is not kept in the repository, so pass e.g. --out-dir /tmp/callsight-bench",
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     require_tools()
-    audio, script_json = build(args.out_dir)
+    audio, script_json = build(args.out_dir, long=args.long)
     print(f"wrote {audio} and {script_json}")
     return 0
 

@@ -5,23 +5,29 @@ from __future__ import annotations
 import functools
 import importlib
 import itertools
+import os
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-import av
 import numpy as np
-from faster_whisper import BatchedInferencePipeline, WhisperModel, decode_audio
-from faster_whisper.transcribe import Segment, TranscriptionInfo, Word
+from faster_whisper import BatchedInferencePipeline, WhisperModel
+from faster_whisper.transcribe import Segment
+from faster_whisper.transcribe import Word as WhisperWord
 
-from agent.domain import ChannelMap, Speaker, Transcript, Utterance
-from agent.ports import AudioDecodeError, ProgressCallback, TranscriberUnavailable
+from agent.domain import Speaker, TranscribeOptions, Transcript, Utterance, Word
+from agent.ports import ProgressCallback, RecordingTooLong, TranscriberUnavailable
+from integrations.audio_decode import SAMPLE_RATE, WINDOW_S, AudioProbe, probe, windows
+from integrations.speech_edges import trim_to_sound
 
-SAMPLE_RATE = 16_000
-# Channels closer than this are one signal recorded twice, not two speakers.
-DUPLICATE_CHANNEL_TOLERANCE = 1e-3
 # A pause this long inside one channel ends a turn: whisper segments span pauses, turns must not.
 TURN_PAUSE_S = 0.8
+# On mono both sides share the channel and hand over after short gaps, so turns cut sooner; the
+# speakers stay unknown either way.
+MONO_TURN_PAUSE_S = 0.5
+# VAD cuts speech at pauses of half a second (faster-whisper's default waits two seconds): on a
+# call channel that keeps each chunk to one turn, which measured fewer errors (docs/benchmarks.md).
+VAD_PARAMETERS = {"min_silence_duration_ms": 500}
 
 
 def bundled_model_path() -> Path:
@@ -34,6 +40,14 @@ def bundled_model_path() -> Path:
             "or set CALLSIGHT_ASR_MODEL to a faster-whisper model name or path"
         ) from error
     return Path(str(package.__file__)).parent / "model"
+
+
+def available_cores() -> int:
+    """CPU cores this process may run on (a container's limit, not the host's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 @functools.cache
@@ -49,142 +63,186 @@ def load_model(model: str, device: str, compute_type: str, cpu_threads: int) -> 
         ) from error
 
 
-@dataclass(frozen=True)
-class DecodedAudio:
-    channels: list[np.ndarray]
-
-    @property
-    def duration_s(self) -> float:
-        return len(self.channels[0]) / SAMPLE_RATE if self.channels else 0.0
-
-
-def decode_channels(path: Path) -> DecodedAudio:
-    """16 kHz float audio: two arrays for a true stereo recording, else one."""
-    try:
-        if _channel_count(path) < 2:
-            return DecodedAudio([decode_audio(str(path), sampling_rate=SAMPLE_RATE)])
-        left, right = decode_audio(str(path), sampling_rate=SAMPLE_RATE, split_stereo=True)
-    except (av.FFmpegError, ValueError, IndexError, OSError) as error:
-        # FFmpeg's own message names the stored file's path, which is ours, not the uploader's.
-        detail = getattr(error, "strerror", None) or str(error)
-        raise AudioDecodeError(
-            f"the recording could not be decoded as audio ({detail}); "
-            "upload it again as WAV, MP3, FLAC, OGG or M4A"
-        ) from error
-    if np.allclose(left, right, atol=DUPLICATE_CHANNEL_TOLERANCE):
-        return DecodedAudio([left])
-    return DecodedAudio([left, right])
-
-
-def _channel_count(path: Path) -> int:
-    with av.open(str(path)) as container:
-        if not container.streams.audio:
-            raise ValueError("the file has no audio track")
-        return int(container.streams.audio[0].codec_context.channels)
-
-
 class FasterWhisperTranscriber:
-    """The ``Transcriber`` port on faster-whisper, with VAD and (optionally) batched inference."""
+    """The ``Transcriber`` port on faster-whisper: VAD, batched inference, word timestamps.
+
+    The recording is decoded in windows of ``window_s`` seconds (cut in a quiet moment), so a
+    long call needs memory for one window, not the whole file. Each channel of a true stereo
+    recording is transcribed on its own and gives one speaker.
+    """
 
     def __init__(
         self,
         model: str,
         device: str = "cpu",
         compute_type: str = "int8",
-        cpu_threads: int = 2,
+        cpu_threads: int = 0,
         batch_size: int = 8,
         beam_size: int = 5,
+        language: str | None = None,
+        hotwords: str | None = None,
+        initial_prompt: str | None = None,
+        max_duration_s: float | None = None,
+        window_s: float = WINDOW_S,
     ) -> None:
-        self._model_args = (model, device, compute_type, cpu_threads)
+        self._model_args = (model, device, compute_type, cpu_threads or available_cores())
         self._batch_size = batch_size
         self._beam_size = beam_size
+        self._defaults = TranscribeOptions(
+            language=language, hotwords=hotwords, initial_prompt=initial_prompt
+        )
+        self._max_duration_s = max_duration_s
+        self._window_s = window_s
 
     def transcribe(
         self,
         audio_path: Path,
-        channel_map: ChannelMap,
+        options: TranscribeOptions,
         on_progress: ProgressCallback | None = None,
     ) -> Transcript:
         model = load_model(*self._model_args)
-        audio = decode_channels(audio_path)
-        speakers = (
-            [channel_map.left, channel_map.right] if len(audio.channels) == 2 else [Speaker.UNKNOWN]
-        )
-        progress = _ChannelProgress(len(audio.channels), audio.duration_s, on_progress)
+        audio = probe(audio_path)
+        self._check_length(audio)
+        progress = _ChannelProgress(audio.channels, audio.duration_s, on_progress)
+        language = options.language or self._defaults.language
         utterances: list[Utterance] = []
-        language = "en"
-        for index, (samples, speaker) in enumerate(zip(audio.channels, speakers, strict=True)):
-            language, found = self._transcribe_channel(model, samples, speaker, progress, index)
-            utterances.extend(found)
+        for offset, samples in windows(audio_path, audio.channels, self._window_s):
+            language = language or _detect_language(model, samples)
+            for channel in range(audio.channels):
+                found = self._transcribe_channel(
+                    model, samples[channel], offset, language, options, progress, channel
+                )
+                utterances.extend(_label(found, options, audio.channels, channel))
         progress.finish()
         utterances.sort(key=lambda u: (u.start, u.end))
-        return Transcript(language=language, duration_s=audio.duration_s, utterances=utterances)
+        return Transcript(
+            language=language or "en",
+            duration_s=audio.duration_s,
+            utterances=utterances,
+            channels=audio.channels,
+        )
+
+    def _check_length(self, audio: AudioProbe) -> None:
+        if self._max_duration_s and audio.duration_s > self._max_duration_s:
+            raise RecordingTooLong(
+                f"the recording lasts {audio.duration_s / 60:.1f} min, longer than the "
+                f"{self._max_duration_s / 60:.4g} min limit (CALLSIGHT_MAX_DURATION_MIN); "
+                "split it into parts"
+            )
 
     def _transcribe_channel(
         self,
         model: WhisperModel,
         samples: np.ndarray,
-        speaker: Speaker,
+        offset: float,
+        language: str,
+        options: TranscribeOptions,
         progress: _ChannelProgress,
         channel: int,
-    ) -> tuple[str, list[Utterance]]:
-        segments, info = self._run(model, samples)
+    ) -> list[Utterance]:
         utterances = []
-        for segment in segments:
-            progress.update(channel, segment.end)
-            utterances.extend(split_at_pauses(segment, speaker))
-        return info.language, utterances
+        pause = TURN_PAUSE_S if progress.channels == 2 else MONO_TURN_PAUSE_S
+        for segment in self._run(model, samples, language, options):
+            progress.update(channel, offset + segment.end)
+            utterances.extend(split_at_pauses(segment, Speaker.UNKNOWN, offset, pause))
+        progress.settle(channel, offset + len(samples) / SAMPLE_RATE)
+        return trim_to_sound(utterances, samples, offset)
 
     def _run(
-        self, model: WhisperModel, samples: np.ndarray
-    ) -> tuple[Iterable[Segment], TranscriptionInfo]:
-        result: tuple[Iterable[Segment], TranscriptionInfo]
+        self, model: WhisperModel, samples: np.ndarray, language: str, options: TranscribeOptions
+    ) -> Iterable[Segment]:
+        segments: Iterable[Segment]
+        common: dict[str, Any] = {
+            "language": language,
+            "beam_size": self._beam_size,
+            "word_timestamps": True,
+            "vad_parameters": VAD_PARAMETERS,
+            "hotwords": _joined(self._defaults.hotwords, options.hotwords),
+            "initial_prompt": options.initial_prompt or self._defaults.initial_prompt,
+        }
         if self._batch_size > 1:
-            result = BatchedInferencePipeline(model).transcribe(
-                samples,
-                batch_size=self._batch_size,
-                beam_size=self._beam_size,
-                without_timestamps=False,
-                word_timestamps=True,
-            )
+            pipeline = BatchedInferencePipeline(model)
+            segments, _ = pipeline.transcribe(samples, batch_size=self._batch_size, **common)
         else:
-            result = model.transcribe(
-                samples, beam_size=self._beam_size, vad_filter=True, word_timestamps=True
-            )
-        return result
+            segments, _ = model.transcribe(samples, vad_filter=True, **common)
+        return segments
 
 
-def split_at_pauses(segment: Segment, speaker: Speaker) -> list[Utterance]:
-    """Cut a segment into utterances wherever its words pause for ``TURN_PAUSE_S`` or longer."""
+def _detect_language(model: WhisperModel, samples: np.ndarray) -> str:
+    if not model.model.is_multilingual:
+        return "en"
+    mixed = samples.mean(axis=0) if samples.ndim == 2 else samples
+    language, _, _ = model.detect_language(mixed, vad_filter=True)
+    return str(language)
+
+
+def _joined(*parts: str | None) -> str | None:
+    given = [part.strip() for part in parts if part and part.strip()]
+    return " ".join(given) if given else None
+
+
+def _label(
+    utterances: list[Utterance], options: TranscribeOptions, channels: int, channel: int
+) -> list[Utterance]:
+    if channels == 1:
+        return utterances
+    speaker = options.channel_map.speaker(channel)
+    return [
+        Utterance(u.start, u.end, speaker, u.text, u.words, channel=channel) for u in utterances
+    ]
+
+
+def split_at_pauses(
+    segment: Segment, speaker: Speaker, offset: float = 0.0, pause_s: float = TURN_PAUSE_S
+) -> list[Utterance]:
+    """Cut a segment into utterances wherever its words pause for ``pause_s`` or longer."""
     words = [word for word in segment.words or [] if word.word.strip()]
     if not words:
         text = segment.text.strip()
-        return [Utterance(segment.start, segment.end, speaker, text)] if text else []
-    groups: list[list[Word]] = [[words[0]]]
+        start, end = float(offset + segment.start), float(offset + segment.end)
+        return [Utterance(start, end, speaker, text)] if text else []
+    groups: list[list[WhisperWord]] = [[words[0]]]
     for previous, word in itertools.pairwise(words):
-        if word.start - previous.end >= TURN_PAUSE_S:
+        if word.start - previous.end >= pause_s:
             groups.append([])
         groups[-1].append(word)
-    return [_utterance(group, speaker) for group in groups]
+    return [_utterance(group, speaker, offset) for group in groups]
 
 
-def _utterance(words: list[Word], speaker: Speaker) -> Utterance:
+def _utterance(words: list[WhisperWord], speaker: Speaker, offset: float) -> Utterance:
+    kept = tuple(
+        Word(
+            round(float(offset + w.start), 3),
+            round(float(offset + w.end), 3),
+            w.word.strip(),
+            round(float(w.probability), 3),
+        )
+        for w in words
+    )
     text = "".join(word.word for word in words).strip()
-    return Utterance(words[0].start, words[-1].end, speaker, text)
+    return Utterance(kept[0].start, kept[-1].end, speaker, text, kept)
 
 
 class _ChannelProgress:
     """Folds per-channel positions into one share of the whole job."""
 
     def __init__(self, channels: int, duration_s: float, callback: ProgressCallback | None) -> None:
+        self.channels = channels
         self._positions = [0.0] * channels
         self._total = max(duration_s, 1e-6) * channels
         self._callback = callback
+        self._last = 0.0
 
     def update(self, channel: int, position_s: float) -> None:
-        self._positions[channel] = position_s
-        if self._callback:
-            self._callback(min(sum(self._positions) / self._total, 1.0))
+        self._positions[channel] = max(self._positions[channel], position_s)
+        share = min(sum(self._positions) / self._total, 1.0)
+        if self._callback and share > self._last:
+            self._last = share
+            self._callback(share)
+
+    def settle(self, channel: int, position_s: float) -> None:
+        """The channel is done up to ``position_s``, speech or not."""
+        self.update(channel, position_s)
 
     def finish(self) -> None:
         if self._callback:

@@ -11,12 +11,15 @@ import time
 import wave
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import numpy as np
 
 from agent.settings import Settings
+
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
 
 RATE = 16_000
 
@@ -97,3 +100,53 @@ class Server:
         if self.process and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=10)
+
+
+def encode_audio(
+    path: Path,
+    channels: list[np.ndarray],
+    codec: str,
+    rate: int = RATE,
+    container: str | None = None,
+    options: dict[str, str] | None = None,
+) -> Path:
+    """Encode float arrays (one per channel) with PyAV's ``codec`` into ``path``."""
+    import av
+
+    layout = "stereo" if len(channels) == 2 else "mono"
+    planar = np.stack(channels).astype(np.float32)
+    with av.open(str(path), "w", format=container) as out:
+        stream = out.add_stream(codec, rate=rate, layout=layout, options=options or {})
+        for start in range(0, planar.shape[1], 4096):
+            frame = av.AudioFrame.from_ndarray(
+                np.ascontiguousarray(planar[:, start : start + 4096]), format="fltp", layout=layout
+            )
+            frame.rate = rate
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return path
+
+
+RESTING = {"done", "failed", "review"}
+
+
+def upload(
+    client: TestClient, headers: dict[str, str], path: Path, **fields: str
+) -> dict[str, Any]:
+    with path.open("rb") as audio:
+        response = client.post(
+            "/api/v1/calls", headers=headers, files={"file": (path.name, audio)}, data=fields
+        )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def until_rested(client: TestClient, headers: dict[str, str], call_id: str) -> dict[str, Any]:
+    def rested() -> dict[str, Any] | None:
+        call = client.get(f"/api/v1/calls/{call_id}", headers=headers).json()
+        return call if call["status"] in RESTING else None
+
+    result: dict[str, Any] = wait_for(rested, timeout=180)
+    return result

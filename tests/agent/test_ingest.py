@@ -22,7 +22,9 @@ from agent.ingest import (
         (b"ID3\x04\x00\x00", "mp3"),
         (b"\xff\xfb\x90\x64", "mp3"),
         (b"\xff\xf1\x50\x80", "aac"),
-        (b"\x00\x00\x00\x20ftypM4A ", "mp4"),
+        (b"\x00\x00\x00\x20ftypM4A ", "m4a"),
+        (b"\x00\x00\x00\x14ftypqt  ", "mov"),
+        (b"\x00\x00\x00\x20ftypisom", "mp4"),
         (b"\x1a\x45\xdf\xa3\x9f\x42", "webm"),
         (b"FORM\x00\x00\x00\x00AIFF", "aiff"),
         (b"hello, this is a text file\n", None),
@@ -39,7 +41,11 @@ def test_sniff_format_reads_magic_numbers(head: bytes, expected: str | None) -> 
     [
         (b"just some words\nand lines", "text"),
         (b"%PDF-1.4 ...", "a PDF document"),
-        (b"PK\x03\x04rest", "a ZIP archive"),
+        (b"PK\x03\x04rest", "a ZIP archive (or an Office document)"),
+        (b"RIFF\x00\x00\x00\x00AVI LIST", "an AVI video"),
+        (b"GIF89a", "a GIF image"),
+        (b"  <!DOCTYPE html><html>", "an HTML page"),
+        (b'{"calls": []}', "JSON text"),
         (b"\x00\x01\x02\x03\xfe", "data of an unknown kind"),
     ],
 )

@@ -13,29 +13,7 @@ from agent.keys import Role
 from agent.settings import Settings, SyncMode
 from api.app import create_app
 from conftest import SAMPLE_CALL, make_token
-from support import tone, wait_for, write_wav
-
-RESTING = {"done", "failed", "review"}
-
-
-def upload(
-    client: TestClient, headers: dict[str, str], path: Path, **fields: str
-) -> dict[str, Any]:
-    with path.open("rb") as audio:
-        response = client.post(
-            "/api/v1/calls", headers=headers, files={"file": (path.name, audio)}, data=fields
-        )
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-def until_rested(client: TestClient, headers: dict[str, str], call_id: str) -> dict[str, Any]:
-    def rested() -> dict[str, Any] | None:
-        call = client.get(f"/api/v1/calls/{call_id}", headers=headers).json()
-        return call if call["status"] in RESTING else None
-
-    result: dict[str, Any] = wait_for(rested, timeout=180)
-    return result
+from support import tone, until_rested, upload, write_wav
 
 
 def auth(token: str) -> dict[str, str]:

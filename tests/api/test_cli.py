@@ -10,12 +10,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from faster_whisper import decode_audio
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from agent.keys import authenticate
 from agent.settings import Settings
 from conftest import SAMPLE_CALL
+from support import tone, write_wav
 
 
 def callsight(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
@@ -88,3 +90,36 @@ def test_a_bad_setting_is_a_clear_error(settings: Settings, tmp_path: Path) -> N
         del os.environ["CALLSIGHT_CHANNEL_MAP"]
     assert result.returncode == 1
     assert "channel map must name 'agent' and 'customer'" in result.stderr
+
+
+@pytest.mark.slow
+def test_transcript_command_exports_a_processed_call(settings: Settings, tmp_path: Path) -> None:
+    left, right = decode_audio(str(SAMPLE_CALL), split_stereo=True)
+    clip = write_wav(tmp_path / "greeting.wav", [left[: 16000 * 8], right[: 16000 * 8]])
+    processed = callsight(
+        settings, "process", str(clip), "--json", "--language", "en", "--hotwords", "Northwind"
+    )
+    assert processed.returncode == 0, processed.stderr
+    call = json.loads(processed.stdout)
+    assert call["asr_options"]["language"] == "en"
+    assert call["asr_options"]["hotwords"] == "Northwind"
+
+    srt = callsight(settings, "transcript", call["id"], "--format", "srt")
+    assert srt.returncode == 0, srt.stderr
+    assert srt.stdout.startswith("1\n00:00:0")
+    assert "Agent: " in srt.stdout and "Northwind" in srt.stdout
+
+    vtt_file = tmp_path / "call.vtt"
+    written = callsight(settings, "transcript", call["id"], "--format", "vtt", "-o", str(vtt_file))
+    assert written.returncode == 0 and written.stdout == ""
+    assert vtt_file.read_text(encoding="utf-8").startswith("WEBVTT\n\n")
+
+    missing = callsight(settings, "transcript", "no-such-call")
+    assert missing.returncode == 1 and "no call 'no-such-call'" in missing.stderr
+
+
+def test_process_refuses_a_bad_language(settings: Settings, tmp_path: Path) -> None:
+    beep = write_wav(tmp_path / "beep.wav", [tone(0.5)])
+    result = callsight(settings, "process", str(beep), "--language", "klingon!")
+    assert result.returncode == 2
+    assert "language must be a code" in result.stderr

@@ -38,6 +38,30 @@ def test_a_text_file_renamed_wav_is_415(
     _nothing_left(engine, settings)
 
 
+@pytest.mark.parametrize(
+    ("content", "named"),
+    [
+        (b"\x89PNG\r\n\x1a\n" + bytes(64), "a PNG image"),
+        (b"RIFF\x10\x00\x00\x00AVI LIST" + bytes(64), "an AVI video"),
+        (b"<!DOCTYPE html><html><body>call</body></html>", "an HTML page"),
+        (b"PK\x03\x04" + bytes(64), "a ZIP archive"),
+    ],
+)
+def test_other_content_is_415_naming_what_it_looks_like(
+    client: TestClient,
+    admin_headers: dict[str, str],
+    engine: Engine,
+    settings: Settings,
+    content: bytes,
+    named: str,
+) -> None:
+    response = _upload(client, admin_headers, "call.mp3", content)
+    assert response.status_code == 415
+    assert f"looks like {named}" in response.json()["detail"]
+    assert "MP4/MOV" in response.json()["detail"]
+    _nothing_left(engine, settings)
+
+
 def test_an_empty_file_is_400(
     client: TestClient, admin_headers: dict[str, str], engine: Engine, settings: Settings
 ) -> None:

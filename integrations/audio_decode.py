@@ -1,0 +1,176 @@
+"""Streaming audio decoding: 16 kHz float32 windows, never the whole recording in memory."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import numpy as np
+
+from agent.ports import AudioDecodeError
+
+SAMPLE_RATE = 16_000
+# Channels closer than this are one signal recorded twice, not two speakers.
+DUPLICATE_CHANNEL_TOLERANCE = 1e-3
+# A file that decodes to less than this share of the duration its header declares is truncated.
+TRUNCATION_SHARE = 0.9
+TRUNCATION_GRACE_S = 1.0
+# Windows end at the quietest 100 ms found in the last SEARCH seconds, so no word is cut in two.
+WINDOW_S = 300.0
+SEARCH_S = 20.0
+FRAME = SAMPLE_RATE // 10
+ADVICE = "upload it again as WAV, MP3, FLAC, OGG or M4A"
+
+
+@dataclass(frozen=True)
+class AudioProbe:
+    """What one pass over the audio found out, before any speech recognition."""
+
+    channels: int
+    duration_s: float
+    declared_s: float | None
+
+
+def probe(path: Path) -> AudioProbe:
+    """Decode the whole file once, in small pieces, to learn its true length and channels.
+
+    Raises ``AudioDecodeError`` for files that cannot be decoded, hold no audio, or are
+    truncated (much shorter than their header says). Stereo whose two channels carry the same
+    signal counts as one channel.
+    """
+    with _opened(path) as (container, stream):
+        declared = _declared_duration(container, stream)
+        stereo = int(stream.codec_context.channels) >= 2
+        samples, max_diff = 0, 0.0
+        for chunk in _chunks(container, stream, stereo):
+            samples += chunk.shape[1]
+            if stereo:
+                max_diff = max(max_diff, float(np.max(np.abs(chunk[0] - chunk[1]), initial=0.0)))
+    duration = samples / SAMPLE_RATE
+    _check_complete(duration, declared)
+    _check_riff_size(path)
+    channels = 2 if stereo and max_diff > DUPLICATE_CHANNEL_TOLERANCE else 1
+    return AudioProbe(channels=channels, duration_s=duration, declared_s=declared)
+
+
+def windows(
+    path: Path, channels: int, window_s: float = WINDOW_S, search_s: float = SEARCH_S
+) -> Iterator[tuple[float, np.ndarray]]:
+    """``(offset_s, samples)`` pieces of the recording, shape ``(channels, n)``, in order."""
+    window, search = int(window_s * SAMPLE_RATE), int(search_s * SAMPLE_RATE)
+    offset = 0
+    pending: list[np.ndarray] = []
+    pending_n = 0
+    with _opened(path) as (container, stream):
+        for chunk in _chunks(container, stream, stereo=channels == 2):
+            pending.append(chunk)
+            pending_n += chunk.shape[1]
+            if pending_n < window + search:
+                continue
+            buffer = np.concatenate(pending, axis=1)
+            cut = quiet_cut(buffer, window, window + search)
+            yield offset / SAMPLE_RATE, np.ascontiguousarray(buffer[:, :cut])
+            offset += cut
+            pending, pending_n = [buffer[:, cut:]], buffer.shape[1] - cut
+    if pending_n:
+        yield offset / SAMPLE_RATE, np.concatenate(pending, axis=1)
+
+
+def quiet_cut(samples: np.ndarray, low: int, high: int) -> int:
+    """The sample index at the middle of the quietest 100 ms frame between ``low`` and ``high``."""
+    span = samples[:, low:high]
+    frames = span.shape[1] // FRAME
+    if frames == 0:
+        return int(min(high, samples.shape[1]))
+    energy = np.square(span[:, : frames * FRAME]).reshape(span.shape[0], frames, FRAME).sum((0, 2))
+    return int(low + int(np.argmin(energy)) * FRAME + FRAME // 2)
+
+
+class _opened:
+    """``with _opened(path) as (container, stream)``: the file's first audio stream."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._container: av.container.InputContainer | None = None
+
+    def __enter__(self) -> tuple[av.container.InputContainer, av.audio.stream.AudioStream]:
+        try:
+            self._container = av.open(str(self._path), metadata_errors="ignore")
+        except (av.FFmpegError, OSError, ValueError) as error:
+            raise _decode_error(error) from error
+        if not self._container.streams.audio:
+            self._container.close()
+            raise AudioDecodeError(
+                "the file has no audio track (a video or data file without sound?); " + ADVICE
+            )
+        return self._container, self._container.streams.audio[0]
+
+    def __exit__(self, *_: object) -> None:
+        if self._container is not None:
+            self._container.close()
+
+
+def _chunks(
+    container: av.container.InputContainer, stream: av.audio.stream.AudioStream, stereo: bool
+) -> Iterator[np.ndarray]:
+    resampler = av.AudioResampler(
+        format="flt", layout="stereo" if stereo else "mono", rate=SAMPLE_RATE
+    )
+    channels = 2 if stereo else 1
+    try:
+        for frame in container.decode(stream):
+            for out in resampler.resample(frame):
+                yield _planes(out, channels)
+        for out in resampler.resample(None):
+            yield _planes(out, channels)
+    except (av.FFmpegError, ValueError, OSError) as error:
+        raise _decode_error(error) from error
+
+
+def _planes(frame: av.AudioFrame, channels: int) -> np.ndarray:
+    packed = frame.to_ndarray().reshape(-1)
+    return packed.reshape(-1, channels).T.copy()
+
+
+def _declared_duration(
+    container: av.container.InputContainer, stream: av.audio.stream.AudioStream
+) -> float | None:
+    if stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    if container.duration is not None:
+        return container.duration / av.time_base
+    return None
+
+
+def _check_complete(duration: float, declared: float | None) -> None:
+    if duration <= 0:
+        raise AudioDecodeError("the file holds no audio samples (empty or corrupt); " + ADVICE)
+    if declared and duration < declared * TRUNCATION_SHARE - TRUNCATION_GRACE_S:
+        raise AudioDecodeError(
+            f"the recording is truncated: its header says {declared:.1f} s but only "
+            f"{duration:.1f} s could be decoded (an interrupted upload or copy?); "
+            "upload the complete file"
+        )
+
+
+def _check_riff_size(path: Path) -> None:
+    """WAV decoders guess the length from the file size, so compare it with the header's."""
+    with path.open("rb") as file:
+        head = file.read(12)
+    if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return
+    declared = int.from_bytes(head[4:8], "little") + 8
+    actual = path.stat().st_size
+    if declared not in (8, 0xFFFFFFFF + 8) and actual < declared * TRUNCATION_SHARE:
+        raise AudioDecodeError(
+            f"the recording is truncated: its header announces {declared} bytes but the file "
+            f"has {actual} (an interrupted upload or copy?); upload the complete file"
+        )
+
+
+def _decode_error(error: Exception) -> AudioDecodeError:
+    # FFmpeg's own message names the stored file's path, which is ours, not the uploader's.
+    detail = getattr(error, "strerror", None) or str(error)
+    return AudioDecodeError(f"the recording could not be decoded as audio ({detail}); {ADVICE}")

@@ -35,6 +35,7 @@ CHROMIUM_FLAGS = [
 ]
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+JAPANESE = "明日までに見積書をお送りします。ご確認ください。"
 XSS = '<script>window.__xss = 1</script><img src="x" onerror="window.__xss = 2">'
 
 
@@ -96,6 +97,14 @@ def test_a_lead_uploads_reviews_edits_and_approves_a_call(
     expect(page.locator(".call-head .status")).to_have_text("review", timeout=180_000)
     expect(page.locator("#transcript .speaker-agent").first).to_contain_text("Northwind")
     expect(page.locator(".crm-status")).to_have_text("awaiting review")
+
+    third_line = page.locator("#transcript .line").nth(2)
+    start = float(third_line.get_attribute("data-start") or "nan")
+    third_line.click()
+    page.wait_for_function(
+        f"Math.abs(document.getElementById('player').currentTime - {start}) < 1.0"
+    )
+    expect(third_line).to_have_class(re.compile(r"\bcurrent\b"))
 
     first_item = page.locator("form.action-item").first
     first_item.locator("textarea[name=description]").fill("Ship a new power adapter")
@@ -168,14 +177,21 @@ def test_transcript_text_is_never_run_as_markup(
                 call_id=call_id, position=0, start_s=0, end_s=0.5, speaker="customer", text=XSS
             )
         )
+        session.add(
+            TranscriptSegment(
+                call_id=call_id, position=1, start_s=0.2, end_s=0.5, speaker="agent", text=JAPANESE
+            )
+        )
         session.commit()
         assert session.exec(select(col(TranscriptSegment.id))).first() is not None
     engine.dispose()
     page = sign_in(browser, server, admin)
     expect(page.locator("table.calls")).to_contain_text("<script>")
     page.goto(f"{server.url}/calls/{call_id}")
-    expect(page.locator("#transcript .text")).to_have_text(XSS)
+    expect(page.locator("#transcript .text").first).to_have_text(XSS)
+    expect(page.locator("#transcript .text").nth(1)).to_have_text(JAPANESE)
     assert page.evaluate("window.__xss === undefined")
+    shoot(browser, server, admin, f"/calls/{call_id}", "call-untrusted-and-japanese")
 
 
 def _wait_done(server: Server, headers: dict[str, str], call_id: str) -> None:

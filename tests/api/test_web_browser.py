@@ -6,6 +6,7 @@ Screenshots of every page, at 1280 by 800 and on a 390-px-wide phone, land in
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 from collections.abc import Iterator
@@ -115,7 +116,7 @@ def test_a_lead_uploads_reviews_edits_and_approves_a_call(
     )
 
     page.click("text=Approve and sync to CRM")
-    expect(page.locator(".call-head .status")).to_have_text("done", timeout=60_000)
+    expect(page.locator(".call-head .status")).to_have_text("review", timeout=60_000)
     expect(page.locator(".crm-status")).to_have_text("synced")
     expect(page.locator("text=approved by Lee Lead")).to_be_visible()
     crm_ids = page.locator(".crm-records td[data-label='CRM id']").all_inner_texts()
@@ -239,3 +240,37 @@ def test_a_rep_cannot_see_or_approve_another_reps_call(
         )
         assert refused.status in {403, 404}
     shoot(browser, server, rita, "/login", "sign-in")
+
+
+DROP_FILE = """([name, b64]) => {
+  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  const data = new DataTransfer();
+  data.items.add(new File([bytes], name, { type: "audio/wav" }));
+  const zone = document.getElementById("upload-form");
+  const drop = { dataTransfer: data, bubbles: true, cancelable: true };
+  zone.dispatchEvent(new DragEvent("drop", drop));
+}"""
+WATCH_PROGRESS = """() => {
+  const bar = document.getElementById("upload-progress");
+  new MutationObserver(() => sessionStorage.setItem("progress", bar.value))
+    .observe(bar, { attributes: true });
+}"""
+
+
+def test_a_recording_dropped_on_the_page_uploads_with_progress(
+    browser: Browser, site: tuple[Server, Settings], tmp_path: Path
+) -> None:
+    server, settings = site
+    page = sign_in(browser, server, make_token(settings, Role.REP, "Rita", "rita@example.com"))
+    notes = base64.b64encode(b"these are my notes, not a call").decode()
+    page.evaluate(DROP_FILE, ["notes.wav", notes])
+    expect(page.locator("#upload-message")).to_contain_text("not an audio recording")
+    expect(page).to_have_url(f"{server.url}/calls")
+
+    beep = write_wav(tmp_path / "beep.wav", [tone(3.0)]).read_bytes()
+    page.evaluate(WATCH_PROGRESS)
+    page.evaluate(DROP_FILE, ["dropped.wav", base64.b64encode(beep).decode()])
+    expect(page).to_have_url(re.compile(r"/calls/[0-9a-f]{32}$"))
+    expect(page.locator("h1")).to_have_text("dropped.wav")
+    assert page.evaluate("sessionStorage.getItem('progress')") == "100"
+    expect(page.locator(".call-head .status")).to_have_text("review", timeout=60_000)

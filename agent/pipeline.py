@@ -73,14 +73,13 @@ class Pipeline:
     sync_mode: SyncMode = SyncMode.AUTO
     events: EventPublisher | None = None
     retry_policy: RetryPolicy = field(default_factory=RetryPolicy)
+    kpi: KpiConfig = field(default_factory=KpiConfig)
+    company_name: str | None = None
+    fallback_channel_map: ChannelMap = field(default_factory=ChannelMap)
     crm_sync: CrmSync = field(init=False)
 
     def __post_init__(self) -> None:
         self.crm_sync = CrmSync(self.engine, self.crm, self.events, self.retry_policy)
-
-    kpi: KpiConfig = field(default_factory=KpiConfig)
-    company_name: str | None = None
-    fallback_channel_map: ChannelMap = field(default_factory=ChannelMap)
 
     def advance(self, call_id: str, on_progress: ProgressCallback | None = None) -> CallStatus:
         """Run stages until the call rests (review, done or failed); returns where it rests."""

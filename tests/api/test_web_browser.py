@@ -116,7 +116,7 @@ def test_a_lead_uploads_reviews_edits_and_approves_a_call(
     )
 
     page.click("text=Approve and sync to CRM")
-    expect(page.locator(".call-head .status")).to_have_text("review", timeout=60_000)
+    expect(page.locator(".call-head .status")).to_have_text("done", timeout=60_000)
     expect(page.locator(".crm-status")).to_have_text("synced")
     expect(page.locator("text=approved by Lee Lead")).to_be_visible()
     crm_ids = page.locator(".crm-records td[data-label='CRM id']").all_inner_texts()

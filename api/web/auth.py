@@ -7,8 +7,11 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Depends, Form, HTTPException, Request, status
+from sqlmodel import Session
 
+from agent.calls import visible_call
 from agent.keys import Principal, Role
+from agent.tables import Call
 from agent.web_sessions import SignedIn, signed_in
 from api.deps import SessionDep
 
@@ -63,3 +66,11 @@ def require_role(principal: Principal, *roles: Role) -> None:
     if principal.role not in roles:
         names = " or ".join(role.value for role in roles)
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"this needs the {names} role")
+
+
+def visible_call_or_404(session: Session, call_id: str, visitor: SignedIn) -> Call:
+    """The call if the visitor may see it; otherwise 404, so others' calls stay unknown."""
+    call = visible_call(session, call_id, visitor.principal)
+    if call is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "There is no such call, or it is not yours.")
+    return call

@@ -15,7 +15,7 @@ from agent.keys import Role
 from agent.tables import Call
 from api.deps import ContainerDep, RunnerDep, SessionDep
 from api.intake import receive_upload
-from api.web.auth import FormVisitorDep, ScriptVisitorDep, require_role
+from api.web.auth import FormVisitorDep, ScriptVisitorDep, require_role, visible_call_or_404
 
 router = APIRouter(include_in_schema=False)
 
@@ -26,13 +26,6 @@ async def upload(
 ) -> JSONResponse:
     detail = await receive_upload(request, container, runner, visitor.principal)
     return JSONResponse({"id": detail.id, "status": detail.status}, status.HTTP_201_CREATED)
-
-
-def _visible(session: Session, visitor: FormVisitorDep, call_id: str) -> Call:
-    call = calls.visible_call(session, call_id, visitor.principal)
-    if call is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "There is no such call, or it is not yours.")
-    return call
 
 
 def _back_to(call: Call) -> RedirectResponse:
@@ -54,7 +47,7 @@ def edit_item(
     owner: Annotated[str, Form()],
     due_date: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
-    call = _visible(session, visitor, call_id)
+    call = visible_call_or_404(session, call_id, visitor)
     try:
         edit = review.ActionItemForm(
             description=description, owner=owner, due_date=due_date or None
@@ -75,7 +68,7 @@ def edit_resolution(
     visitor: FormVisitorDep,
     resolution: Annotated[Resolution, Form()],
 ) -> RedirectResponse:
-    call = _visible(session, visitor, call_id)
+    call = visible_call_or_404(session, call_id, visitor)
     try:
         resync = review.set_resolution(session, call, resolution, visitor.principal)
     except calls.CallStateError as error:
@@ -101,7 +94,7 @@ def approve(
     visitor: FormVisitorDep,
 ) -> RedirectResponse:
     require_role(visitor.principal, Role.LEAD, Role.ADMIN)
-    call = _visible(session, visitor, call_id)
+    call = visible_call_or_404(session, call_id, visitor)
     try:
         calls.approve(session, call, visitor.principal)
     except calls.CallStateError as error:
@@ -115,7 +108,7 @@ def approve(
 def retry(
     call_id: str, session: SessionDep, runner: RunnerDep, visitor: FormVisitorDep
 ) -> RedirectResponse:
-    call = _visible(session, visitor, call_id)
+    call = visible_call_or_404(session, call_id, visitor)
     try:
         calls.retry(session, call)
     except calls.CallStateError as error:

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request, status
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from agent import calls
 from agent.customer_view import customer_detail
@@ -19,10 +19,10 @@ from agent.kpis import KpiFilters
 from agent.review import EDITABLE_STATUSES
 from agent.tables import ApiKey, Call, Customer
 from agent.views import call_detail
-from agent.web_sessions import SignedIn, sign_in, sign_out
+from agent.web_sessions import sign_in, sign_out
 from api.deps import ContainerDep, SessionDep
 from api.routes_audio import audio_response
-from api.web.auth import COOKIE, FormVisitorDep, VisitorDep
+from api.web.auth import COOKIE, FormVisitorDep, VisitorDep, visible_call_or_404
 from api.web.rendering import clock, day_bounds, list_rows, render
 
 router = APIRouter(include_in_schema=False)
@@ -137,18 +137,11 @@ def _page_url(filters: Mapping[str, object], page: int) -> str:
     return f"/calls?{urlencode({**given, 'page': page})}"
 
 
-def _visible(session: Session, call_id: str, visitor: SignedIn) -> Call:
-    call = calls.visible_call(session, call_id, visitor.principal)
-    if call is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "There is no such call, or it is not yours.")
-    return call
-
-
 @router.get("/calls/{call_id}", response_class=HTMLResponse)
 def call_page(
     request: Request, call_id: str, session: SessionDep, visitor: VisitorDep
 ) -> HTMLResponse:
-    call = _visible(session, call_id, visitor)
+    call = visible_call_or_404(session, call_id, visitor)
     approver = session.get(ApiKey, call.approved_by_key_id) if call.approved_by_key_id else None
     return render(
         request,
@@ -169,7 +162,7 @@ def call_page(
 @router.get("/calls/{call_id}/state")
 def call_state(call_id: str, session: SessionDep, visitor: VisitorDep) -> dict[str, str | None]:
     """For the pages' live status: where the call is, and why it failed if it did."""
-    call = _visible(session, call_id, visitor)
+    call = visible_call_or_404(session, call_id, visitor)
     return {"status": call.status, "failure_reason": call.failure_reason}
 
 
@@ -177,7 +170,7 @@ def call_state(call_id: str, session: SessionDep, visitor: VisitorDep) -> dict[s
 def call_audio(
     call_id: str, session: SessionDep, visitor: VisitorDep, container: ContainerDep
 ) -> FileResponse:
-    return audio_response(container, _visible(session, call_id, visitor))
+    return audio_response(container, visible_call_or_404(session, call_id, visitor))
 
 
 @router.get("/customers/{customer_id}", response_class=HTMLResponse)

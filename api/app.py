@@ -10,19 +10,17 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from sqlmodel import Session
 
-from agent.container import Container, build_container
-from agent.db import upgrade
-from agent.keys import Role, create_key, key_count
-from agent.runner import BackgroundLoop, Runner, ThreadPoolRunner, resume_unfinished
-from agent.settings import Settings
-from api import (
-    routes_audio,
-    routes_calls,
-    routes_health,
-    routes_kpis,
-    routes_subscriptions,
-    routes_webhooks,
-)
+from agent.auth.keys import Role, create_key, key_count
+from agent.core.db import upgrade
+from agent.core.settings import Settings
+from agent.processing.runner import BackgroundLoop, Runner, ThreadPoolRunner, resume_unfinished
+from api.composition import Container, build_container
+from api.routes import audio as routes_audio
+from api.routes import calls as routes_calls
+from api.routes import health as routes_health
+from api.routes import kpis as routes_kpis
+from api.routes import subscriptions as routes_subscriptions
+from api.routes import webhooks as routes_webhooks
 from api.sample import queue_sample
 from api.web.app import install_web
 

@@ -9,9 +9,9 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
-from agent.container import Container
-from agent.keys import Principal, Role, authenticate
-from agent.runner import Runner
+from agent.auth.keys import Principal, Role, authenticate
+from agent.processing.runner import Runner
+from api.composition import Container
 
 bearer = HTTPBearer(auto_error=False, description="An API key from `callsight keys create`.")
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from agent.calls import CallMetadata, create_call_from_file, find_by_audio_hash
-from agent.container import Container
-from agent.runner import Runner
+from agent.calls.service import CallMetadata, create_call_from_file, find_by_audio_hash
+from agent.processing.runner import Runner
+from api.composition import Container
 
 log = logging.getLogger(__name__)
 

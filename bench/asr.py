@@ -84,9 +84,9 @@ def reference_text(audio: Path) -> str | None:
 
 def worker(engine: str, audio: Path, result: Path) -> None:
     """Runs in the subprocess: load the model, then time one transcription."""
-    from agent.container import asr_model_location, build_transcriber
-    from agent.domain import TranscribeOptions
-    from agent.settings import Settings
+    from agent.core.domain import TranscribeOptions
+    from agent.core.settings import Settings
+    from api.composition import asr_model_location, build_transcriber
     from integrations.audio_decode import probe
     from integrations.faster_whisper_asr import load_model
 

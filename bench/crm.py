@@ -35,9 +35,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from crm_support import seed_call
 from sf_emulator import SalesforceEmulator
 
-from agent.crm_sync import CrmSync, RetryPolicy
-from agent.db import make_engine, upgrade
-from agent.tables import Call, CrmOutbox
+from agent.core.db import make_engine, upgrade
+from agent.core.tables import Call, CrmOutbox
+from agent.crm.sync import CrmSync, RetryPolicy
 from integrations.salesforce import (
     ClientCredentials,
     SalesforceConnection,

@@ -34,10 +34,10 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from agent.cases import refresh_all_cases
-from agent.db import make_engine, upgrade
-from agent.kpis import KpiFilters, case_query
-from agent.periods import GroupBy, KpiConfig
+from agent.core.db import make_engine, upgrade
+from agent.kpis.cases import refresh_all_cases
+from agent.kpis.periods import GroupBy, KpiConfig
+from agent.kpis.queries import KpiFilters, case_query
 
 CONFIG = KpiConfig()
 START = 1_767_225_600  # 2026-01-01T00:00:00Z

@@ -19,10 +19,10 @@ from pathlib import Path
 from faster_whisper import WhisperModel
 from sqlmodel import Session
 
-from agent.calls import CallMetadata, create_call_from_file
-from agent.container import asr_model_location, build_container
-from agent.db import upgrade
-from agent.settings import Settings
+from agent.calls.service import CallMetadata, create_call_from_file
+from agent.core.db import upgrade
+from agent.core.settings import Settings
+from api.composition import asr_model_location, build_container
 from integrations.audio_decode import probe
 from integrations.faster_whisper_asr import load_model
 

@@ -29,9 +29,9 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))  # the loopback fake server lives with the tests
 
-from agent.domain import ActionItemDraft, CallContext, Speaker, Utterance  # noqa: E402
-from agent.prompts import load_prompts  # noqa: E402
-from agent.redaction import redact  # noqa: E402
+from agent.core.domain import ActionItemDraft, CallContext, Speaker, Utterance  # noqa: E402
+from agent.processing.prompts import load_prompts  # noqa: E402
+from agent.processing.redaction import redact  # noqa: E402
 from fake_openai import FakeOpenAI, Reply, fake_openai_server  # noqa: E402
 from integrations.builtin_summariser import BuiltinSummariser  # noqa: E402
 from integrations.llm_summariser import EndpointConfig, LlmSummariser, StructuredChat  # noqa: E402

@@ -9,7 +9,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from agent.ports import AudioDecodeError
+from agent.core.ports import AudioDecodeError
 
 SAMPLE_RATE = 16_000
 # Channels closer than this are one signal recorded twice, not two speakers.

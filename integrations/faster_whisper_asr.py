@@ -15,8 +15,8 @@ from faster_whisper import BatchedInferencePipeline, WhisperModel
 from faster_whisper.transcribe import Segment
 from faster_whisper.transcribe import Word as WhisperWord
 
-from agent.domain import Speaker, TranscribeOptions, Transcript, Utterance, Word
-from agent.ports import ProgressCallback, RecordingTooLong, TranscriberUnavailable
+from agent.core.domain import Speaker, TranscribeOptions, Transcript, Utterance, Word
+from agent.core.ports import ProgressCallback, RecordingTooLong, TranscriberUnavailable
 from integrations.audio_decode import SAMPLE_RATE, WINDOW_S, AudioProbe, probe, windows
 from integrations.speech_edges import trim_to_sound
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import requests
 
-from agent.ports import DeliveryError
+from agent.core.ports import DeliveryError
 from integrations.net_guard import UrlRefused, check_url
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Engine, UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, select
 
-from agent.domain import CrmLinks, CrmWrite, CrmWriteResult, MatchHint
+from agent.core.domain import CrmLinks, CrmWrite, CrmWriteResult, MatchHint
 
 
 def _utcnow() -> dt.datetime:

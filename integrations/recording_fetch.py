@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from agent.ports import AudioSink, RecordingRefused
+from agent.core.ports import AudioSink, RecordingRefused
 from integrations.net_guard import UrlRefused, check_url
 
 CHUNK_BYTES = 256 * 1024

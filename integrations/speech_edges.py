@@ -6,7 +6,7 @@ import dataclasses
 
 import numpy as np
 
-from agent.domain import Utterance, Word
+from agent.core.domain import Utterance, Word
 
 SAMPLE_RATE = 16_000
 FRAME = SAMPLE_RATE // 50  # 20 ms

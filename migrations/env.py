@@ -6,8 +6,6 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
-import agent.kpi_tables
-import agent.tables  # noqa: F401  (registers the tables)
 import integrations.local_crm  # noqa: F401  (the embedded CRM's table)
 
 target_metadata = SQLModel.metadata

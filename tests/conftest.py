@@ -16,9 +16,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from agent.db import make_engine, upgrade
-from agent.keys import Role, create_key
-from agent.settings import Settings
+from agent.auth.keys import Role, create_key
+from agent.core.db import make_engine, upgrade
+from agent.core.settings import Settings
 from api.app import create_app
 
 REPO = Path(__file__).resolve().parents[1]

@@ -7,8 +7,8 @@ import uuid
 
 from sqlmodel import Session, select
 
-from agent.domain import CallStatus
-from agent.tables import ActionItem, Call, Customer, Summary, User
+from agent.core.domain import CallStatus
+from agent.core.tables import ActionItem, Call, Customer, Summary, User
 
 
 def seed_call(

@@ -7,8 +7,8 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from agent.kpi_import import import_csv
-from agent.periods import KpiConfig
+from agent.kpis.history_import import import_csv
+from agent.kpis.periods import KpiConfig
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "kpis"
 NEW_YORK = KpiConfig(timezone="America/New_York")

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import numpy as np
 
-from agent.settings import Settings
+from agent.core.settings import Settings
 
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient

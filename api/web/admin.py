@@ -10,10 +10,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 from sqlmodel import Session, col, func, select
 
-from agent.keys import Role, create_key
-from agent.tables import ApiKey, WebhookDelivery, WebhookSubscription, utcnow
-from agent.web_sessions import SignedIn
-from agent.webhooks_out import EVENT_TYPES, SubscriptionCreate
+from agent.auth.keys import Role, create_key
+from agent.auth.web_sessions import SignedIn
+from agent.core.tables import ApiKey, WebhookDelivery, WebhookSubscription, utcnow
+from agent.webhooks.outbound import EVENT_TYPES, SubscriptionCreate
 from api.deps import SessionDep
 from api.web.auth import FormVisitorDep, VisitorDep, require_role
 from api.web.rendering import render

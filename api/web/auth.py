@@ -9,10 +9,10 @@ from urllib.parse import quote
 from fastapi import Depends, Form, HTTPException, Request, status
 from sqlmodel import Session
 
-from agent.calls import visible_call
-from agent.keys import Principal, Role
-from agent.tables import Call
-from agent.web_sessions import SignedIn, signed_in
+from agent.auth.keys import Principal, Role
+from agent.auth.web_sessions import SignedIn, signed_in
+from agent.calls.service import visible_call
+from agent.core.tables import Call
 from api.deps import SessionDep
 
 COOKIE = "callsight_session"

@@ -9,11 +9,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import col, select
 
-from agent.keys import Role
-from agent.kpi_report import KpiReport, kpi_report
-from agent.kpis import KpiFilters
-from agent.periods import GroupBy
-from agent.tables import User
+from agent.auth.keys import Role
+from agent.core.tables import User
+from agent.kpis.periods import GroupBy
+from agent.kpis.queries import KpiFilters
+from agent.kpis.report import KpiReport, kpi_report
 from api.deps import ContainerDep, SessionDep
 from api.web.auth import VisitorDep, require_role
 from api.web.rendering import render

@@ -9,12 +9,13 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from agent import calls, review
-from agent.domain import Resolution
-from agent.keys import Role
-from agent.tables import Call
+from agent.auth.keys import Role
+from agent.calls import review_edits as review
+from agent.calls import service as calls
+from agent.core.domain import Resolution
+from agent.core.tables import Call
 from api.deps import ContainerDep, RunnerDep, SessionDep
-from api.intake import receive_upload
+from api.uploads.receive import receive_upload
 from api.web.auth import FormVisitorDep, ScriptVisitorDep, require_role, visible_call_or_404
 
 router = APIRouter(include_in_schema=False)

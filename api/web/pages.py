@@ -11,17 +11,17 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request, status
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlmodel import col, select
 
-from agent import calls
-from agent.customer_view import customer_detail
-from agent.domain import CallStatus, Resolution
-from agent.keys import Role
-from agent.kpis import KpiFilters
-from agent.review import EDITABLE_STATUSES
-from agent.tables import ApiKey, Call, Customer
-from agent.views import call_detail
-from agent.web_sessions import sign_in, sign_out
+from agent.auth.keys import Role
+from agent.auth.web_sessions import sign_in, sign_out
+from agent.calls import service as calls
+from agent.calls.review_edits import EDITABLE_STATUSES
+from agent.calls.views import call_detail
+from agent.core.domain import CallStatus, Resolution
+from agent.core.tables import ApiKey, Call, Customer
+from agent.kpis.customer_view import customer_detail
+from agent.kpis.queries import KpiFilters
 from api.deps import ContainerDep, SessionDep
-from api.routes_audio import audio_response
+from api.routes.audio import audio_response
 from api.web.auth import COOKIE, FormVisitorDep, VisitorDep, visible_call_or_404
 from api.web.rendering import clock, day_bounds, list_rows, render
 

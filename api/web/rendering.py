@@ -12,9 +12,9 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from sqlmodel import Session, col, select
 
-from agent.tables import Call, Summary
-from agent.views import CallSummaryRow, call_row
-from agent.web_sessions import SignedIn
+from agent.auth.web_sessions import SignedIn
+from agent.calls.views import CallSummaryRow, call_row
+from agent.core.tables import Call, Summary
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from agent.domain import ActionItemDraft, Priority, Speaker
+from agent.core.domain import ActionItemDraft, Priority, Speaker
 from integrations.builtin_summariser.rules import CommitmentCue, LanguageRules, Party, starts_with
 from integrations.builtin_summariser.text import (
     Sentence,

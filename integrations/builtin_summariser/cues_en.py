@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from agent.domain import Resolution, Speaker
+from agent.core.domain import Resolution, Speaker
 from integrations.builtin_summariser.due_dates import resolve_due_date
 from integrations.builtin_summariser.rules import (
     CommitmentCue,

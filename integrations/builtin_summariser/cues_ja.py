@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from agent.domain import Resolution, Speaker
+from agent.core.domain import Resolution, Speaker
 from integrations.builtin_summariser.due_dates_ja import resolve_due_date_ja
 from integrations.builtin_summariser.rules import (
     CommitmentCue,

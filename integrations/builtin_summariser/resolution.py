@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from agent.domain import Resolution
+from agent.core.domain import Resolution
 from integrations.builtin_summariser.rules import LanguageRules, is_hedged, is_negated
 from integrations.builtin_summariser.text import Sentence
 

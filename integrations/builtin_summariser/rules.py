@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from agent.domain import Resolution, Speaker
+from agent.core.domain import Resolution, Speaker
 
 Phrase = tuple[str, ...]
 """A run of lowercase tokens, matched against the start of a token list."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from agent.domain import (
+from agent.core.domain import (
     ActionItemDraft,
     CallContext,
     Resolution,

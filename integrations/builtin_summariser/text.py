@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from agent.domain import Speaker, Utterance
+from agent.core.domain import Speaker, Utterance
 
 MAX_SENTENCE_CHARS = 400
 

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from agent.domain import (
+from agent.core.domain import (
     ActionItemDraft,
     CallContext,
     Priority,

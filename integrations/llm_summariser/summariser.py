@@ -9,9 +9,9 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from agent.domain import CallContext, SummaryDraft, Utterance
-from agent.ports import AnswerCache, Summariser
-from agent.prompts import PromptTemplate
+from agent.core.domain import CallContext, SummaryDraft, Utterance
+from agent.core.ports import AnswerCache, Summariser
+from agent.processing.prompts import PromptTemplate
 from integrations.llm_summariser.client import LlmError, StructuredChat, Usage
 from integrations.llm_summariser.convert import Provenance, to_draft
 from integrations.llm_summariser.schema import CallSummaryOut

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from agent.domain import Utterance
+from agent.core.domain import Utterance
 
 Redactor = Callable[[str], tuple[str, dict[str, int]]]
 """Text in; redacted text and counts of what was replaced out."""

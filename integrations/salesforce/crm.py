@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from agent.domain import CrmLinks, CrmWrite, CrmWriteResult, MatchHint
-from agent.ports import CrmUnavailable, StageError
+from agent.core.domain import CrmLinks, CrmWrite, CrmWriteResult, MatchHint
+from agent.core.ports import CrmUnavailable, StageError
 from integrations.salesforce.connection import SalesforceConnection, describe_error
 from integrations.salesforce.matching import Matcher
 from integrations.salesforce.writes import COLLECTION_LIMIT, CollectionWriter

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from agent.domain import CrmLinks, MatchHint
+from agent.core.domain import CrmLinks, MatchHint
 from integrations.salesforce import soql
 from integrations.salesforce.connection import SalesforceConnection
 

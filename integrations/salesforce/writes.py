@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from agent.domain import CrmWrite, CrmWriteResult
+from agent.core.domain import CrmWrite, CrmWriteResult
 from integrations.salesforce import soql
 from integrations.salesforce.connection import RETRIABLE_CODES, SalesforceConnection, describe_error
 

@@ -7,14 +7,14 @@ import datetime as dt
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from agent.call_contacts import record_call_contact
-from agent.container import build_container
-from agent.kpi_report import kpi_report
-from agent.kpi_tables import Contact, ServiceCase
-from agent.kpis import KpiFilters
-from agent.periods import GroupBy, KpiConfig
-from agent.settings import Settings
-from agent.tables import ActionItem, Call, Customer, Summary, TranscriptSegment, User
+from agent.core.settings import Settings
+from agent.core.tables import ActionItem, Call, Customer, Summary, TranscriptSegment, User
+from agent.kpis.call_contacts import record_call_contact
+from agent.kpis.periods import GroupBy, KpiConfig
+from agent.kpis.queries import KpiFilters
+from agent.kpis.report import kpi_report
+from agent.kpis.tables import Contact, ServiceCase
+from api.composition import build_container
 
 CONFIG = KpiConfig()
 

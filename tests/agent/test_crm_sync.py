@@ -12,10 +12,11 @@ from sf_emulator import SalesforceEmulator
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from agent import call_edits, calls
-from agent.crm_sync import CrmSync, RetryPolicy
-from agent.domain import CallStatus
-from agent.tables import ActionItem, Call, CrmOutbox
+from agent.calls import edits as call_edits
+from agent.calls import service as calls
+from agent.core.domain import CallStatus
+from agent.core.tables import ActionItem, Call, CrmOutbox
+from agent.crm.sync import CrmSync, RetryPolicy
 from integrations.salesforce import ClientCredentials, SalesforceConnection, SalesforceCrm
 
 FAST = RetryPolicy(base_s=0.001, cap_s=0.01, max_attempts=60)

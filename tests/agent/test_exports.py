@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import json
 
-from agent.domain import Speaker, Utterance, Word
-from agent.exports import TranscriptDocument, TranscriptFormat, render
+from agent.calls.exports import TranscriptDocument, TranscriptFormat, render
+from agent.core.domain import Speaker, Utterance, Word
 
 A, C = Speaker.AGENT, Speaker.CUSTOMER
 DOCUMENT = TranscriptDocument(

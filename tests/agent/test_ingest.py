@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.ingest import (
+from agent.calls.intake import (
     EmptyUpload,
     NotAudio,
     SizeLimitedSink,

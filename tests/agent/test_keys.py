@@ -3,8 +3,8 @@ from __future__ import annotations
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from agent.keys import Role, authenticate, create_key, key_count
-from agent.tables import ApiKey, User, utcnow
+from agent.auth.keys import Role, authenticate, create_key, key_count
+from agent.core.tables import ApiKey, User, utcnow
 
 
 def test_a_created_key_authenticates_with_its_role(engine: Engine) -> None:

@@ -10,14 +10,14 @@ from kpi_data import NEW_YORK, load_example
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from agent.cases import close_crm_case
-from agent.customer_view import customer_detail
-from agent.kpi_report import KpiRow, kpi_report
-from agent.kpi_tables import ServiceCase
-from agent.kpis import KpiFilters
-from agent.periods import GroupBy, KpiConfig
-from agent.relocalise import relocalise
-from agent.tables import Customer
+from agent.core.tables import Customer
+from agent.kpis.cases import close_crm_case
+from agent.kpis.customer_view import customer_detail
+from agent.kpis.periods import GroupBy, KpiConfig
+from agent.kpis.queries import KpiFilters
+from agent.kpis.relocalise import relocalise
+from agent.kpis.report import KpiRow, kpi_report
+from agent.kpis.tables import ServiceCase
 
 ACME = {
     "key": "1",

@@ -14,10 +14,10 @@ import numpy as np
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from agent.kpi_import import import_csv
-from agent.kpis import KpiFilters, case_query
-from agent.periods import GroupBy, KpiConfig
-from agent.tables import Customer
+from agent.core.tables import Customer
+from agent.kpis.history_import import import_csv
+from agent.kpis.periods import GroupBy, KpiConfig
+from agent.kpis.queries import KpiFilters, case_query
 
 CONFIG = KpiConfig(timezone="Europe/Berlin")
 BASE = dt.datetime(2026, 3, 20, tzinfo=dt.UTC)  # spans the March clock change in Berlin

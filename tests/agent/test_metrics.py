@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from agent.domain import Speaker, Utterance
-from agent.metrics import conversation_metrics, union_length
+from agent.core.domain import Speaker, Utterance
+from agent.processing.conversation_metrics import conversation_metrics, union_length
 from conftest import SAMPLE_SCRIPT
 
 A, C, U = Speaker.AGENT, Speaker.CUSTOMER, Speaker.UNKNOWN

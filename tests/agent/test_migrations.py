@@ -5,7 +5,7 @@ from pathlib import Path
 from alembic import command
 from sqlalchemy import create_engine, inspect
 
-from agent.db import alembic_config, upgrade
+from agent.core.db import alembic_config, upgrade
 
 
 def columns(url: str, table: str) -> set[str]:

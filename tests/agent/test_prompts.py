@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.prompts import PromptError, load_prompts, load_template
+from agent.processing.prompts import PromptError, load_prompts, load_template
 
 GOOD = """---
 name: demo

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from agent.redaction import compile_patterns, luhn_valid, redact
-from agent.settings import Settings
+from agent.core.settings import Settings
+from agent.processing.redaction import compile_patterns, luhn_valid, redact
 
 
 @pytest.mark.parametrize(

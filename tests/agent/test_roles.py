@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from agent.domain import ChannelMap, Speaker, Utterance
-from agent.roles import infer_roles, relabel
+from agent.core.domain import ChannelMap, Speaker, Utterance
+from agent.processing.speaker_roles import infer_roles, relabel
 
 A, C = Speaker.AGENT, Speaker.CUSTOMER
 

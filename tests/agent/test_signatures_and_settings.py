@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from agent.settings import Settings
-from agent.signatures import SignatureError, sign, verify
+from agent.core.settings import Settings
+from agent.webhooks.signatures import SignatureError, sign, verify
 
 
 def test_a_signature_made_with_any_configured_secret_verifies() -> None:

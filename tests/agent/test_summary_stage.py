@@ -11,13 +11,13 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from sqlmodel import Session, col, select
 
-from agent.container import build_container
-from agent.domain import CallStatus
-from agent.keys import Role
-from agent.settings import Settings
-from agent.tables import ActionItem, Call, LlmCache, TranscriptSegment
-from agent.views import call_detail
+from agent.auth.keys import Role
+from agent.calls.views import call_detail
+from agent.core.domain import CallStatus
+from agent.core.settings import Settings
+from agent.core.tables import ActionItem, Call, LlmCache, TranscriptSegment
 from api.app import create_app
+from api.composition import build_container
 from conftest import make_token
 from fake_openai import FakeOpenAI, Reply, fake_openai_server
 from support import wait_for

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from agent.keys import Role
-from agent.settings import Settings, SyncMode
+from agent.auth.keys import Role
+from agent.core.settings import Settings, SyncMode
 from api.app import create_app
 from conftest import SAMPLE_CALL, make_token
 from support import tone, until_rested, upload, write_wav

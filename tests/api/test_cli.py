@@ -14,8 +14,8 @@ from faster_whisper import decode_audio
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from agent.keys import authenticate
-from agent.settings import Settings
+from agent.auth.keys import authenticate
+from agent.core.settings import Settings
 from conftest import SAMPLE_CALL
 from support import tone, write_wav
 

@@ -18,11 +18,11 @@ from kpi_data import EXAMPLE, load_example
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from agent.keys import Role
-from agent.kpi_tables import Contact, ServiceCase, Survey
-from agent.periods import KpiConfig
-from agent.settings import Settings
-from agent.tables import User
+from agent.auth.keys import Role
+from agent.core.settings import Settings
+from agent.core.tables import User
+from agent.kpis.periods import KpiConfig
+from agent.kpis.tables import Contact, ServiceCase, Survey
 from api.app import create_app
 from conftest import REPO, make_token
 

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, func, select
 
-from agent.db import upgrade
-from agent.keys import Role
-from agent.settings import Settings
-from agent.tables import ActionItem, Call, CrmOutbox, TranscriptSegment
+from agent.auth.keys import Role
+from agent.core.db import upgrade
+from agent.core.settings import Settings
+from agent.core.tables import ActionItem, Call, CrmOutbox, TranscriptSegment
 from conftest import SAMPLE_CALL, make_token
 from integrations.local_crm import LocalCrmRecord
 from support import Server, wait_for

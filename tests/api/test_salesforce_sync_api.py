@@ -10,7 +10,7 @@ import trustme
 from fastapi.testclient import TestClient
 from sf_emulator import SalesforceEmulator
 
-from agent.settings import Settings
+from agent.core.settings import Settings
 from support import tone, wait_for, write_wav
 
 

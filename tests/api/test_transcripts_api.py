@@ -13,12 +13,12 @@ from fastapi.testclient import TestClient
 from faster_whisper import decode_audio
 from sqlmodel import Session
 
-from agent.calls import CallMetadata, create_call_from_file
-from agent.container import build_container
-from agent.keys import Role
-from agent.settings import Settings
-from agent.tables import Call, TranscriptSegment
+from agent.auth.keys import Role
+from agent.calls.service import CallMetadata, create_call_from_file
+from agent.core.settings import Settings
+from agent.core.tables import Call, TranscriptSegment
 from api.app import create_app
+from api.composition import build_container
 from conftest import SAMPLE_CALL, make_token
 from support import tone, until_rested, upload, write_wav
 

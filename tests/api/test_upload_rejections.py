@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, func, select
 
-from agent.settings import Settings
-from agent.tables import Call
+from agent.core.settings import Settings
+from agent.core.tables import Call
 from conftest import SAMPLE_CALL
 from support import tone, wait_for, write_wav
 
@@ -79,7 +79,7 @@ def small_limit_settings(settings: Settings) -> Settings:
 def test_an_oversized_file_is_413_while_streaming(
     small_limit_settings: Settings, engine: Engine
 ) -> None:
-    from agent.keys import Role
+    from agent.auth.keys import Role
     from api.app import create_app
     from conftest import make_token
 

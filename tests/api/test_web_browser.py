@@ -17,10 +17,10 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlmodel import Session, col, select
 
-from agent.db import make_engine, upgrade
-from agent.keys import Role
-from agent.settings import Settings
-from agent.tables import TranscriptSegment
+from agent.auth.keys import Role
+from agent.core.db import make_engine, upgrade
+from agent.core.settings import Settings
+from agent.core.tables import TranscriptSegment
 from conftest import REPO, SAMPLE_CALL, make_token
 from support import Server, tone, wait_for, write_wav
 

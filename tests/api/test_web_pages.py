@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from agent.keys import Role
-from agent.settings import Settings
-from agent.tables import ApiKey, TranscriptSegment, WebhookSubscription
+from agent.auth.keys import Role
+from agent.core.settings import Settings
+from agent.core.tables import ApiKey, TranscriptSegment, WebhookSubscription
 from conftest import make_token
 from integrations.local_crm import LocalCrmRecord
 from support import tone, wait_for, write_wav

@@ -13,10 +13,10 @@ from http_peer import HttpPeer
 from sqlalchemy import Engine
 from sqlmodel import Session, func, select
 
-from agent.kpi_tables import ServiceCase
-from agent.settings import Settings
-from agent.signatures import sign
-from agent.tables import Call, CrmCase, InboundEvent
+from agent.core.settings import Settings
+from agent.core.tables import Call, CrmCase, InboundEvent
+from agent.kpis.tables import ServiceCase
+from agent.webhooks.signatures import sign
 from support import tone, wait_for, write_wav
 
 SECRET = "whsec-test-0123456789"
@@ -172,7 +172,7 @@ def test_a_recording_is_fetched_once_and_becomes_a_call(
 
 
 def _admin(client: TestClient, engine: Engine) -> str:
-    from agent.keys import Role, create_key
+    from agent.auth.keys import Role, create_key
 
     with Session(engine) as session:
         token = create_key(session, Role.ADMIN, "hook admin")

@@ -12,8 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 from http_peer import HttpPeer
 
-from agent.settings import Settings
-from agent.signatures import verify
+from agent.core.settings import Settings
+from agent.webhooks.signatures import verify
 from support import tone, wait_for, write_wav
 
 SECRET = "subscriber-secret-0123456789"

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from faster_whisper import decode_audio
 
-from agent.domain import TranscribeOptions
-from agent.ingest import sniff_format
-from agent.ports import AudioDecodeError
+from agent.calls.intake import sniff_format
+from agent.core.domain import TranscribeOptions
+from agent.core.ports import AudioDecodeError
 from conftest import SAMPLE_CALL
 from integrations.audio_decode import SAMPLE_RATE, probe, windows
 from integrations.faster_whisper_asr import FasterWhisperTranscriber, bundled_model_path

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from agent.domain import CallContext, Resolution, Speaker, Utterance
+from agent.core.domain import CallContext, Resolution, Speaker, Utterance
 from integrations.builtin_summariser import BuiltinSummariser
 
 AGENT, CUSTOMER = Speaker.AGENT, Speaker.CUSTOMER

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from agent.domain import (
+from agent.core.domain import (
     ActionItemDraft,
     CallContext,
     Priority,

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from agent.domain import ActionItemDraft, CallContext, Priority, Resolution, Speaker, Utterance
+from agent.core.domain import ActionItemDraft, CallContext, Priority, Resolution, Speaker, Utterance
 from integrations.builtin_summariser import BuiltinSummariser
 from integrations.builtin_summariser.tokens_ja import make_tokeniser
 

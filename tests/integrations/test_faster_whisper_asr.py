@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from faster_whisper import decode_audio
 
-from agent.domain import ChannelMap, Speaker, TranscribeOptions, Transcript, Utterance
-from agent.metrics import conversation_metrics
-from agent.ports import AudioDecodeError, RecordingTooLong, TranscriberUnavailable
+from agent.core.domain import ChannelMap, Speaker, TranscribeOptions, Transcript, Utterance
+from agent.core.ports import AudioDecodeError, RecordingTooLong, TranscriberUnavailable
+from agent.processing.conversation_metrics import conversation_metrics
 from conftest import SAMPLE_CALL, SAMPLE_SCRIPT
 from integrations.audio_decode import probe
 from integrations.faster_whisper_asr import FasterWhisperTranscriber, bundled_model_path

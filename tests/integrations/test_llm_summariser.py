@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from agent.domain import CallContext, Priority, Resolution, Speaker, Utterance
-from agent.llm_cache import DbAnswerCache
-from agent.prompts import load_prompts
-from agent.redaction import redact
+from agent.core.domain import CallContext, Priority, Resolution, Speaker, Utterance
+from agent.processing.llm_cache import DbAnswerCache
+from agent.processing.prompts import load_prompts
+from agent.processing.redaction import redact
 from fake_openai import FakeOpenAI, Reply, fake_openai_server
 from integrations.builtin_summariser import BuiltinSummariser
 from integrations.llm_summariser import EndpointConfig, LlmSummariser, StructuredChat

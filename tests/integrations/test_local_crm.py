@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from agent.domain import CrmWrite
+from agent.core.domain import CrmWrite
 from integrations.local_crm import LocalCrm
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.ports import DeliveryError
+from agent.core.ports import DeliveryError
 from integrations.http_webhooks import HttpWebhookTransport
 from integrations.net_guard import UrlRefused, check_url
 

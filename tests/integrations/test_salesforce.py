@@ -8,8 +8,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from sf_emulator import SalesforceEmulator
 
-from agent.domain import CrmWrite, MatchHint
-from agent.ports import CrmUnavailable
+from agent.core.domain import CrmWrite, MatchHint
+from agent.core.ports import CrmUnavailable
 from integrations.salesforce import (
     ClientCredentials,
     JwtBearer,

@@ -1,0 +1,1 @@
+"""Who is asking: API keys with roles, and browser sessions made from them."""

@@ -1,0 +1,85 @@
+"""API keys: high-entropy bearer tokens, stored as SHA-256 hashes, each with a role."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from sqlmodel import Session, func, select
+
+from agent.core.tables import ApiKey, User, utcnow
+
+TOKEN_PREFIX = "cs"
+
+
+class Role(enum.StrEnum):
+    REP = "rep"
+    LEAD = "lead"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking: the key's id and role, and for a rep the user whose calls they own."""
+
+    key_id: int
+    role: Role
+    user_id: int | None
+    name: str
+
+    @property
+    def sees_all_calls(self) -> bool:
+        return self.role in (Role.LEAD, Role.ADMIN)
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_key(session: Session, role: Role, name: str, email: str | None = None) -> str:
+    """Store a new key for ``name`` and return the token; it is shown only this once."""
+    user = _user_for(session, name, email)
+    prefix = secrets.token_hex(4)
+    secret = secrets.token_urlsafe(32)
+    session.add(
+        ApiKey(
+            name=name, role=role.value, prefix=prefix, secret_hash=_hash(secret), user_id=user.id
+        )
+    )
+    session.flush()
+    return f"{TOKEN_PREFIX}_{prefix}_{secret}"
+
+
+def _user_for(session: Session, name: str, email: str | None) -> User:
+    query = (
+        select(User).where(User.email == email) if email else select(User).where(User.name == name)
+    )
+    user = session.exec(query).first()
+    if user is None:
+        user = User(name=name, email=email)
+        session.add(user)
+        session.flush()
+    return user
+
+
+def authenticate(session: Session, token: str) -> Principal | None:
+    """The principal a bearer token stands for, or None for an unknown or revoked token."""
+    parts = token.split("_", 2)
+    if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
+        return None
+    key = session.exec(select(ApiKey).where(ApiKey.prefix == parts[1])).first()
+    if key is None or key.revoked_at is not None:
+        return None
+    if not hmac.compare_digest(key.secret_hash, _hash(parts[2])):
+        return None
+    key.last_used_at = utcnow()
+    session.add(key)
+    assert key.id is not None
+    return Principal(key_id=key.id, role=Role(key.role), user_id=key.user_id, name=key.name)
+
+
+def key_count(session: Session) -> int:
+    return session.exec(select(func.count()).select_from(ApiKey)).one()

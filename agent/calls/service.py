@@ -1,0 +1,266 @@
+"""Calls as a person works with them: create from an upload, find, list, approve, retry."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, Field, field_validator
+from sqlalchemy import ColumnElement, exists
+from sqlmodel import Session, col, func, select
+
+from agent.auth.keys import Principal
+from agent.calls.intake import SizeLimitedSink, check_audio
+from agent.core.domain import CallStatus, ChannelMap, Direction, check_language, parse_channel_map
+from agent.core.ports import AudioSink, AudioStore
+from agent.core.tables import Call, Customer, Summary, TranscriptSegment, User, utcnow
+
+
+class CallMetadata(BaseModel):
+    """What the uploader tells us about a recording; every field is optional."""
+
+    customer_name: str | None = Field(None, max_length=200)
+    customer_crm_id: str | None = Field(None, max_length=64)
+    customer_email: str | None = Field(None, max_length=320)
+    customer_phone: str | None = Field(None, max_length=40)
+    agent_name: str | None = Field(None, max_length=200)
+    agent_email: str | None = Field(None, max_length=320)
+    direction: Direction = Direction.INBOUND
+    started_at: dt.datetime | None = None
+    crm_case_id: str | None = Field(None, max_length=64)
+    crm_contact_id: str | None = Field(None, max_length=64)
+    crm_account_id: str | None = Field(None, max_length=64)
+    channel_map: str | None = Field(
+        None, description="Stereo speakers, left first (e.g. 'customer,agent'), or 'auto'."
+    )
+    language: str | None = Field(None, description="Force the spoken language, e.g. 'ja'.")
+    hotwords: str | None = Field(None, max_length=1000, description="Names to expect.")
+    initial_prompt: str | None = Field(None, max_length=2000, description="Priming text.")
+
+    @field_validator("channel_map")
+    @classmethod
+    def _channel_map_parses(cls, value: str | None) -> str | None:
+        return parse_channel_map(value) if value else None
+
+    @field_validator("language")
+    @classmethod
+    def _language_code(cls, value: str | None) -> str | None:
+        return check_language(value) if value else None
+
+    @field_validator("started_at")
+    @classmethod
+    def _aware(cls, value: dt.datetime | None) -> dt.datetime | None:
+        if value is not None and value.utcoffset() is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value
+
+
+def create_call(
+    session: Session,
+    store: AudioStore,
+    sink: AudioSink,
+    filename: str,
+    meta: CallMetadata,
+    default_channel_map: ChannelMap | str,
+    uploader: Principal | None = None,
+) -> Call:
+    """Keep the uploaded audio and queue a call for it; on any error nothing is left behind."""
+    fmt = check_audio(sink, filename)
+    call = Call(
+        original_filename=filename[:255] or "recording",
+        audio_key="",
+        audio_sha256=sink.sha256,
+        audio_bytes=sink.size,
+        audio_format=fmt,
+        channel_map=meta.channel_map or str(default_channel_map),
+        asr_language=meta.language,
+        hotwords=meta.hotwords,
+        initial_prompt=meta.initial_prompt,
+        direction=meta.direction.value,
+        started_at=meta.started_at,
+        crm_case_id=meta.crm_case_id,
+        crm_contact_id=meta.crm_contact_id,
+        crm_account_id=meta.crm_account_id,
+        customer_id=_customer_id(session, meta),
+        agent_id=_agent_id(session, meta, uploader),
+        uploaded_by_key_id=uploader.key_id if uploader else None,
+    )
+    call.audio_key = f"{call.id[:2]}/{call.id}.{fmt}"
+    sink.commit(call.audio_key)
+    try:
+        session.add(call)
+        session.flush()
+    except Exception:
+        store.delete(call.audio_key)
+        raise
+    return call
+
+
+def _customer_id(session: Session, meta: CallMetadata) -> int | None:
+    """The customer the upload names, by CRM id, name, email or phone; made if new."""
+    name = meta.customer_name or meta.customer_crm_id or meta.customer_email or meta.customer_phone
+    if not name:
+        return None
+    query = select(Customer)
+    if meta.customer_crm_id:
+        query = query.where(Customer.crm_id == meta.customer_crm_id)
+    elif meta.customer_name:
+        query = query.where(Customer.name == meta.customer_name, col(Customer.crm_id).is_(None))
+    elif meta.customer_email:
+        query = query.where(Customer.email == meta.customer_email)
+    else:
+        query = query.where(Customer.phone == meta.customer_phone)
+    customer = session.exec(query).first() or Customer(name=name, crm_id=meta.customer_crm_id)
+    customer.email = customer.email or meta.customer_email
+    customer.phone = customer.phone or meta.customer_phone
+    session.add(customer)
+    session.flush()
+    return customer.id
+
+
+def _agent_id(session: Session, meta: CallMetadata, uploader: Principal | None) -> int | None:
+    if uploader is not None and not uploader.sees_all_calls:
+        return uploader.user_id  # a rep's uploads are always their own calls
+    if not (meta.agent_name or meta.agent_email):
+        return None
+    query = select(User)
+    query = (
+        query.where(User.email == meta.agent_email)
+        if meta.agent_email
+        else query.where(User.name == meta.agent_name)
+    )
+    user = session.exec(query).first()
+    if user is None:
+        user = User(name=meta.agent_name or meta.agent_email or "", email=meta.agent_email)
+        session.add(user)
+        session.flush()
+    return user.id
+
+
+@dataclass(frozen=True)
+class CallFilters:
+    status: CallStatus | None = None
+    customer: str | None = None
+    agent: str | None = None
+    started_from: dt.datetime | None = None
+    started_to: dt.datetime | None = None
+    text: str | None = None
+
+
+def visible_call(session: Session, call_id: str, principal: Principal | None) -> Call | None:
+    """The call if it exists and ``principal`` may see it (None means a local operator)."""
+    call = session.get(Call, call_id)
+    if call is None or not _may_see(call, principal):
+        return None
+    return call
+
+
+def _may_see(call: Call, principal: Principal | None) -> bool:
+    return principal is None or principal.sees_all_calls or call.agent_id == principal.user_id
+
+
+def list_calls(
+    session: Session, filters: CallFilters, principal: Principal, limit: int, offset: int
+) -> tuple[list[Call], int]:
+    """A page of the calls ``principal`` may see, newest first, and how many match in all."""
+    query = select(Call)
+    if not principal.sees_all_calls:
+        query = query.where(Call.agent_id == principal.user_id)
+    query = _apply_filters(query, filters)
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    page = session.exec(
+        query.order_by(col(Call.created_at).desc(), col(Call.id)).offset(offset).limit(limit)
+    )
+    return list(page), total
+
+
+def _apply_filters(query, filters: CallFilters):  # type: ignore[no-untyped-def]
+    if filters.status:
+        query = query.where(Call.status == filters.status.value)
+    if filters.customer:
+        query = query.join(Customer, col(Customer.id) == Call.customer_id).where(
+            (Customer.name == filters.customer) | (Customer.crm_id == filters.customer)
+        )
+    if filters.agent:
+        query = query.join(User, col(User.id) == Call.agent_id).where(
+            (User.name == filters.agent) | (User.email == filters.agent)
+        )
+    if filters.text:
+        query = query.where(_transcript_mentions(filters.text))
+    when = func.coalesce(Call.started_at, Call.created_at)
+    if filters.started_from:
+        query = query.where(when >= filters.started_from)
+    if filters.started_to:
+        query = query.where(when < filters.started_to)
+    return query
+
+
+def _transcript_mentions(text: str) -> ColumnElement[bool]:
+    """Calls whose transcript contains ``text``, case-insensitively; wildcards are literal."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return exists(
+        select(TranscriptSegment.id).where(
+            TranscriptSegment.call_id == Call.id,
+            func.lower(TranscriptSegment.text).like(f"%{escaped}%", escape="\\"),
+        )
+    )
+
+
+class CallStateError(Exception):
+    """The call is not in a state that allows the requested change."""
+
+
+def approve(session: Session, call: Call, approver: Principal | None) -> None:
+    """A lead's approval of a reviewed call; it moves on to the CRM."""
+    if call.status != CallStatus.REVIEW.value:
+        raise CallStateError(f"only a call in review can be approved; this one is {call.status}")
+    call.status = CallStatus.SYNCING.value
+    call.crm_outbox_filled_at = None
+    call.approved_at = utcnow()
+    call.approved_by_key_id = approver.key_id if approver else None
+    call.updated_at = utcnow()
+    session.add(call)
+
+
+def retry(session: Session, call: Call) -> None:
+    """Send a failed call back to the stage it failed in."""
+    if call.status != CallStatus.FAILED.value:
+        raise CallStateError(f"only a failed call can be retried; this one is {call.status}")
+    call.status = _resume_status(session, call).value
+    call.failure_reason = None
+    call.crm_outbox_filled_at = None
+    call.updated_at = utcnow()
+    session.add(call)
+
+
+def _resume_status(session: Session, call: Call) -> CallStatus:
+    has_segments = session.exec(
+        select(TranscriptSegment.id).where(TranscriptSegment.call_id == call.id).limit(1)
+    ).first()
+    if call.duration_s is None and has_segments is None:
+        return CallStatus.QUEUED
+    if session.get(Summary, call.id) is None:
+        return CallStatus.SUMMARISING
+    return CallStatus.SYNCING
+
+
+READ_CHUNK_BYTES = 1024 * 1024
+
+
+def create_call_from_file(
+    session: Session,
+    store: AudioStore,
+    path: Path,
+    meta: CallMetadata,
+    default_channel_map: ChannelMap | str,
+    max_bytes: int,
+) -> Call:
+    """Queue a call for a recording on disk, with the same checks as an upload."""
+    with store.open_sink() as sink, path.open("rb") as source:
+        SizeLimitedSink(sink, max_bytes).write_all(iter(lambda: source.read(READ_CHUNK_BYTES), b""))
+        return create_call(session, store, sink, path.name, meta, default_channel_map)
+
+
+def find_by_audio_hash(session: Session, sha256: str) -> Call | None:
+    return session.exec(select(Call).where(Call.audio_sha256 == sha256)).first()

@@ -1,0 +1,1 @@
+"""Domain types, ports, tables, database, settings: what every other package builds on."""

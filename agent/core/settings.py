@@ -1,0 +1,257 @@
+"""The one place configuration is read: environment variables prefixed ``CALLSIGHT_``."""
+
+from __future__ import annotations
+
+import enum
+import zoneinfo
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from agent.core.domain import ChannelMap, check_language, parse_channel_map
+from agent.kpis.periods import KpiConfig
+from agent.processing.redaction import compile_patterns
+
+BUNDLED_ASR_MODEL = "bundled:tiny.en"
+DEFAULT_LLM_PRICES: dict[str, tuple[float, float]] = {
+    # USD per million input / output tokens, as published by OpenAI (2025).
+    "gpt-4o-mini": (0.15, 0.60),
+    "gpt-4o": (2.50, 10.00),
+    "gpt-4.1-mini": (0.40, 1.60),
+    "gpt-4.1": (2.00, 8.00),
+    "gpt-4.1-nano": (0.10, 0.40),
+}
+
+
+class SyncMode(enum.StrEnum):
+    AUTO = "auto"
+    AFTER_REVIEW = "after_review"
+
+
+class CrmKind(enum.StrEnum):
+    LOCAL = "local"
+    SALESFORCE = "salesforce"
+
+
+class SalesforceAuthFlow(enum.StrEnum):
+    CLIENT_CREDENTIALS = "client_credentials"
+    JWT = "jwt"
+    PASSWORD = "password"
+
+
+SALESFORCE_REQUIRED = {
+    SalesforceAuthFlow.CLIENT_CREDENTIALS: ("salesforce_client_id", "salesforce_client_secret"),
+    SalesforceAuthFlow.JWT: (
+        "salesforce_client_id",
+        "salesforce_username",
+        "salesforce_private_key_file",
+    ),
+    SalesforceAuthFlow.PASSWORD: (
+        "salesforce_client_id",
+        "salesforce_client_secret",
+        "salesforce_username",
+        "salesforce_password",
+    ),
+}
+
+
+def _csv(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+class Settings(BaseSettings):
+    """Every knob of the service; defaults give the embedded setup on a fresh machine."""
+
+    model_config = SettingsConfigDict(env_prefix="CALLSIGHT_", env_file=".env", extra="ignore")
+
+    environment: str = Field("development", description="development | production")
+    data_dir: Path = Field(Path("data"), description="Folder for the SQLite file and audio.")
+    database_url: str = Field("", description="SQLAlchemy URL; empty means SQLite in data_dir.")
+
+    asr_model: str = Field(BUNDLED_ASR_MODEL, description="faster-whisper model name or path.")
+    asr_device: str = "cpu"
+    asr_compute_type: str = "int8"
+    asr_cpu_threads: int = Field(0, ge=0, description="0: every core this process may use.")
+    asr_batch_size: int = Field(8, ge=1, description="1 disables batched inference.")
+    asr_beam_size: int = Field(5, ge=1)
+    asr_language: str | None = Field(None, description="Force a language; empty: detect it.")
+    asr_hotwords: str | None = Field(None, description="Names the recogniser should expect.")
+    asr_initial_prompt: str | None = Field(None, description="Text that primes the recogniser.")
+    channel_map: str = Field(
+        "agent,customer", description="Stereo speakers, left first, or 'auto' to infer them."
+    )
+    company_name: str | None = Field(None, description="Helps tell the agent's side apart.")
+
+    max_upload_mb: float = Field(500.0, gt=0)
+    max_duration_min: float = Field(240.0, gt=0, description="Longest recording transcribed.")
+    runner_workers: int = Field(2, ge=1)
+    crm_sync_mode: SyncMode = SyncMode.AUTO
+
+    llm_base_url: str = Field("", description="OpenAI-compatible endpoint; empty: OpenAI's.")
+    llm_api_key: SecretStr | None = Field(None, description="Key for the endpoint.")
+    llm_model: str = "gpt-4o-mini"
+    llm_timeout_s: float = Field(60.0, gt=0)
+    llm_max_retries: int = Field(3, ge=0, description="Retries on timeouts, 429 and 5xx.")
+    llm_structured_output: Literal["json_schema", "function_calling"] = "json_schema"
+    llm_max_input_tokens: int = Field(12_000, ge=500, description="Per request; longer: chunks.")
+    llm_prices: dict[str, tuple[float, float]] = Field(
+        default_factory=lambda: dict(DEFAULT_LLM_PRICES),
+        description="USD per million input/output tokens by model, for the cost estimate.",
+    )
+    llm_cache: bool = True
+    summary_language: str = Field("auto", description="'auto' follows the call's language.")
+    redact_patterns: list[str] = Field(
+        default_factory=list, description="Extra regexes redacted before text reaches the LLM."
+    )
+
+    crm: CrmKind = Field(CrmKind.LOCAL, description="local (embedded) or salesforce")
+    crm_retry_base_s: float = Field(2.0, gt=0, description="First retry delay; doubles each time.")
+    crm_retry_cap_s: float = Field(900.0, gt=0)
+    crm_retry_max_attempts: int = Field(10, ge=1)
+    outbox_poll_s: float = Field(2.0, gt=0, description="How often due retries are looked for.")
+
+    salesforce_login_url: str = "https://login.salesforce.com"
+    salesforce_auth: SalesforceAuthFlow = SalesforceAuthFlow.CLIENT_CREDENTIALS
+    salesforce_client_id: str = ""
+    salesforce_client_secret: SecretStr = SecretStr("")
+    salesforce_username: str = ""
+    salesforce_password: SecretStr = SecretStr("")
+    salesforce_security_token: SecretStr = SecretStr("")
+    salesforce_private_key_file: Path | None = None
+    salesforce_jwt_audience: str = "https://login.salesforce.com"
+    salesforce_api_version: str = "60.0"
+    salesforce_external_id_field: str = "Callsight_Id__c"
+    salesforce_timeout_s: float = Field(30.0, gt=0)
+    salesforce_ca_bundle: Path | None = Field(None, description="Extra CA bundle for TLS.")
+    salesforce_outbound_token: SecretStr = Field(
+        SecretStr(""), description="Token Salesforce Outbound Messages must carry (?token=)."
+    )
+    salesforce_org_id: str = Field("", description="Accept Outbound Messages from this org only.")
+
+    webhook_secrets: SecretStr = Field(
+        SecretStr(""), description="Comma-separated secrets for inbound webhook signatures."
+    )
+    webhook_tolerance_s: int = Field(300, ge=1)
+    recording_allowed_hosts: str = Field("", description="Hosts recordings may be fetched from.")
+    recording_allowed_private_hosts: str = Field(
+        "", description="Hosts allowed even on private or loopback addresses."
+    )
+    recording_fetch_timeout_s: float = Field(60.0, gt=0)
+    outbound_webhook_timeout_s: float = Field(10.0, gt=0)
+    outbound_webhook_max_attempts: int = Field(8, ge=1)
+    outbound_webhook_retry_base_s: float = Field(5.0, gt=0)
+    outbound_webhook_allow_private: bool = Field(
+        False, description="Let subscriptions target private or loopback addresses."
+    )
+
+    business_timezone: str = Field("UTC", description="IANA zone for KPI days, weeks, months.")
+    repeat_window_days: float = Field(7.0, gt=0, description="KPI repeat-contact window.")
+    after_call_work_s: float = Field(
+        0.0, ge=0, description="After-call work added to AHT when a contact records none."
+    )
+
+    @field_validator("business_timezone")
+    @classmethod
+    def _timezone_exists(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(
+                f"unknown timezone {value!r}; use an IANA name such as 'Europe/Berlin'"
+            ) from error
+        return value
+
+    @field_validator("channel_map")
+    @classmethod
+    def _channel_map_parses(cls, value: str) -> str:
+        return parse_channel_map(value)
+
+    @field_validator("asr_language")
+    @classmethod
+    def _language_code(cls, value: str | None) -> str | None:
+        return check_language(value) if value else None
+
+    @field_validator("redact_patterns")
+    @classmethod
+    def _patterns_compile(cls, value: list[str]) -> list[str]:
+        compile_patterns(value)
+        return value
+
+    @model_validator(mode="after")
+    def _salesforce_complete(self) -> Settings:
+        if self.crm != CrmKind.SALESFORCE:
+            return self
+        missing = [
+            f"CALLSIGHT_{name.upper()}"
+            for name in SALESFORCE_REQUIRED[self.salesforce_auth]
+            if not _given(getattr(self, name))
+        ]
+        if missing:
+            raise ValueError(
+                f"CALLSIGHT_CRM=salesforce with the {self.salesforce_auth.value} login needs "
+                f"{', '.join(missing)}"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _default_database(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{(self.data_dir / 'callsight.db').as_posix()}"
+        return self
+
+    @property
+    def audio_dir(self) -> Path:
+        return self.data_dir / "audio"
+
+    @property
+    def inbound_webhook_secrets(self) -> list[str]:
+        return _csv(self.webhook_secrets.get_secret_value())
+
+    @property
+    def recording_hosts(self) -> list[str]:
+        return _csv(self.recording_allowed_hosts)
+
+    @property
+    def recording_private_hosts(self) -> list[str]:
+        return _csv(self.recording_allowed_private_hosts)
+
+    @property
+    def kpi_config(self) -> KpiConfig:
+        return KpiConfig(
+            timezone=self.business_timezone,
+            repeat_window_s=round(self.repeat_window_days * 86400),
+            after_call_work_s=self.after_call_work_s,
+        )
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1024 * 1024)
+
+    @property
+    def default_channel_map(self) -> str:
+        """The global channel map: ``auto`` or speakers left first, e.g. ``agent,customer``."""
+        return self.channel_map
+
+    @property
+    def max_duration_s(self) -> float:
+        return self.max_duration_min * 60
+
+    @property
+    def fallback_channel_map(self) -> ChannelMap:
+        """The map used while roles are inferred, and kept when nothing is said either way."""
+        if self.channel_map == "auto":
+            return ChannelMap()
+        return ChannelMap.parse(self.channel_map)
+
+    @property
+    def llm_configured(self) -> bool:
+        """An endpoint or a key was given; without either the built-in summariser runs."""
+        return bool(self.llm_base_url or self.llm_api_key)
+
+
+def _given(value: object) -> bool:
+    if isinstance(value, SecretStr):
+        return bool(value.get_secret_value())
+    return bool(value)

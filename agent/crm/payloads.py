@@ -1,0 +1,93 @@
+"""What a processed call writes to the CRM, as Salesforce-shaped records."""
+
+from __future__ import annotations
+
+from agent.core.domain import CrmWrite, Resolution
+from agent.core.tables import ActionItem, Call, Customer, Summary
+
+DESCRIPTION_LIMIT = 32_000  # Salesforce's Task.Description holds 32 KB
+_PRIORITIES = {"high": "High", "normal": "Normal", "low": "Low"}
+COMMENT_LIMIT = 4_000  # CaseComment.CommentBody holds 4,000 characters
+CASE_STATUS = {
+    Resolution.RESOLVED.value: "Closed",
+    Resolution.ESCALATED.value: "Escalated",
+    Resolution.FOLLOW_UP.value: "Working",
+    Resolution.UNRESOLVED.value: "Working",
+}
+PRIORITY_BY_RESOLUTION = {Resolution.ESCALATED.value: "High"}
+
+
+def call_external_id(call: Call) -> str:
+    return f"callsight-call-{call.id}"
+
+
+def action_item_external_id(item: ActionItem) -> str:
+    return f"callsight-action-{item.id}"
+
+
+def comment_external_id(call: Call) -> str:
+    return f"callsight-comment-{call.id}"
+
+
+def comment_marker(call: Call) -> str:
+    """Ends every case comment we write: a comment has no external id field, so an earlier copy
+    is recognised by this text."""
+    return f"[{comment_external_id(call)}]"
+
+
+def call_activity(call: Call, summary: Summary, customer: Customer | None) -> CrmWrite:
+    """The call itself, logged as a completed Task of subtype Call."""
+    who = customer.name if customer else "unknown customer"
+    lines = [summary.text, "", *(f"- {point}" for point in summary.key_points)]
+    lines += ["", f"Resolution: {summary.resolution}", f"Sentiment: {summary.sentiment}"]
+    fields: dict[str, object] = {
+        "Subject": f"Call with {who}"[:255],
+        "Status": "Completed",
+        "TaskSubtype": "Call",
+        "CallType": "Inbound" if call.direction == "inbound" else "Outbound",
+        "CallDurationInSeconds": round(call.duration_s or 0),
+        "ActivityDate": (call.started_at or call.created_at).date().isoformat(),
+        "Description": "\n".join(lines)[:DESCRIPTION_LIMIT],
+    }
+    return CrmWrite("Task", call_external_id(call), _with_links(fields, call))
+
+
+def follow_up_task(call: Call, item: ActionItem, resolution: str | None = None) -> CrmWrite:
+    """An action item as an open Task due on its due date, owned by the call's agent."""
+    fields: dict[str, object] = {
+        "Subject": item.description[:255],
+        "Status": "Completed" if item.status == "done" else "Not Started",
+        "Priority": PRIORITY_BY_RESOLUTION.get(
+            resolution or "", _PRIORITIES.get(item.priority, "Normal")
+        ),
+        "ActivityDate": item.due_date.isoformat() if item.due_date else None,
+        "Description": f"Owner: {item.owner}\n{item.description}"[:DESCRIPTION_LIMIT],
+    }
+    if call.crm_owner_id:
+        fields["OwnerId"] = call.crm_owner_id
+    return CrmWrite("Task", action_item_external_id(item), _with_links(fields, call))
+
+
+def case_writes(call: Call, summary: Summary, existing_comment_id: str | None) -> list[CrmWrite]:
+    """The linked Case's new status, and a comment saying what the call found."""
+    if not call.crm_case_id:
+        return []
+    status = CASE_STATUS.get(summary.resolution, "Working")
+    body = f"{summary.text}\n\nResolution: {summary.resolution}\n{comment_marker(call)}"
+    overflow = len(body) - COMMENT_LIMIT
+    if overflow > 0:
+        body = f"{summary.text[: len(summary.text) - overflow - 1]}…" + body[len(summary.text) :]
+    case = CrmWrite("Case", f"callsight-case-{call.id}", {"Id": call.crm_case_id, "Status": status})
+    comment_fields: dict[str, object] = {"ParentId": call.crm_case_id, "CommentBody": body}
+    comment = CrmWrite(
+        "CaseComment", comment_external_id(call), comment_fields, existing_comment_id
+    )
+    return [case, comment]
+
+
+def _with_links(fields: dict[str, object], call: Call) -> dict[str, object]:
+    if call.crm_contact_id:
+        fields["WhoId"] = call.crm_contact_id
+    if call.crm_case_id or call.crm_account_id:
+        fields["WhatId"] = call.crm_case_id or call.crm_account_id
+    return fields

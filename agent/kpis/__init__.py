@@ -1,0 +1,1 @@
+"""Service KPIs: cases and contacts, surveys, history import, the KPI queries and report."""

@@ -1,0 +1,1 @@
+"""The pipeline: stages, the runner, speaker roles, conversation metrics, prompts, redaction."""

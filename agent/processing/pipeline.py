@@ -1,0 +1,328 @@
+"""The pipeline's stages: each takes a call id, re-reads the row, and is safe to run again."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, delete
+from sqlmodel import Session, col, select
+
+from agent.core.domain import (
+    AUTO_CHANNEL_MAP,
+    ActionItemDraft,
+    CallContext,
+    CallStatus,
+    ChannelMap,
+    Direction,
+    Speaker,
+    SpeakerRoles,
+    SummaryDraft,
+    TranscribeOptions,
+    Transcript,
+    Utterance,
+    Word,
+)
+from agent.core.ports import (
+    AudioStore,
+    Crm,
+    EventPublisher,
+    ProgressCallback,
+    StageError,
+    Summariser,
+    Transcriber,
+)
+from agent.core.settings import SyncMode
+from agent.core.tables import ActionItem, Call, Summary, TranscriptSegment, utcnow
+from agent.crm.sync import CrmSync, RetryPolicy, call_event
+from agent.kpis.call_contacts import record_call_contact
+from agent.kpis.periods import KpiConfig
+from agent.processing.conversation_metrics import conversation_metrics
+from agent.processing.speaker_roles import infer_roles, relabel
+
+log = logging.getLogger(__name__)
+
+RESTING_STATUSES = (
+    CallStatus.REVIEW,
+    CallStatus.DONE,
+    CallStatus.FAILED,
+    CallStatus.UNMATCHED,
+)
+STAGE_NAMES = {
+    CallStatus.QUEUED: "transcription",
+    CallStatus.TRANSCRIBING: "transcription",
+    CallStatus.SUMMARISING: "summary",
+    CallStatus.SYNCING: "CRM sync",
+}
+
+
+class StageSkipped(Exception):
+    """The call is gone or no longer in the state this stage works on."""
+
+
+@dataclass
+class Pipeline:
+    engine: Engine
+    store: AudioStore
+    transcriber: Transcriber
+    summariser: Summariser
+    crm: Crm
+    sync_mode: SyncMode = SyncMode.AUTO
+    events: EventPublisher | None = None
+    retry_policy: RetryPolicy = field(default_factory=RetryPolicy)
+    kpi: KpiConfig = field(default_factory=KpiConfig)
+    company_name: str | None = None
+    fallback_channel_map: ChannelMap = field(default_factory=ChannelMap)
+    crm_sync: CrmSync = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.crm_sync = CrmSync(self.engine, self.crm, self.events, self.retry_policy)
+
+    def advance(self, call_id: str, on_progress: ProgressCallback | None = None) -> CallStatus:
+        """Run stages until the call rests (review, done or failed); returns where it rests."""
+        status = self._status(call_id)
+        while status is not None and status not in RESTING_STATUSES:
+            self._run_stage(call_id, status, on_progress)
+            new_status = self._status(call_id)
+            if new_status == status:
+                break
+            status = new_status
+        return status or CallStatus.FAILED
+
+    def _run_stage(
+        self, call_id: str, status: CallStatus, on_progress: ProgressCallback | None
+    ) -> None:
+        stages: dict[CallStatus, Callable[[], None]] = {
+            CallStatus.QUEUED: lambda: self.transcribe(call_id, on_progress),
+            CallStatus.TRANSCRIBING: lambda: self.transcribe(call_id, on_progress),
+            CallStatus.SUMMARISING: lambda: self.summarise(call_id),
+            CallStatus.SYNCING: lambda: self.sync(call_id),
+        }
+        try:
+            stages[status]()
+        except StageSkipped:
+            log.info("call %s: %s skipped, the call moved on", call_id, status.value)
+        except StageError as error:
+            self._fail(call_id, f"{STAGE_NAMES[status]} failed: {error}")
+        except Exception as error:
+            log.exception("call %s: unexpected error in %s", call_id, status.value)
+            self._fail(
+                call_id,
+                f"{STAGE_NAMES[status]} failed unexpectedly ({type(error).__name__}: {error}); "
+                "retry the call, and report it if it fails again",
+            )
+
+    def _status(self, call_id: str) -> CallStatus | None:
+        with Session(self.engine) as session:
+            call = session.get(Call, call_id)
+            return CallStatus(call.status) if call else None
+
+    def _fail(self, call_id: str, reason: str) -> None:
+        with Session(self.engine) as session:
+            call = session.get(Call, call_id)
+            if call is not None:
+                _set_status(call, CallStatus.FAILED)
+                call.failure_reason = reason
+                session.add(call)
+                session.commit()
+        self.publish("call.failed", call_id)
+
+    def transcribe(self, call_id: str, on_progress: ProgressCallback | None = None) -> None:
+        """Speech to speaker-labelled segments; replaces any segments of an earlier attempt."""
+        with Session(self.engine) as session:
+            call = _claim(session, call_id, (CallStatus.QUEUED, CallStatus.TRANSCRIBING))
+            _set_status(call, CallStatus.TRANSCRIBING)
+            session.commit()
+            audio_path = self.store.path(call.audio_key)
+            options = self._options(call)
+            auto = call.channel_map == AUTO_CHANNEL_MAP
+        transcript = self.transcriber.transcribe(audio_path, options, on_progress)
+        utterances, roles, speakers = self._speakers(transcript, options.channel_map, auto)
+        metrics = conversation_metrics(utterances, transcript.duration_s, transcript.channels == 2)
+        with Session(self.engine) as session:
+            call = _claim(session, call_id, (CallStatus.TRANSCRIBING,))
+            session.exec(delete(TranscriptSegment).where(col(TranscriptSegment.call_id) == call_id))
+            session.add_all(_segment_rows(call_id, utterances))
+            call.language = transcript.language
+            call.duration_s = transcript.duration_s
+            call.speaker_roles = roles.value
+            call.metrics = {**metrics, "speakers": speakers}
+            _set_status(call, CallStatus.SUMMARISING)
+            session.commit()
+        self.publish("call.transcribed", call_id)
+
+    def _options(self, call: Call) -> TranscribeOptions:
+        auto = call.channel_map == AUTO_CHANNEL_MAP
+        return TranscribeOptions(
+            channel_map=self.fallback_channel_map if auto else ChannelMap.parse(call.channel_map),
+            language=call.asr_language,
+            hotwords=call.hotwords,
+            initial_prompt=call.initial_prompt,
+        )
+
+    def _speakers(
+        self, transcript: Transcript, channel_map: ChannelMap, auto: bool
+    ) -> tuple[list[Utterance], SpeakerRoles, dict[str, Any]]:
+        """Speakers by channel, or inferred from what is said when the map is ``auto``."""
+        if transcript.channels < 2:
+            return transcript.utterances, SpeakerRoles.UNKNOWN, {"roles": "unknown"}
+        roles, evidence = SpeakerRoles.CHANNELS, list[str]()
+        utterances = transcript.utterances
+        if auto:
+            inference = infer_roles(transcript.utterances, self.company_name)
+            roles = SpeakerRoles.DEFAULT
+            if inference.channel_map is not None:
+                roles, evidence = SpeakerRoles.INFERRED, inference.evidence
+                channel_map = inference.channel_map
+                utterances = relabel(utterances, channel_map)
+        info = {"roles": roles.value, "channel_map": str(channel_map), "evidence": evidence}
+        return utterances, roles, info
+
+    def summarise(self, call_id: str) -> None:
+        """Summary and action items from the stored transcript; replaces an earlier attempt's."""
+        with Session(self.engine) as session:
+            call = _claim(session, call_id, (CallStatus.SUMMARISING,))
+            utterances, context = _utterances(session, call_id), _context(call)
+        # A language model can take a minute; no transaction stays open while it works.
+        draft = self.summariser.summarise(utterances, context)
+        with Session(self.engine) as session:
+            call = _claim(session, call_id, (CallStatus.SUMMARISING,))
+            session.exec(delete(ActionItem).where(col(ActionItem.call_id) == call_id))
+            old_summary = session.get(Summary, call_id)
+            if old_summary is not None:
+                session.delete(old_summary)
+            session.flush()
+            session.add(_summary_row(call_id, draft))
+            session.add_all(_action_item_rows(call_id, draft.action_items))
+            auto = self.sync_mode == SyncMode.AUTO
+            _set_status(call, CallStatus.SYNCING if auto else CallStatus.REVIEW)
+            call.crm_outbox_filled_at = None
+            session.commit()
+            resolution, items = draft.resolution.value, len(draft.action_items)
+        self.publish("call.summarised", call_id, resolution=resolution, action_items=items)
+
+    def sync(self, call_id: str) -> None:
+        """Write the call and its action items to the CRM through the outbox, once each.
+
+        Writes the CRM could not take now stay due in the outbox and the call stays in
+        ``syncing``; the runner's outbox drainer sends them again after a backoff.
+        """
+        with Session(self.engine) as session:
+            call = _claim(session, call_id, (CallStatus.SYNCING,))
+            # Syncing means the summary is approved: from now on the call counts in the KPIs.
+            record_call_contact(session, call, self.kpi)
+            session.commit()
+        self.crm_sync.flush()
+
+    def publish(self, event_type: str, call_id: str, **data: object) -> None:
+        """Tell subscribers about a call; a failure to record the event never fails the call."""
+        if self.events is None:
+            return
+        try:
+            with Session(self.engine) as session:
+                call = session.get(Call, call_id)
+                if call is not None:
+                    self.events.publish([call_event(event_type, call, **data)])
+        except Exception:
+            log.exception("call %s: could not record event %s", call_id, event_type)
+
+
+def _claim(session: Session, call_id: str, expected: tuple[CallStatus, ...]) -> Call:
+    call = session.get(Call, call_id)
+    if call is None or CallStatus(call.status) not in expected:
+        raise StageSkipped(call_id)
+    return call
+
+
+def _set_status(call: Call, status: CallStatus) -> None:
+    call.status = status.value
+    call.updated_at = utcnow()
+
+
+def _segment_rows(call_id: str, utterances: list[Utterance]) -> list[TranscriptSegment]:
+    return [
+        TranscriptSegment(
+            call_id=call_id,
+            position=position,
+            start_s=round(u.start, 3),
+            end_s=round(u.end, 3),
+            speaker=u.speaker.value,
+            text=u.text,
+            words=[_word_json(w) for w in u.words] or None,
+        )
+        for position, u in enumerate(utterances)
+    ]
+
+
+def _word_json(word: Word) -> dict[str, Any]:
+    return {"start": word.start, "end": word.end, "text": word.text, "p": word.probability}
+
+
+def _utterances(session: Session, call_id: str) -> list[Utterance]:
+    rows = session.exec(
+        select(TranscriptSegment)
+        .where(TranscriptSegment.call_id == call_id)
+        .order_by(col(TranscriptSegment.position))
+    )
+    return [
+        Utterance(r.start_s, r.end_s, Speaker(r.speaker), r.text, stored_words(r)) for r in rows
+    ]
+
+
+def stored_words(row: TranscriptSegment) -> tuple[Word, ...]:
+    """The word timestamps kept with a segment."""
+    return tuple(Word(w["start"], w["end"], w["text"], w.get("p", 1.0)) for w in row.words or [])
+
+
+def _context(call: Call) -> CallContext:
+    when = call.started_at or call.created_at
+    return CallContext(
+        call_date=when.date(), language=call.language or "en", direction=Direction(call.direction)
+    )
+
+
+def _summary_row(call_id: str, draft: SummaryDraft) -> Summary:
+    return Summary(
+        call_id=call_id,
+        text=draft.text,
+        key_points=list(draft.key_points),
+        resolution=draft.resolution.value,
+        sentiment=draft.sentiment,
+        topics=list(draft.topics),
+        language=draft.language,
+        resolution_evidence=draft.evidence.quote if draft.evidence else None,
+        resolution_at_s=draft.evidence.timestamp_s if draft.evidence else None,
+        sentiment_start=draft.sentiment_start,
+        sentiment_end=draft.sentiment_end,
+        issue_category=draft.issue_category,
+        next_steps=list(draft.next_steps),
+        objections=list(draft.objections),
+        competitors=list(draft.competitors),
+        llm_input=draft.llm_input,
+        details=dict(draft.extra),
+        engine=draft.engine,
+        model=draft.model,
+        prompt_version=draft.prompt_version,
+        input_tokens=draft.input_tokens,
+        output_tokens=draft.output_tokens,
+        cost_usd=draft.cost_usd,
+    )
+
+
+def _action_item_rows(call_id: str, drafts: list[ActionItemDraft]) -> list[ActionItem]:
+    # Ids derive from the call and position, so a re-run of this stage keeps the same ids.
+    return [
+        ActionItem(
+            id=uuid.uuid5(uuid.NAMESPACE_URL, f"callsight:{call_id}:{position}").hex,
+            call_id=call_id,
+            position=position,
+            description=draft.description,
+            owner=draft.owner,
+            due_date=draft.due_date,
+            priority=draft.priority.value,
+        )
+        for position, draft in enumerate(drafts)
+    ]

@@ -1,0 +1,1 @@
+"""Webhooks: inbound CRM events, outbound deliveries to subscribers, and their signatures."""

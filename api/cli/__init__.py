@@ -1,0 +1,1 @@
+"""The ``callsight`` command line."""

@@ -1,0 +1,225 @@
+"""The ``callsight`` command line."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from pydantic import ValidationError
+from sqlmodel import Session
+from tqdm import tqdm
+
+from agent.auth.keys import Role, create_key
+from agent.calls.exports import TranscriptFormat, render
+from agent.calls.intake import UploadRejected
+from agent.calls.service import CallMetadata, create_call_from_file
+from agent.calls.views import CallDetail, call_detail, transcript_document
+from agent.core.db import make_engine, upgrade
+from agent.core.domain import CallStatus
+from agent.core.settings import Settings
+from agent.core.tables import Call
+from api.cli.kpis import import_command, kpis_command, load_settings
+from api.composition import Container
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log what the service does.")
+def main(verbose: bool) -> None:
+    """Callsight: call recordings in; transcripts, summaries, action items and CRM records out."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--sample", is_flag=True, help="Also process the bundled sample call.")
+def serve(host: str, port: int, sample: bool) -> None:
+    """Run the HTTP service (API docs at /docs) with the embedded job runner."""
+    import uvicorn
+
+    from api.app import create_app
+
+    logging.getLogger().setLevel(logging.INFO)
+    uvicorn.run(create_app(_settings(), process_sample=sample), host=host, port=port)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print each call as one line of JSON.")
+@click.option("--customer", help="Customer name.")
+@click.option("--agent", help="Agent name.")
+@click.option("--started-at", type=click.DateTime(), help="When the call started (UTC).")
+@click.option(
+    "--channel-map", help="Stereo speakers, left first, e.g. 'customer,agent', or 'auto'."
+)
+@click.option("--language", help="Force the spoken language, e.g. 'ja' (default: detect).")
+@click.option("--hotwords", help="Names the recogniser should expect, e.g. product names.")
+@click.option("--initial-prompt", help="Text that primes the recogniser.")
+def process(
+    files: tuple[str, ...],
+    as_json: bool,
+    **options: Any,
+) -> None:
+    """Transcribe, summarise and sync recordings here and now, with a progress bar."""
+    from api.app import start_container
+
+    meta = _cli_metadata(options)
+    container = start_container(_settings())
+    results = [_process_one(container, Path(name), meta) for name in files]
+    for detail in results:
+        if detail is not None:
+            click.echo(detail.model_dump_json() if as_json else _human(detail))
+    if any(detail is None or detail.status == CallStatus.FAILED.value for detail in results):
+        sys.exit(1)
+
+
+def _cli_metadata(options: dict[str, Any]) -> CallMetadata:
+    names = {"customer": "customer_name", "agent": "agent_name"}
+    given = {names.get(key, key): value for key, value in options.items() if value is not None}
+    try:
+        return CallMetadata.model_validate(given)
+    except ValidationError as error:
+        messages = "; ".join(e["msg"] for e in error.errors())
+        raise click.BadParameter(messages) from error
+
+
+def _process_one(container: Container, path: Path, meta: CallMetadata) -> CallDetail | None:
+    settings = container.settings
+    with Session(container.engine) as session:
+        try:
+            call = create_call_from_file(
+                session,
+                container.store,
+                path,
+                meta,
+                settings.default_channel_map,
+                settings.max_upload_bytes,
+            )
+        except UploadRejected as error:
+            click.echo(f"{path}: {error}", err=True)
+            return None
+        session.commit()
+        call_id = call.id
+    with tqdm(total=100, desc=path.name, unit="%", file=sys.stderr, leave=False) as bar:
+        container.pipeline.advance(call_id, on_progress=lambda share: _move(bar, share))
+    with Session(container.engine) as session:
+        finished = session.get_one(Call, call_id)
+        return call_detail(session, finished)
+
+
+def _move(bar: tqdm, share: float) -> None:
+    bar.update(round(share * 100) - bar.n)
+
+
+def _human(detail: CallDetail) -> str:
+    lines = [f"{detail.id}  {detail.filename}  {detail.status}"]
+    if detail.failure_reason:
+        lines.append(f"  reason: {detail.failure_reason}")
+    if detail.summary:
+        made = detail.summary
+        lines.append(f"  summary: {made.text}")
+        lines.append(f"  made by: {made.engine} {made.model} (prompt {made.prompt_version})")
+    for item in detail.action_items:
+        due = item.due_date.isoformat() if item.due_date else "no due date"
+        lines.append(f"  - [{item.owner}] {item.description} ({due})")
+    return "\n".join(lines)
+
+
+@main.command()
+@click.argument("call_id")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([f.value for f in TranscriptFormat]),
+    default=TranscriptFormat.TXT.value,
+    show_default=True,
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file.")
+def transcript(call_id: str, fmt: str, output: str | None) -> None:
+    """Print a call's transcript as text, JSON (with word timestamps), SRT or WebVTT."""
+    engine = make_engine(_settings().database_url)
+    with Session(engine) as session:
+        call = session.get(Call, call_id)
+        if call is None:
+            raise click.ClickException(f"no call {call_id!r}; `callsight process` prints call ids")
+        if call.duration_s is None:
+            raise click.ClickException(f"call {call_id} has no transcript yet ({call.status})")
+        text = render(transcript_document(session, call), TranscriptFormat(fmt))
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
+main.add_command(kpis_command)
+main.add_command(import_command)
+
+
+@main.group()
+def keys() -> None:
+    """API keys."""
+
+
+@keys.command("create")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--name", required=True, help="Who the key is for.")
+@click.option("--email", help="Their email; a rep's calls are matched by it.")
+def keys_create(role: str, name: str, email: str | None) -> None:
+    """Create a key and print it; it is shown only this once."""
+    settings = _settings()
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session:
+        token = create_key(session, Role(role), name, email)
+        session.commit()
+    click.echo(token)
+
+
+@main.group()
+def db() -> None:
+    """The database."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply schema migrations."""
+    settings = _settings()
+    upgrade(settings.database_url, revision)
+    click.echo(f"database at revision {revision}: {_safe_url(settings.database_url)}")
+
+
+@db.command("relocalise")
+def db_relocalise() -> None:
+    """Recompute KPI days and months after CALLSIGHT_BUSINESS_TIMEZONE changed."""
+    from agent.kpis.relocalise import relocalise
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session:
+        count = relocalise(
+            session,
+            settings.kpi_config,
+            lambda table, done: click.echo(f"{table}: {done} row(s)", err=True),
+        )
+        session.commit()
+    engine.dispose()
+    click.echo(f"{count} row(s) now in {settings.business_timezone} days")
+
+
+def _safe_url(url: str) -> str:
+    """The URL without its password, for printing."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

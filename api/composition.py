@@ -1,0 +1,179 @@
+"""The composition root: the one place that turns settings into adapters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+from sqlalchemy import Engine
+
+from agent.core.db import make_engine
+from agent.core.ports import Crm, RecordingFetcher, Summariser
+from agent.core.settings import BUNDLED_ASR_MODEL, CrmKind, SalesforceAuthFlow, Settings
+from agent.crm.sync import RetryPolicy
+from agent.processing.llm_cache import DbAnswerCache
+from agent.processing.pipeline import Pipeline
+from agent.processing.prompts import load_prompts
+from agent.processing.redaction import compile_patterns, redact
+from agent.webhooks.outbound import WebhookDeliveries
+from integrations.builtin_summariser import BuiltinSummariser
+from integrations.faster_whisper_asr import FasterWhisperTranscriber, bundled_model_path
+from integrations.http_webhooks import HttpWebhookTransport
+from integrations.llm_summariser import EndpointConfig, LlmSummariser, StructuredChat
+from integrations.local_crm import LocalCrm
+from integrations.local_storage import LocalAudioStore
+from integrations.recording_fetch import HttpRecordingFetcher
+from integrations.salesforce import (
+    ClientCredentials,
+    JwtBearer,
+    SalesforceConnection,
+    SalesforceCrm,
+    UsernamePassword,
+)
+from integrations.salesforce.auth import Authenticator
+
+
+@dataclass
+class Container:
+    settings: Settings
+    engine: Engine
+    store: LocalAudioStore
+    pipeline: Pipeline
+    deliveries: WebhookDeliveries
+    fetcher: RecordingFetcher
+
+
+def asr_model_location(settings: Settings) -> str:
+    if settings.asr_model == BUNDLED_ASR_MODEL:
+        return str(bundled_model_path())
+    return settings.asr_model
+
+
+def build_transcriber(settings: Settings) -> FasterWhisperTranscriber:
+    return FasterWhisperTranscriber(
+        model=asr_model_location(settings),
+        device=settings.asr_device,
+        compute_type=settings.asr_compute_type,
+        cpu_threads=settings.asr_cpu_threads,
+        batch_size=settings.asr_batch_size,
+        beam_size=settings.asr_beam_size,
+        language=settings.asr_language,
+        hotwords=settings.asr_hotwords,
+        initial_prompt=settings.asr_initial_prompt,
+        max_duration_s=settings.max_duration_s,
+    )
+
+
+def build_summariser(settings: Settings, engine: Engine) -> Summariser:
+    """The LLM summariser when an endpoint is configured, else the built-in one."""
+    builtin = BuiltinSummariser()
+    if not settings.llm_configured:
+        return builtin
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+    endpoint = EndpointConfig(
+        base_url=settings.llm_base_url or None,
+        model=settings.llm_model,
+        api_key=key,
+        timeout_s=settings.llm_timeout_s,
+        max_retries=settings.llm_max_retries,
+        method=settings.llm_structured_output,
+    )
+    patterns = compile_patterns(settings.redact_patterns)
+
+    def redactor(text: str) -> tuple[str, dict[str, int]]:
+        found = redact(text, patterns)
+        return found.text, found.counts
+
+    language = None if settings.summary_language == "auto" else settings.summary_language
+    return LlmSummariser(
+        chat=StructuredChat(endpoint),
+        templates=load_prompts(),
+        fallback=builtin,
+        redactor=redactor,
+        cache=DbAnswerCache(engine) if settings.llm_cache else None,
+        prices=settings.llm_prices,
+        max_input_tokens=settings.llm_max_input_tokens,
+        output_language=language,
+    )
+
+
+def salesforce_auth(settings: Settings) -> Authenticator:
+    login, client_id = settings.salesforce_login_url, settings.salesforce_client_id
+    if settings.salesforce_auth == SalesforceAuthFlow.JWT:
+        key_file = Path(settings.salesforce_private_key_file or "")
+        return JwtBearer(
+            login,
+            client_id,
+            settings.salesforce_username,
+            key_file.read_text(),
+            settings.salesforce_jwt_audience,
+        )
+    secret = settings.salesforce_client_secret.get_secret_value()
+    if settings.salesforce_auth == SalesforceAuthFlow.PASSWORD:
+        return UsernamePassword(
+            login,
+            client_id,
+            secret,
+            settings.salesforce_username,
+            settings.salesforce_password.get_secret_value(),
+            settings.salesforce_security_token.get_secret_value(),
+        )
+    return ClientCredentials(login, client_id, secret)
+
+
+def build_crm(settings: Settings, engine: Engine) -> Crm:
+    if settings.crm != CrmKind.SALESFORCE:
+        return LocalCrm(engine)
+    session = requests.Session()
+    if settings.salesforce_ca_bundle:
+        session.verify = str(settings.salesforce_ca_bundle)
+        session.trust_env = False  # else REQUESTS_CA_BUNDLE would override the bundle given
+    connection = SalesforceConnection(
+        salesforce_auth(settings),
+        session,
+        api_version=settings.salesforce_api_version,
+        timeout_s=settings.salesforce_timeout_s,
+    )
+    return SalesforceCrm(connection, external_id_field=settings.salesforce_external_id_field)
+
+
+def build_container(settings: Settings) -> Container:
+    engine = make_engine(settings.database_url)
+    store = LocalAudioStore(settings.audio_dir)
+    transport = HttpWebhookTransport(
+        settings.outbound_webhook_timeout_s, settings.outbound_webhook_allow_private
+    )
+    deliveries = WebhookDeliveries(
+        engine,
+        transport,
+        RetryPolicy(
+            base_s=settings.outbound_webhook_retry_base_s,
+            cap_s=3600.0,
+            max_attempts=settings.outbound_webhook_max_attempts,
+        ),
+    )
+    pipeline = Pipeline(
+        engine=engine,
+        store=store,
+        transcriber=build_transcriber(settings),
+        summariser=build_summariser(settings, engine),
+        crm=build_crm(settings, engine),
+        sync_mode=settings.crm_sync_mode,
+        events=deliveries,
+        retry_policy=RetryPolicy(
+            base_s=settings.crm_retry_base_s,
+            cap_s=settings.crm_retry_cap_s,
+            max_attempts=settings.crm_retry_max_attempts,
+        ),
+        kpi=settings.kpi_config,
+        company_name=settings.company_name,
+        fallback_channel_map=settings.fallback_channel_map,
+    )
+    fetcher = HttpRecordingFetcher(
+        settings.recording_hosts,
+        settings.recording_private_hosts,
+        max_bytes=settings.max_upload_bytes,
+        timeout_s=settings.recording_fetch_timeout_s,
+    )
+    return Container(settings, engine, store, pipeline, deliveries, fetcher)

@@ -1,0 +1,159 @@
+"""HTTP routes for calls: upload, list, read, approve, retry."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+from sqlmodel import Session
+
+from agent.auth.keys import Principal
+from agent.calls import edits as call_edits
+from agent.calls import service as calls
+from agent.calls.exports import MEDIA_TYPES, TranscriptFormat, filename, render
+from agent.calls.views import CallDetail, CallPage, call_detail, call_row, transcript_document
+from agent.core.domain import CallStatus
+from agent.core.tables import Call
+from api.deps import ContainerDep, LeadDep, PrincipalDep, RunnerDep, SessionDep
+from api.uploads.receive import receive_upload
+
+router = APIRouter(prefix="/api/v1", tags=["calls"])
+
+
+@router.post("/calls", status_code=status.HTTP_201_CREATED, response_model=CallDetail)
+async def upload_call(
+    request: Request, container: ContainerDep, runner: RunnerDep, principal: PrincipalDep
+) -> CallDetail:
+    """Upload a recording (multipart field ``file``) with optional metadata fields; queues it."""
+    return await receive_upload(request, container, runner, principal)
+
+
+@router.get("/calls", response_model=CallPage)
+def list_calls(
+    session: SessionDep,
+    principal: PrincipalDep,
+    status_: Annotated[CallStatus | None, Query(alias="status")] = None,
+    customer: Annotated[str | None, Query(description="Customer name or CRM id.")] = None,
+    agent: Annotated[str | None, Query(description="Agent name or email.")] = None,
+    started_from: dt.datetime | None = None,
+    started_to: dt.datetime | None = None,
+    q: Annotated[str | None, Query(max_length=200, description="Words in the transcript.")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> CallPage:
+    """Calls newest first; a rep sees only their own."""
+    filters = calls.CallFilters(status_, customer, agent, started_from, started_to, q)
+    rows, total = calls.list_calls(session, filters, principal, limit, offset)
+    return CallPage(
+        items=[call_row(session, row) for row in rows], total=total, limit=limit, offset=offset
+    )
+
+
+@router.get("/calls/{call_id}", response_model=CallDetail)
+def get_call(call_id: str, session: SessionDep, principal: PrincipalDep) -> CallDetail:
+    return call_detail(session, _visible(session, call_id, principal))
+
+
+@router.get(
+    "/calls/{call_id}/transcript",
+    response_class=Response,
+    responses={200: {"content": {media: {} for media in MEDIA_TYPES.values()}}},
+)
+def get_transcript(
+    call_id: str,
+    session: SessionDep,
+    principal: PrincipalDep,
+    format: TranscriptFormat = TranscriptFormat.JSON,
+) -> Response:
+    """The transcript as JSON (with word timestamps), plain text, SRT or WebVTT subtitles."""
+    call = _visible(session, call_id, principal)
+    if call.duration_s is None:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"call {call_id!r} has no transcript yet (status: {call.status}); try again later",
+        )
+    document = transcript_document(session, call)
+    return Response(
+        render(document, format),
+        media_type=MEDIA_TYPES[format],
+        headers={"Content-Disposition": f'inline; filename="{filename(document, format)}"'},
+    )
+
+
+@router.post("/calls/{call_id}/approve", response_model=CallDetail)
+def approve_call(
+    call_id: str,
+    session: SessionDep,
+    principal: LeadDep,
+    runner: RunnerDep,
+    container: ContainerDep,
+) -> CallDetail:
+    """Approve a call waiting in review; it then syncs to the CRM."""
+    call = _visible(session, call_id, principal)
+    _change_state(session, lambda: calls.approve(session, call, principal))
+    container.pipeline.publish("call.approved", call.id)
+    runner.submit(call.id)
+    return call_detail(session, call)
+
+
+@router.patch("/calls/{call_id}", response_model=CallDetail)
+def edit_call(
+    call_id: str,
+    body: call_edits.CallEdit,
+    session: SessionDep,
+    principal: LeadDep,
+    runner: RunnerDep,
+    container: ContainerDep,
+) -> CallDetail:
+    """Correct a call's summary or action items. A call in review is released to the CRM; a
+    synced call syncs again, updating the records it wrote."""
+    call = _visible(session, call_id, principal)
+    was_in_review = call.status == CallStatus.REVIEW.value
+    _change_state(session, lambda: call_edits.edit(session, call, body, principal))
+    if was_in_review:
+        container.pipeline.publish("call.approved", call.id, edited=True)
+    runner.submit(call.id)
+    return call_detail(session, call)
+
+
+@router.post("/calls/{call_id}/crm-links", response_model=CallDetail)
+def link_call(
+    call_id: str,
+    body: call_edits.CrmLinkEdit,
+    session: SessionDep,
+    principal: LeadDep,
+    runner: RunnerDep,
+) -> CallDetail:
+    """Link a call the CRM could not match to a Contact or Account (and optionally a Case)."""
+    call = _visible(session, call_id, principal)
+    _change_state(session, lambda: call_edits.link(session, call, body))
+    runner.submit(call.id)
+    return call_detail(session, call)
+
+
+@router.post("/calls/{call_id}/retry", response_model=CallDetail)
+def retry_call(
+    call_id: str, session: SessionDep, principal: PrincipalDep, runner: RunnerDep
+) -> CallDetail:
+    """Run a failed call again from the stage that failed."""
+    call = _visible(session, call_id, principal)
+    _change_state(session, lambda: calls.retry(session, call))
+    runner.submit(call.id)
+    return call_detail(session, call)
+
+
+def _visible(session: Session, call_id: str, principal: Principal) -> Call:
+    call = calls.visible_call(session, call_id, principal)
+    if call is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no call {call_id!r}")
+    return call
+
+
+def _change_state(session: Session, change: Callable[[], None]) -> None:
+    try:
+        change()
+    except calls.CallStateError as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
+    session.commit()

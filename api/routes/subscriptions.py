@@ -1,0 +1,88 @@
+"""Admins manage outbound webhook subscriptions and read their delivery log."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, status
+from pydantic import BaseModel
+from sqlmodel import col, select
+
+from agent.core.tables import WebhookDelivery, WebhookSubscription
+from agent.webhooks.outbound import SubscriptionCreate
+from api.deps import AdminDep, SessionDep
+
+router = APIRouter(prefix="/api/v1/webhooks/subscriptions", tags=["webhooks"])
+
+
+class SubscriptionView(BaseModel):
+    id: int
+    url: str
+    events: list[str]
+    active: bool
+    created_at: dt.datetime
+
+
+class DeliveryView(BaseModel):
+    id: int
+    event_id: str
+    event_type: str
+    status: str
+    attempts: int
+    last_status_code: int | None
+    last_error: str | None
+    next_attempt_at: dt.datetime | None
+    created_at: dt.datetime
+    delivered_at: dt.datetime | None
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=SubscriptionView)
+def create_subscription(
+    body: SubscriptionCreate, session: SessionDep, _admin: AdminDep
+) -> SubscriptionView:
+    """Subscribe a URL to events; deliveries are signed with the secret given here."""
+    row = WebhookSubscription(url=body.url, secret=body.secret, events=body.events)
+    session.add(row)
+    session.commit()
+    return SubscriptionView.model_validate(row, from_attributes=True)
+
+
+@router.get("", response_model=list[SubscriptionView])
+def list_subscriptions(session: SessionDep, _admin: AdminDep) -> list[SubscriptionView]:
+    rows = session.exec(select(WebhookSubscription).order_by(col(WebhookSubscription.id)))
+    return [SubscriptionView.model_validate(r, from_attributes=True) for r in rows]
+
+
+@router.delete("/{subscription_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_subscription(subscription_id: int, session: SessionDep, _admin: AdminDep) -> None:
+    """Stop deliveries to this subscription; its delivery log is kept."""
+    row = _subscription(session, subscription_id)
+    row.active = False
+    session.add(row)
+    session.commit()
+
+
+@router.get("/{subscription_id}/deliveries", response_model=list[DeliveryView])
+def list_deliveries(
+    subscription_id: int,
+    session: SessionDep,
+    _admin: AdminDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[DeliveryView]:
+    """The delivery log, newest first."""
+    _subscription(session, subscription_id)
+    rows = session.exec(
+        select(WebhookDelivery)
+        .where(WebhookDelivery.subscription_id == subscription_id)
+        .order_by(col(WebhookDelivery.id).desc())
+        .limit(limit)
+    )
+    return [DeliveryView.model_validate(r, from_attributes=True) for r in rows]
+
+
+def _subscription(session: SessionDep, subscription_id: int) -> WebhookSubscription:
+    row = session.get(WebhookSubscription, subscription_id)
+    if row is None or not row.active:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no subscription {subscription_id}")
+    return row

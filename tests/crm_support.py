@@ -7,7 +7,7 @@ import uuid
 
 from sqlmodel import Session, select
 
-from agent.core.domain import CallStatus
+from agent.core.call_states import CallStatus
 from agent.core.tables import ActionItem, Call, Customer, Summary, User
 
 

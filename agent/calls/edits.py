@@ -9,10 +9,9 @@ from sqlmodel import Session, col, select
 
 from agent.auth.keys import Principal
 from agent.calls.service import CallStateError
-from agent.core.domain import CallStatus, Resolution
+from agent.core.call_states import EDITABLE_STATUSES, CallStatus, move
+from agent.core.domain import Resolution
 from agent.core.tables import ActionItem, Call, Summary, utcnow
-
-EDITABLE_STATUSES = (CallStatus.REVIEW, CallStatus.DONE, CallStatus.FAILED, CallStatus.UNMATCHED)
 
 
 class ActionItemEdit(BaseModel):
@@ -102,5 +101,5 @@ def link(session: Session, call: Call, links: CrmLinkEdit) -> None:
 
 
 def _release(call: Call) -> None:
-    call.status, call.failure_reason, call.crm_hold_reason = CallStatus.SYNCING.value, None, None
-    call.crm_outbox_filled_at, call.updated_at = None, utcnow()
+    move(call, CallStatus.SYNCING)
+    call.crm_hold_reason, call.crm_outbox_filled_at = None, None

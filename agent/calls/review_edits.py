@@ -13,10 +13,9 @@ from sqlmodel import Session
 
 from agent.auth.keys import Principal
 from agent.calls import edits as call_edits
-from agent.core.domain import CallStatus, Resolution
+from agent.core.call_states import CallStatus
+from agent.core.domain import Resolution
 from agent.core.tables import Call
-
-EDITABLE_STATUSES = call_edits.EDITABLE_STATUSES
 
 
 class ActionItemForm(BaseModel):

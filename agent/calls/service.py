@@ -12,7 +12,8 @@ from sqlmodel import Session, col, func, select
 
 from agent.auth.keys import Principal
 from agent.calls.intake import SizeLimitedSink, check_audio
-from agent.core.domain import CallStatus, ChannelMap, Direction, check_language, parse_channel_map
+from agent.core.call_states import CallStatus, move
+from agent.core.domain import ChannelMap, Direction, check_language, parse_channel_map
 from agent.core.ports import AudioSink, AudioStore
 from agent.core.tables import Call, Customer, Summary, TranscriptSegment, User, utcnow
 
@@ -215,11 +216,10 @@ def approve(session: Session, call: Call, approver: Principal | None) -> None:
     """A lead's approval of a reviewed call; it moves on to the CRM."""
     if call.status != CallStatus.REVIEW.value:
         raise CallStateError(f"only a call in review can be approved; this one is {call.status}")
-    call.status = CallStatus.SYNCING.value
+    move(call, CallStatus.SYNCING)
     call.crm_outbox_filled_at = None
     call.approved_at = utcnow()
     call.approved_by_key_id = approver.key_id if approver else None
-    call.updated_at = utcnow()
     session.add(call)
 
 
@@ -227,10 +227,8 @@ def retry(session: Session, call: Call) -> None:
     """Send a failed call back to the stage it failed in."""
     if call.status != CallStatus.FAILED.value:
         raise CallStateError(f"only a failed call can be retried; this one is {call.status}")
-    call.status = _resume_status(session, call).value
-    call.failure_reason = None
+    move(call, _resume_status(session, call))
     call.crm_outbox_filled_at = None
-    call.updated_at = utcnow()
     session.add(call)
 
 

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from agent.calls.exports import TranscriptDocument
-from agent.core.domain import Speaker, Utterance
+from agent.core.domain import OutboxStatus, Speaker, Utterance
 from agent.core.tables import (
     ActionItem,
     Call,
@@ -239,10 +239,10 @@ def _crm_status(call: Call, rows: list[CrmOutbox]) -> str:
         return "unmatched"
     if not rows:
         return "awaiting_review" if call.status == "review" else "not_synced"
-    if any(r.status == "failed" for r in rows):
+    if any(r.status == OutboxStatus.FAILED for r in rows):
         return "failed"
-    if all(r.status == "written" for r in rows):
+    if all(r.status == OutboxStatus.WRITTEN for r in rows):
         return "synced"
-    if any(r.status == "pending" and r.attempts for r in rows):
+    if any(r.status == OutboxStatus.PENDING and r.attempts for r in rows):
         return "retrying"
     return "pending"

@@ -14,23 +14,20 @@ class Speaker(enum.StrEnum):
     UNKNOWN = "unknown"
 
 
-class CallStatus(enum.StrEnum):
-    QUEUED = "queued"
-    TRANSCRIBING = "transcribing"
-    SUMMARISING = "summarising"
-    REVIEW = "review"
-    SYNCING = "syncing"
-    DONE = "done"
+class OutboxStatus(enum.StrEnum):
+    """Where one CRM write stands."""
+
+    PENDING = "pending"
+    WRITTEN = "written"
     FAILED = "failed"
-    UNMATCHED = "unmatched"
 
 
-UNFINISHED_STATUSES = (
-    CallStatus.QUEUED,
-    CallStatus.TRANSCRIBING,
-    CallStatus.SUMMARISING,
-    CallStatus.SYNCING,
-)
+class DeliveryStatus(enum.StrEnum):
+    """Where one outbound webhook delivery stands."""
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
 
 
 class Resolution(enum.StrEnum):

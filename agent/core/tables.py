@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import uuid
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import Enum as SqlEnum
 from sqlmodel import Field, SQLModel
+
+from agent.core.call_states import CallStatus
+from agent.core.domain import DeliveryStatus, OutboxStatus
 
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -24,6 +29,18 @@ def utcnow() -> dt.datetime:
 
 def new_id() -> str:
     return uuid.uuid4().hex
+
+
+def status_column(kind: type[enum.StrEnum]) -> Column[Any]:
+    """A status stored by its value in a 16-character text column, read back as the enum."""
+    stored = SqlEnum(
+        kind,
+        native_enum=False,
+        length=16,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+    return Column(stored, nullable=False)
 
 
 class Customer(SQLModel, table=True):
@@ -64,7 +81,7 @@ class Call(SQLModel, table=True):
     __table_args__ = (Index("ix_call_status_created_at", "status", "created_at"),)
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
-    status: str = Field(max_length=16, default="queued")
+    status: CallStatus = Field(default=CallStatus.QUEUED, sa_column=status_column(CallStatus))
     failure_reason: str | None = None
     original_filename: str = Field(max_length=255)
     audio_key: str = Field(max_length=255)
@@ -168,7 +185,9 @@ class CrmOutbox(SQLModel, table=True):
     object_type: str = Field(max_length=64)
     external_id: str = Field(max_length=100)
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    status: str = Field(max_length=16, default="pending")
+    status: OutboxStatus = Field(
+        default=OutboxStatus.PENDING, sa_column=status_column(OutboxStatus)
+    )
     crm_id: str | None = Field(default=None, max_length=64)
     attempts: int = 0
     last_error: str | None = None
@@ -254,7 +273,9 @@ class WebhookDelivery(SQLModel, table=True):
     event_id: str = Field(max_length=64)
     event_type: str = Field(max_length=32)
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    status: str = Field(max_length=16, default="pending")
+    status: DeliveryStatus = Field(
+        default=DeliveryStatus.PENDING, sa_column=status_column(DeliveryStatus)
+    )
     attempts: int = 0
     last_status_code: int | None = None
     last_error: str | None = None

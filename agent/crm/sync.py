@@ -20,7 +20,8 @@ from sqlalchemy import Engine, or_
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from agent.core.domain import CallStatus, CrmEvent, CrmLinks, CrmWrite, CrmWriteResult, MatchHint
+from agent.core.call_states import CallStatus, move
+from agent.core.domain import CrmEvent, CrmLinks, CrmWrite, CrmWriteResult, MatchHint, OutboxStatus
 from agent.core.ports import Crm, CrmUnavailable, EventPublisher, StageError
 from agent.core.tables import ActionItem, Call, CrmOutbox, Customer, Summary, User, utcnow
 from agent.crm import payloads as crm_payloads
@@ -163,8 +164,8 @@ class CrmSync:
                     object_type=write.object_type,
                     external_id=write.external_id,
                 )
-            if row.status != "written" or row.payload != write.fields:
-                row.payload, row.status = dict(write.fields), "pending"
+            if row.status != OutboxStatus.WRITTEN or row.payload != write.fields:
+                row.payload, row.status = dict(write.fields), OutboxStatus.PENDING
                 row.attempts, row.next_attempt_at = 0, None
             session.add(row)
         call.crm_outbox_filled_at = utcnow()
@@ -207,7 +208,7 @@ class CrmSync:
     def _record(self, row: CrmOutbox, result: CrmWriteResult, report: FlushReport) -> None:
         row.attempts += 1
         if result.ok:
-            row.status, row.last_error, row.next_attempt_at = "written", None, None
+            row.status, row.last_error, row.next_attempt_at = OutboxStatus.WRITTEN, None, None
             row.crm_id = result.crm_id or row.crm_id
             row.written_at = utcnow()
             report.written += 1
@@ -217,7 +218,7 @@ class CrmSync:
             row.next_attempt_at = utcnow() + dt.timedelta(seconds=delay)
             report.retrying += 1
         else:
-            row.status, row.next_attempt_at = "failed", None
+            row.status, row.next_attempt_at = OutboxStatus.FAILED, None
             gave_up = f"gave up after {row.attempts} attempts: " if result.retriable else ""
             row.last_error = f"{gave_up}{result.error}"
             report.failed += 1
@@ -240,16 +241,13 @@ class CrmSync:
     def _settle_call(
         self, call: Call, rows: list[CrmOutbox], report: FlushReport
     ) -> list[CrmEvent]:
-        failed = [row for row in rows if row.status == "failed"]
+        failed = [row for row in rows if row.status == OutboxStatus.FAILED]
         if failed:
             _fail(call, failure_reason(self.crm.name, failed))
             return [call_event("call.failed", call)]
-        if rows and all(row.status == "written" for row in rows):
-            call.status, call.updated_at, call.crm_hold_reason = (
-                CallStatus.DONE.value,
-                utcnow(),
-                None,
-            )
+        if rows and all(row.status == OutboxStatus.WRITTEN for row in rows):
+            move(call, CallStatus.DONE)
+            call.crm_hold_reason = None
             report.done_calls.append(call.id)
             records = [{"object_type": r.object_type, "crm_id": r.crm_id} for r in rows]
             return [call_event("call.synced", call, records=records)]
@@ -283,7 +281,7 @@ def _due_rows(now: dt.datetime) -> SelectOfScalar[CrmOutbox]:
         select(CrmOutbox)
         .join(Call, col(Call.id) == CrmOutbox.call_id)
         .where(
-            CrmOutbox.status == "pending",
+            CrmOutbox.status == OutboxStatus.PENDING,
             Call.status == CallStatus.SYNCING.value,
             col(Call.crm_outbox_filled_at).is_not(None),
             or_(col(CrmOutbox.next_attempt_at).is_(None), col(CrmOutbox.next_attempt_at) <= now),
@@ -315,7 +313,7 @@ def _apply_links(call: Call, links: CrmLinks) -> None:
 
 
 def _hold(call: Call) -> None:
-    call.status, call.updated_at = CallStatus.UNMATCHED.value, utcnow()
+    move(call, CallStatus.UNMATCHED)
     call.crm_hold_reason = (
         "no CRM Contact or Account matches this call's customer (phone, email or CRM ids); "
         "link it with POST /api/v1/calls/{id}/crm-links, then it syncs"
@@ -323,7 +321,7 @@ def _hold(call: Call) -> None:
 
 
 def _fail(call: Call, reason: str) -> None:
-    call.status, call.failure_reason, call.updated_at = CallStatus.FAILED.value, reason, utcnow()
+    move(call, CallStatus.FAILED, reason=reason)
 
 
 def failure_reason(crm_name: str, unwritten: Sequence[CrmOutbox]) -> str:

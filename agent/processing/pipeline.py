@@ -11,11 +11,11 @@ from typing import Any
 from sqlalchemy import Engine, delete
 from sqlmodel import Session, col, select
 
+from agent.core.call_states import RESTING_STATUSES, CallStatus, move
 from agent.core.domain import (
     AUTO_CHANNEL_MAP,
     ActionItemDraft,
     CallContext,
-    CallStatus,
     ChannelMap,
     Direction,
     Speaker,
@@ -36,7 +36,7 @@ from agent.core.ports import (
     Transcriber,
 )
 from agent.core.settings import SyncMode
-from agent.core.tables import ActionItem, Call, Summary, TranscriptSegment, utcnow
+from agent.core.tables import ActionItem, Call, Summary, TranscriptSegment
 from agent.crm.sync import CrmSync, RetryPolicy, call_event
 from agent.kpis.call_contacts import record_call_contact
 from agent.kpis.periods import KpiConfig
@@ -45,12 +45,6 @@ from agent.processing.speaker_roles import infer_roles, relabel
 
 log = logging.getLogger(__name__)
 
-RESTING_STATUSES = (
-    CallStatus.REVIEW,
-    CallStatus.DONE,
-    CallStatus.FAILED,
-    CallStatus.UNMATCHED,
-)
 STAGE_NAMES = {
     CallStatus.QUEUED: "transcription",
     CallStatus.TRANSCRIBING: "transcription",
@@ -124,8 +118,7 @@ class Pipeline:
         with Session(self.engine) as session:
             call = session.get(Call, call_id)
             if call is not None:
-                _set_status(call, CallStatus.FAILED)
-                call.failure_reason = reason
+                move(call, CallStatus.FAILED, reason=reason)
                 session.add(call)
                 session.commit()
         self.publish("call.failed", call_id)
@@ -134,7 +127,7 @@ class Pipeline:
         """Speech to speaker-labelled segments; replaces any segments of an earlier attempt."""
         with Session(self.engine) as session:
             call = _claim(session, call_id, (CallStatus.QUEUED, CallStatus.TRANSCRIBING))
-            _set_status(call, CallStatus.TRANSCRIBING)
+            move(call, CallStatus.TRANSCRIBING)
             session.commit()
             audio_path = self.store.path(call.audio_key)
             options = self._options(call)
@@ -150,7 +143,7 @@ class Pipeline:
             call.duration_s = transcript.duration_s
             call.speaker_roles = roles.value
             call.metrics = {**metrics, "speakers": speakers}
-            _set_status(call, CallStatus.SUMMARISING)
+            move(call, CallStatus.SUMMARISING)
             session.commit()
         self.publish("call.transcribed", call_id)
 
@@ -198,7 +191,7 @@ class Pipeline:
             session.add(_summary_row(call_id, draft))
             session.add_all(_action_item_rows(call_id, draft.action_items))
             auto = self.sync_mode == SyncMode.AUTO
-            _set_status(call, CallStatus.SYNCING if auto else CallStatus.REVIEW)
+            move(call, CallStatus.SYNCING if auto else CallStatus.REVIEW)
             call.crm_outbox_filled_at = None
             session.commit()
             resolution, items = draft.resolution.value, len(draft.action_items)
@@ -235,11 +228,6 @@ def _claim(session: Session, call_id: str, expected: tuple[CallStatus, ...]) -> 
     if call is None or CallStatus(call.status) not in expected:
         raise StageSkipped(call_id)
     return call
-
-
-def _set_status(call: Call, status: CallStatus) -> None:
-    call.status = status.value
-    call.updated_at = utcnow()
 
 
 def _segment_rows(call_id: str, utterances: list[Utterance]) -> list[TranscriptSegment]:

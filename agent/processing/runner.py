@@ -14,7 +14,7 @@ from typing import Protocol
 
 from sqlmodel import Session, col, select
 
-from agent.core.domain import UNFINISHED_STATUSES
+from agent.core.call_states import UNFINISHED_STATUSES
 from agent.core.tables import Call
 from agent.processing.pipeline import Pipeline
 

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from agent.core.domain import CrmEvent
+from agent.core.domain import CrmEvent, DeliveryStatus
 from agent.core.ports import DeliveryError, WebhookTransport
 from agent.core.tables import WebhookDelivery, WebhookSubscription, utcnow
 from agent.crm.sync import RetryPolicy
@@ -78,7 +78,7 @@ class WebhookDeliveries:
                 session.exec(
                     select(WebhookDelivery)
                     .where(
-                        WebhookDelivery.status == "pending",
+                        WebhookDelivery.status == DeliveryStatus.PENDING,
                         or_(
                             col(WebhookDelivery.next_attempt_at).is_(None),
                             col(WebhookDelivery.next_attempt_at) <= now,
@@ -98,7 +98,10 @@ class WebhookDeliveries:
     def _attempt(self, delivery: WebhookDelivery, subscription: WebhookSubscription | None) -> None:
         delivery.attempts += 1
         if subscription is None or not subscription.active:
-            delivery.status, delivery.last_error = "failed", "the subscription was removed"
+            delivery.status, delivery.last_error = (
+                DeliveryStatus.FAILED,
+                "the subscription was removed",
+            )
             return
         body = json.dumps(delivery.payload, separators=(",", ":")).encode()
         headers = {
@@ -113,7 +116,7 @@ class WebhookDeliveries:
             self._retry_later(delivery, None, str(error))
             return
         if 200 <= code < 300:
-            delivery.status, delivery.last_status_code = "delivered", code
+            delivery.status, delivery.last_status_code = DeliveryStatus.DELIVERED, code
             delivery.last_error, delivery.delivered_at = None, utcnow()
         else:
             self._retry_later(delivery, code, f"the subscriber answered HTTP {code}")
@@ -121,7 +124,7 @@ class WebhookDeliveries:
     def _retry_later(self, delivery: WebhookDelivery, code: int | None, error: str) -> None:
         delivery.last_status_code, delivery.last_error = code, error
         if delivery.attempts >= self.policy.max_attempts:
-            delivery.status, delivery.next_attempt_at = "failed", None
+            delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
             return
         delay = self.policy.delay_s(delivery.attempts, self._rng)
         delivery.next_attempt_at = utcnow() + dt.timedelta(seconds=delay)

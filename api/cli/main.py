@@ -17,8 +17,8 @@ from agent.calls.exports import TranscriptFormat, render
 from agent.calls.intake import UploadRejected
 from agent.calls.service import CallMetadata, create_call_from_file
 from agent.calls.views import CallDetail, call_detail, transcript_document
+from agent.core.call_states import CallStatus
 from agent.core.db import make_engine, upgrade
-from agent.core.domain import CallStatus
 from agent.core.settings import Settings
 from agent.core.tables import Call
 from api.cli.kpis import import_command, kpis_command, load_settings

@@ -14,7 +14,7 @@ from agent.calls import edits as call_edits
 from agent.calls import service as calls
 from agent.calls.exports import MEDIA_TYPES, TranscriptFormat, filename, render
 from agent.calls.views import CallDetail, CallPage, call_detail, call_row, transcript_document
-from agent.core.domain import CallStatus
+from agent.core.call_states import CallStatus
 from agent.core.tables import Call
 from api.deps import ContainerDep, LeadDep, PrincipalDep, RunnerDep, SessionDep
 from api.uploads.receive import receive_upload

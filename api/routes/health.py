@@ -7,7 +7,7 @@ from fastapi.responses import PlainTextResponse
 from sqlalchemy import text
 from sqlmodel import Session, func, select
 
-from agent.core.domain import CallStatus
+from agent.core.call_states import CallStatus
 from agent.core.tables import Call
 from api.deps import ContainerDep
 

@@ -14,9 +14,9 @@ from sqlmodel import col, select
 from agent.auth.keys import Role
 from agent.auth.web_sessions import sign_in, sign_out
 from agent.calls import service as calls
-from agent.calls.review_edits import EDITABLE_STATUSES
 from agent.calls.views import call_detail
-from agent.core.domain import CallStatus, Resolution
+from agent.core.call_states import EDITABLE_STATUSES, CallStatus
+from agent.core.domain import Resolution
 from agent.core.tables import ApiKey, Call, Customer
 from agent.kpis.customer_view import customer_detail
 from agent.kpis.queries import KpiFilters

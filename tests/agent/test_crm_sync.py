@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from agent.calls import edits as call_edits
 from agent.calls import service as calls
-from agent.core.domain import CallStatus
+from agent.core.call_states import CallStatus
 from agent.core.tables import ActionItem, Call, CrmOutbox
 from agent.crm.sync import CrmSync, RetryPolicy
 from integrations.salesforce import ClientCredentials, SalesforceConnection, SalesforceCrm

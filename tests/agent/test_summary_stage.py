@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from agent.auth.keys import Role
 from agent.calls.views import call_detail
-from agent.core.domain import CallStatus
+from agent.core.call_states import CallStatus
 from agent.core.settings import Settings
 from agent.core.tables import ActionItem, Call, LlmCache, TranscriptSegment
 from api.app import create_app

@@ -1,0 +1,79 @@
+"""The call state machine: the table of moves is the only way a status changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass, field
+
+import pytest
+
+from agent.core.call_states import (
+    EDITABLE_STATUSES,
+    RESTING_STATUSES,
+    TRANSITIONS,
+    UNFINISHED_STATUSES,
+    CallStatus,
+    IllegalTransition,
+    move,
+)
+from agent.core.errors import CallsightError
+
+
+@dataclass
+class FakeCall:
+    status: CallStatus
+    failure_reason: str | None = None
+    updated_at: dt.datetime = field(default_factory=lambda: dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+
+
+ALL_PAIRS = list(itertools.product(CallStatus, CallStatus))
+ALLOWED = [(a, b) for a, b in ALL_PAIRS if b in TRANSITIONS[a]]
+REFUSED = [(a, b) for a, b in ALL_PAIRS if b not in TRANSITIONS[a]]
+
+
+def test_every_status_has_a_row_in_the_table() -> None:
+    assert set(TRANSITIONS) == set(CallStatus)
+
+
+def test_groups_split_the_statuses_into_unfinished_and_resting() -> None:
+    assert set(CallStatus) == UNFINISHED_STATUSES | RESTING_STATUSES
+    assert not UNFINISHED_STATUSES & RESTING_STATUSES
+    assert EDITABLE_STATUSES <= RESTING_STATUSES
+
+
+@pytest.mark.parametrize(("current", "target"), ALLOWED)
+def test_an_allowed_move_changes_the_status_and_stamps_the_time(
+    current: CallStatus, target: CallStatus
+) -> None:
+    call = FakeCall(current, failure_reason="earlier failure")
+    move(call, target, reason="it broke" if target == CallStatus.FAILED else None)
+    assert call.status == target
+    assert call.updated_at > dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    assert call.failure_reason == ("it broke" if target == CallStatus.FAILED else None)
+
+
+@pytest.mark.parametrize(("current", "target"), REFUSED)
+def test_a_move_outside_the_table_raises_and_leaves_the_call_alone(
+    current: CallStatus, target: CallStatus
+) -> None:
+    call = FakeCall(current, failure_reason="kept")
+    with pytest.raises(IllegalTransition) as raised:
+        move(call, target, reason="x")
+    assert (call.status, call.failure_reason) == (current, "kept")
+    assert isinstance(raised.value, CallsightError)
+    assert raised.value.status_code == 409
+    assert str(current) in raised.value.message and str(target) in raised.value.message
+
+
+def test_a_failure_needs_a_reason() -> None:
+    call = FakeCall(CallStatus.QUEUED)
+    with pytest.raises(ValueError, match="reason"):
+        move(call, CallStatus.FAILED)
+    assert call.status == CallStatus.QUEUED
+
+
+def test_a_finished_call_never_goes_back_to_recognition() -> None:
+    for status in (CallStatus.DONE, CallStatus.REVIEW, CallStatus.UNMATCHED):
+        assert CallStatus.TRANSCRIBING not in TRANSITIONS[status]
+        assert CallStatus.QUEUED not in TRANSITIONS[status]

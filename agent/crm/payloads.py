@@ -1,9 +1,11 @@
-"""What a processed call writes to the CRM, as Salesforce-shaped records."""
+"""What a processed call sends to the CRM: hints to match it, and Salesforce-shaped records."""
 
 from __future__ import annotations
 
-from agent.core.domain import CrmWrite, Resolution
-from agent.core.tables import ActionItem, Call, Customer, Summary
+from sqlmodel import Session, col, select
+
+from agent.core.domain import CrmWrite, MatchHint, Resolution
+from agent.core.tables import ActionItem, Call, Customer, Summary, User
 
 DESCRIPTION_LIMIT = 32_000  # Salesforce's Task.Description holds 32 KB
 _PRIORITIES = {"high": "High", "normal": "Normal", "low": "Low"}
@@ -33,6 +35,34 @@ def comment_marker(call: Call) -> str:
     """Ends every case comment we write: a comment has no external id field, so an earlier copy
     is recognised by this text."""
     return f"[{comment_external_id(call)}]"
+
+
+def match_hint(session: Session, call: Call) -> MatchHint:
+    """What we know about the call's customer, case and agent, read into plain values."""
+    customer = session.get(Customer, call.customer_id) if call.customer_id else None
+    agent = session.get(User, call.agent_id) if call.agent_id else None
+    return MatchHint(
+        email=customer.email if customer else None,
+        phone=customer.phone if customer else None,
+        case_ref=call.crm_case_id,
+        contact_id=call.crm_contact_id,
+        account_id=call.crm_account_id or (customer.crm_id if customer else None),
+        agent_email=agent.email if agent else None,
+        agent_crm_user_id=agent.crm_user_id if agent else None,
+    )
+
+
+def call_writes(
+    session: Session, call: Call, summary: Summary, comment_crm_id: str | None
+) -> list[CrmWrite]:
+    """Every record a call writes: its activity, a task per action item, its case's update."""
+    customer = session.get(Customer, call.customer_id) if call.customer_id else None
+    items = session.exec(
+        select(ActionItem).where(ActionItem.call_id == call.id).order_by(col(ActionItem.position))
+    )
+    writes = [call_activity(call, summary, customer)]
+    writes += [follow_up_task(call, item, summary.resolution) for item in items]
+    return writes + case_writes(call, summary, comment_crm_id)
 
 
 def call_activity(call: Call, summary: Summary, customer: Customer | None) -> CrmWrite:

@@ -23,7 +23,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from agent.core.call_states import CallStatus, move
 from agent.core.domain import CrmEvent, CrmLinks, CrmWrite, CrmWriteResult, MatchHint, OutboxStatus
 from agent.core.ports import Crm, CrmUnavailable, EventPublisher, StageError
-from agent.core.tables import ActionItem, Call, CrmOutbox, Customer, Summary, User, utcnow
+from agent.core.tables import Call, CrmOutbox, Summary, utcnow
 from agent.crm import payloads as crm_payloads
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,44 @@ class FlushReport:
     retrying: int = 0
     failed: int = 0
     done_calls: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Unprepared:
+    """Calls waiting to be prepared, and what the CRM is asked about those not yet matched."""
+
+    call_ids: list[str]
+    hints: dict[str, MatchHint]
+
+
+@dataclass(frozen=True)
+class _Matched:
+    links: dict[str, CrmLinks | None]
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class _Sent:
+    """An outbox row as it went out, to tell on return whether it changed meanwhile."""
+
+    row_id: int
+    call_id: str
+    attempts: int
+    write: CrmWrite
+
+    @classmethod
+    def of(cls, row: CrmOutbox) -> _Sent:
+        assert row.id is not None
+        write = CrmWrite(row.object_type, row.external_id, dict(row.payload), row.crm_id)
+        return cls(row.id, row.call_id, row.attempts, write)
+
+    def matches(self, row: CrmOutbox) -> bool:
+        return (
+            row.status == OutboxStatus.PENDING
+            and row.attempts == self.attempts
+            and row.payload == self.write.fields
+            and row.crm_id == self.write.crm_id
+        )
 
 
 class CrmSync:
@@ -94,44 +132,34 @@ class CrmSync:
     def _prepare_all(self, report: FlushReport) -> set[str]:
         touched: set[str] = set()
         while True:
-            with Session(self.engine) as session:
-                calls = list(session.exec(_unprepared().limit(self.batch_size)))
-                call_ids = [call.id for call in calls]
-                if not calls or not self._prepare(session, calls, report):
-                    return touched
-                session.commit()
-            touched.update(call_ids)
-            if len(call_ids) < self.batch_size:
+            batch = self._read_unprepared()
+            if not batch.call_ids:
+                return touched
+            matched = self._match(batch.hints) if batch.hints else _Matched({})
+            if matched is None:
+                return touched
+            prepared, stale = self._record_prepared(batch, matched, report)
+            touched |= prepared
+            # A call changed while the CRM was asked about it waits for the next flush.
+            if stale or len(batch.call_ids) < self.batch_size:
                 return touched
 
-    def _prepare(self, session: Session, calls: list[Call], report: FlushReport) -> bool:
-        waiting = [call for call in calls if call.crm_matched_at is None]
-        links = self._match(session, waiting, report) if waiting else {}
-        if links is None:
-            return False
-        for call in waiting:
-            found = links.get(call.id)
-            if call.status == CallStatus.FAILED.value:
-                continue
-            if found is None:
-                _hold(call)
-                report.unmatched += 1
-            else:
-                _apply_links(call, found)
-        for call in calls:
-            if call.status == CallStatus.SYNCING.value:
-                self._fill_outbox(session, call)
-                report.prepared += 1
-        return True
+    def _read_unprepared(self) -> _Unprepared:
+        with Session(self.engine) as session:
+            calls = list(session.exec(_unprepared().limit(self.batch_size)))
+            hints = {
+                call.id: crm_payloads.match_hint(session, call)
+                for call in calls
+                if call.crm_matched_at is None
+            }
+            return _Unprepared([call.id for call in calls], hints)
 
-    def _match(
-        self, session: Session, waiting: list[Call], report: FlushReport
-    ) -> dict[str, CrmLinks | None] | None:
+    def _match(self, hints: dict[str, MatchHint]) -> _Matched | None:
         """Each call's CRM links; None while the CRM is unavailable (backing off between tries)."""
         if time.monotonic() < self._match_not_before:
             return None
         try:
-            links = self.crm.match([_hint(session, call) for call in waiting])
+            links = self.crm.match(list(hints.values()))
         except CrmUnavailable as error:
             self._match_failures += 1
             delay = self.policy.delay_s(self._match_failures, self._rng)
@@ -139,12 +167,33 @@ class CrmSync:
             log.warning("CRM matching postponed by %.1f s: %s", delay, error)
             return None
         except StageError as error:
-            for call in waiting:
-                _fail(call, f"CRM matching failed: {error}; fix the setting, then retry the call")
-            report.failed += len(waiting)
-            return {}
+            reason = f"CRM matching failed: {error}; fix the setting, then retry the call"
+            return _Matched({}, reason)
         self._match_failures = 0
-        return {call.id: found for call, found in zip(waiting, links, strict=True)}
+        return _Matched(dict(zip(hints, links, strict=True)))
+
+    def _record_prepared(
+        self, batch: _Unprepared, matched: _Matched, report: FlushReport
+    ) -> tuple[set[str], bool]:
+        """Applies the links and fills the outbox of each call still as it was read."""
+        prepared: set[str] = set()
+        stale = False
+        with Session(self.engine) as session:
+            for call in _locked_calls(session, batch.call_ids):
+                if call.status != CallStatus.SYNCING or call.crm_outbox_filled_at is not None:
+                    continue  # another worker prepared it, or it moved on
+                if not _still_as_read(session, call, batch):
+                    stale = True
+                    continue
+                if call.id in batch.hints:
+                    _apply_match(call, matched, report)
+                if call.status == CallStatus.SYNCING:
+                    self._fill_outbox(session, call)
+                    report.prepared += 1
+                session.add(call)
+                prepared.add(call.id)
+            session.commit()
+        return prepared, stale
 
     def _fill_outbox(self, session: Session, call: Call) -> None:
         summary = session.get(Summary, call.id)
@@ -155,7 +204,9 @@ class CrmSync:
             (row.object_type, row.external_id): row
             for row in session.exec(select(CrmOutbox).where(CrmOutbox.call_id == call.id))
         }
-        for write in self._writes(session, call, summary, existing):
+        comment = existing.get(("CaseComment", crm_payloads.comment_external_id(call)))
+        comment_id = comment.crm_id if comment else None
+        for write in crm_payloads.call_writes(session, call, summary, comment_id):
             row = existing.get((write.object_type, write.external_id))
             if row is None:
                 row = CrmOutbox(
@@ -169,41 +220,40 @@ class CrmSync:
                 row.attempts, row.next_attempt_at = 0, None
             session.add(row)
         call.crm_outbox_filled_at = utcnow()
-        session.add(call)
-
-    def _writes(
-        self,
-        session: Session,
-        call: Call,
-        summary: Summary,
-        existing: dict[tuple[str, str], CrmOutbox],
-    ) -> list[CrmWrite]:
-        customer = session.get(Customer, call.customer_id) if call.customer_id else None
-        items = session.exec(
-            select(ActionItem)
-            .where(ActionItem.call_id == call.id)
-            .order_by(col(ActionItem.position))
-        )
-        writes = [crm_payloads.call_activity(call, summary, customer)]
-        writes += [crm_payloads.follow_up_task(call, item, summary.resolution) for item in items]
-        comment = existing.get(("CaseComment", crm_payloads.comment_external_id(call)))
-        writes += crm_payloads.case_writes(call, summary, comment.crm_id if comment else None)
-        return writes
 
     def _send_due(self, report: FlushReport) -> set[str]:
         touched: set[str] = set()
         while True:
-            with Session(self.engine) as session:
-                rows = list(session.exec(_due_rows(utcnow()).limit(self.batch_size)))
-                if not rows:
-                    return touched
-                writes = [CrmWrite(r.object_type, r.external_id, r.payload, r.crm_id) for r in rows]
-                for row, result in zip(rows, self.crm.write(writes), strict=True):
+            sent = self._read_due()
+            if not sent:
+                return touched
+            results = self.crm.write([item.write for item in sent])
+            self._record_sent(sent, results, report)
+            touched.update(item.call_id for item in sent)
+            report.sent += len(sent)
+
+    def _read_due(self) -> list[_Sent]:
+        with Session(self.engine) as session:
+            rows = session.exec(_due_rows(utcnow()).limit(self.batch_size))
+            return [_Sent.of(row) for row in rows]
+
+    def _record_sent(
+        self, sent: list[_Sent], results: list[CrmWriteResult], report: FlushReport
+    ) -> None:
+        """Records each result on its row, unless the row changed while the write was out."""
+        with Session(self.engine) as session:
+            rows = _locked_rows(session, [item.row_id for item in sent])
+            for item, result in zip(sent, results, strict=True):
+                row = rows.get(item.row_id)
+                if row is None:
+                    continue
+                if item.matches(row):
                     self._record(row, result, report)
-                    session.add(row)
-                touched.update(row.call_id for row in rows)
-                session.commit()
-            report.sent += len(writes)
+                elif result.ok:
+                    # The new payload goes out again; it must update the record just made.
+                    row.crm_id = row.crm_id or result.crm_id
+                session.add(row)
+            session.commit()
 
     def _record(self, row: CrmOutbox, result: CrmWriteResult, report: FlushReport) -> None:
         row.attempts += 1
@@ -227,10 +277,12 @@ class CrmSync:
         events: list[CrmEvent] = []
         with Session(self.engine) as session:
             for call_id in sorted(call_ids):
-                call = session.get(Call, call_id)
+                call = session.get(Call, call_id, with_for_update=True)
                 if call is None or call.status != CallStatus.SYNCING.value:
                     events += _held_or_failed_event(call)
                     continue
+                if call.crm_outbox_filled_at is None:
+                    continue  # changed since its outbox was filled: it is prepared again first
                 rows = list(session.exec(select(CrmOutbox).where(CrmOutbox.call_id == call_id)))
                 events += self._settle_call(call, rows, report)
                 session.add(call)
@@ -290,18 +342,41 @@ def _due_rows(now: dt.datetime) -> SelectOfScalar[CrmOutbox]:
     )
 
 
-def _hint(session: Session, call: Call) -> MatchHint:
-    customer = session.get(Customer, call.customer_id) if call.customer_id else None
-    agent = session.get(User, call.agent_id) if call.agent_id else None
-    return MatchHint(
-        email=customer.email if customer else None,
-        phone=customer.phone if customer else None,
-        case_ref=call.crm_case_id,
-        contact_id=call.crm_contact_id,
-        account_id=call.crm_account_id or (customer.crm_id if customer else None),
-        agent_email=agent.email if agent else None,
-        agent_crm_user_id=agent.crm_user_id if agent else None,
+def _locked_calls(session: Session, call_ids: list[str]) -> list[Call]:
+    """The calls, locked in id order as ``_settle`` locks them, then oldest first."""
+    query = select(Call).where(col(Call.id).in_(call_ids)).order_by(col(Call.id))
+    calls = list(session.exec(query.with_for_update()))
+    return sorted(calls, key=lambda call: (call.created_at, call.id))
+
+
+def _locked_rows(session: Session, row_ids: list[int]) -> dict[int, CrmOutbox]:
+    query = (
+        select(CrmOutbox)
+        .where(col(CrmOutbox.id).in_(row_ids))
+        .order_by(col(CrmOutbox.id))
+        .with_for_update()
     )
+    return {row.id: row for row in session.exec(query) if row.id is not None}
+
+
+def _still_as_read(session: Session, call: Call, batch: _Unprepared) -> bool:
+    hint = batch.hints.get(call.id)
+    if hint is None:
+        return call.crm_matched_at is not None
+    return call.crm_matched_at is None and crm_payloads.match_hint(session, call) == hint
+
+
+def _apply_match(call: Call, matched: _Matched, report: FlushReport) -> None:
+    if matched.error is not None:
+        _fail(call, matched.error)
+        report.failed += 1
+        return
+    found = matched.links.get(call.id)
+    if found is None:
+        _hold(call)
+        report.unmatched += 1
+    else:
+        _apply_links(call, found)
 
 
 def _apply_links(call: Call, links: CrmLinks) -> None:

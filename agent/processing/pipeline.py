@@ -128,10 +128,11 @@ class Pipeline:
         with Session(self.engine) as session:
             call = _claim(session, call_id, (CallStatus.QUEUED, CallStatus.TRANSCRIBING))
             move(call, CallStatus.TRANSCRIBING)
-            session.commit()
-            audio_path = self.store.path(call.audio_key)
-            options = self._options(call)
+            audio_key, options = call.audio_key, self._options(call)
             auto = call.channel_map == AUTO_CHANNEL_MAP
+            session.commit()
+        # Fetching the recording and recognising speech take long; no transaction stays open.
+        audio_path = self.store.path(audio_key)
         transcript = self.transcriber.transcribe(audio_path, options, on_progress)
         utterances, roles, speakers = self._speakers(transcript, options.channel_map, auto)
         metrics = conversation_metrics(utterances, transcript.duration_s, transcript.channels == 2)
@@ -217,8 +218,9 @@ class Pipeline:
         try:
             with Session(self.engine) as session:
                 call = session.get(Call, call_id)
-                if call is not None:
-                    self.events.publish([call_event(event_type, call, **data)])
+                event = call_event(event_type, call, **data) if call is not None else None
+            if event is not None:
+                self.events.publish([event])
         except Exception:
             log.exception("call %s: could not record event %s", call_id, event_type)
 

@@ -9,6 +9,8 @@ import random
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import Engine, or_
@@ -72,54 +74,67 @@ class WebhookDeliveries:
 
     def deliver_due(self, limit: int = 100) -> int:
         """Send the deliveries that are due; returns how many were attempted."""
-        with self._lock, Session(self.engine) as session:
-            now = utcnow()
-            due = list(
-                session.exec(
-                    select(WebhookDelivery)
-                    .where(
-                        WebhookDelivery.status == DeliveryStatus.PENDING,
-                        or_(
-                            col(WebhookDelivery.next_attempt_at).is_(None),
-                            col(WebhookDelivery.next_attempt_at) <= now,
-                        ),
-                    )
-                    .order_by(col(WebhookDelivery.id))
-                    .limit(limit)
-                )
-            )
-            for delivery in due:
-                subscription = session.get(WebhookSubscription, delivery.subscription_id)
-                self._attempt(delivery, subscription)
-                session.add(delivery)
-                session.commit()
+        with self._lock:
+            due = self._read_due(limit)
+            for attempt in due:
+                outcome = self._post(attempt)
+                self._record(attempt, outcome)
             return len(due)
 
-    def _attempt(self, delivery: WebhookDelivery, subscription: WebhookSubscription | None) -> None:
-        delivery.attempts += 1
-        if subscription is None or not subscription.active:
-            delivery.status, delivery.last_error = (
-                DeliveryStatus.FAILED,
-                "the subscription was removed",
+    def _read_due(self, limit: int) -> list[_Attempt]:
+        with Session(self.engine) as session:
+            now = utcnow()
+            rows = session.exec(
+                select(WebhookDelivery)
+                .where(
+                    WebhookDelivery.status == DeliveryStatus.PENDING,
+                    or_(
+                        col(WebhookDelivery.next_attempt_at).is_(None),
+                        col(WebhookDelivery.next_attempt_at) <= now,
+                    ),
+                )
+                .order_by(col(WebhookDelivery.id))
+                .limit(limit)
             )
-            return
-        body = json.dumps(delivery.payload, separators=(",", ":")).encode()
+            return [
+                _Attempt.of(row, session.get(WebhookSubscription, row.subscription_id))
+                for row in rows
+            ]
+
+    def _post(self, attempt: _Attempt) -> _Outcome:
+        if attempt.url is None or attempt.secret is None:
+            return _Outcome(error="the subscription was removed", final=True)
+        body = json.dumps(attempt.payload, separators=(",", ":")).encode()
         headers = {
             "Content-Type": "application/json",
-            HEADER: sign(subscription.secret, body, int(time.time())),
-            "Callsight-Event": delivery.event_type,
-            "Callsight-Delivery": str(delivery.id),
+            HEADER: sign(attempt.secret, body, int(time.time())),
+            "Callsight-Event": attempt.event_type,
+            "Callsight-Delivery": str(attempt.delivery_id),
         }
         try:
-            code = self.transport.post(subscription.url, body, headers)
+            code = self.transport.post(attempt.url, body, headers)
         except DeliveryError as error:
-            self._retry_later(delivery, None, str(error))
-            return
+            return _Outcome(error=str(error))
         if 200 <= code < 300:
-            delivery.status, delivery.last_status_code = DeliveryStatus.DELIVERED, code
-            delivery.last_error, delivery.delivered_at = None, utcnow()
-        else:
-            self._retry_later(delivery, code, f"the subscriber answered HTTP {code}")
+            return _Outcome(code=code)
+        return _Outcome(code=code, error=f"the subscriber answered HTTP {code}")
+
+    def _record(self, attempt: _Attempt, outcome: _Outcome) -> None:
+        """Writes the outcome, unless another sender already recorded this attempt."""
+        with Session(self.engine) as session:
+            delivery = session.get(WebhookDelivery, attempt.delivery_id, with_for_update=True)
+            if delivery is None or not attempt.matches(delivery):
+                return
+            delivery.attempts += 1
+            if outcome.final:
+                delivery.status, delivery.last_error = DeliveryStatus.FAILED, outcome.error
+            elif outcome.error is None:
+                delivery.status, delivery.last_status_code = DeliveryStatus.DELIVERED, outcome.code
+                delivery.last_error, delivery.delivered_at = None, utcnow()
+            else:
+                self._retry_later(delivery, outcome.code, outcome.error)
+            session.add(delivery)
+            session.commit()
 
     def _retry_later(self, delivery: WebhookDelivery, code: int | None, error: str) -> None:
         delivery.last_status_code, delivery.last_error = code, error
@@ -128,6 +143,41 @@ class WebhookDeliveries:
             return
         delay = self.policy.delay_s(delivery.attempts, self._rng)
         delivery.next_attempt_at = utcnow() + dt.timedelta(seconds=delay)
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    """A due delivery and where it goes, read before the post; no url once unsubscribed."""
+
+    delivery_id: int
+    attempts: int
+    event_type: str
+    payload: dict[str, Any]
+    url: str | None
+    secret: str | None
+
+    @classmethod
+    def of(cls, row: WebhookDelivery, subscription: WebhookSubscription | None) -> _Attempt:
+        assert row.id is not None
+        active = subscription is not None and subscription.active
+        return cls(
+            row.id,
+            row.attempts,
+            row.event_type,
+            dict(row.payload),
+            subscription.url if subscription and active else None,
+            subscription.secret if subscription and active else None,
+        )
+
+    def matches(self, row: WebhookDelivery) -> bool:
+        return row.status == DeliveryStatus.PENDING and row.attempts == self.attempts
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    code: int | None = None
+    error: str | None = None
+    final: bool = False
 
 
 def _delivery(subscription: WebhookSubscription, event: CrmEvent) -> WebhookDelivery:

@@ -105,4 +105,4 @@ def test_a_service_with_an_llm_endpoint_loads_langchain_but_not_salesforce(
 
 
 def test_the_cli_offers_exactly_the_api_key_roles() -> None:
-    assert ROLES == tuple(role.value for role in Role)
+    assert tuple(role.value for role in Role) == ROLES

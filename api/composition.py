@@ -1,37 +1,28 @@
-"""The composition root: the one place that turns settings into adapters."""
+"""The composition root: the one place that turns settings into adapters.
+
+Each adapter module is imported inside the builder that needs it, so a process loads only the
+libraries its settings use (no openai or langchain without an LLM, no simple-salesforce without
+Salesforce), and the ``callsight`` command starts without loading any of them.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-
-import requests
-from sqlalchemy import Engine
+from typing import TYPE_CHECKING
 
 from agent.core.db import make_engine
-from agent.core.ports import Crm, RecordingFetcher, Summariser
+from agent.core.ports import Crm, RecordingFetcher, Summariser, Transcriber
 from agent.core.settings import BUNDLED_ASR_MODEL, CrmKind, SalesforceAuthFlow, Settings
 from agent.crm.sync import RetryPolicy
-from agent.processing.llm_cache import DbAnswerCache
 from agent.processing.pipeline import Pipeline
-from agent.processing.prompts import load_prompts
-from agent.processing.redaction import compile_patterns, redact
 from agent.webhooks.outbound import WebhookDeliveries
-from integrations.builtin_summariser import BuiltinSummariser
-from integrations.faster_whisper_asr import FasterWhisperTranscriber, bundled_model_path
-from integrations.http_webhooks import HttpWebhookTransport
-from integrations.llm_summariser import EndpointConfig, LlmSummariser, StructuredChat
-from integrations.local_crm import LocalCrm
-from integrations.local_storage import LocalAudioStore
-from integrations.recording_fetch import HttpRecordingFetcher
-from integrations.salesforce import (
-    ClientCredentials,
-    JwtBearer,
-    SalesforceConnection,
-    SalesforceCrm,
-    UsernamePassword,
-)
-from integrations.salesforce.auth import Authenticator
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from integrations.local_storage import LocalAudioStore
+    from integrations.salesforce.auth import Authenticator
 
 
 @dataclass
@@ -45,12 +36,16 @@ class Container:
 
 
 def asr_model_location(settings: Settings) -> str:
+    from integrations.faster_whisper_asr import bundled_model_path
+
     if settings.asr_model == BUNDLED_ASR_MODEL:
         return str(bundled_model_path())
     return settings.asr_model
 
 
-def build_transcriber(settings: Settings) -> FasterWhisperTranscriber:
+def build_transcriber(settings: Settings) -> Transcriber:
+    from integrations.faster_whisper_asr import FasterWhisperTranscriber
+
     return FasterWhisperTranscriber(
         model=asr_model_location(settings),
         device=settings.asr_device,
@@ -67,9 +62,20 @@ def build_transcriber(settings: Settings) -> FasterWhisperTranscriber:
 
 def build_summariser(settings: Settings, engine: Engine) -> Summariser:
     """The LLM summariser when an endpoint is configured, else the built-in one."""
+    from integrations.builtin_summariser import BuiltinSummariser
+
     builtin = BuiltinSummariser()
     if not settings.llm_configured:
         return builtin
+    return build_llm_summariser(settings, engine, builtin)
+
+
+def build_llm_summariser(settings: Settings, engine: Engine, fallback: Summariser) -> Summariser:
+    from agent.processing.llm_cache import DbAnswerCache
+    from agent.processing.prompts import load_prompts
+    from agent.processing.redaction import compile_patterns, redact
+    from integrations.llm_summariser import EndpointConfig, LlmSummariser, StructuredChat
+
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
     endpoint = EndpointConfig(
         base_url=settings.llm_base_url or None,
@@ -89,7 +95,7 @@ def build_summariser(settings: Settings, engine: Engine) -> Summariser:
     return LlmSummariser(
         chat=StructuredChat(endpoint),
         templates=load_prompts(),
-        fallback=builtin,
+        fallback=fallback,
         redactor=redactor,
         cache=DbAnswerCache(engine) if settings.llm_cache else None,
         prices=settings.llm_prices,
@@ -99,6 +105,8 @@ def build_summariser(settings: Settings, engine: Engine) -> Summariser:
 
 
 def salesforce_auth(settings: Settings) -> Authenticator:
+    from integrations.salesforce import ClientCredentials, JwtBearer, UsernamePassword
+
     login, client_id = settings.salesforce_login_url, settings.salesforce_client_id
     if settings.salesforce_auth == SalesforceAuthFlow.JWT:
         key_file = Path(settings.salesforce_private_key_file or "")
@@ -124,7 +132,17 @@ def salesforce_auth(settings: Settings) -> Authenticator:
 
 def build_crm(settings: Settings, engine: Engine) -> Crm:
     if settings.crm != CrmKind.SALESFORCE:
+        from integrations.local_crm import LocalCrm
+
         return LocalCrm(engine)
+    return build_salesforce_crm(settings)
+
+
+def build_salesforce_crm(settings: Settings) -> Crm:
+    import requests
+
+    from integrations.salesforce import SalesforceConnection, SalesforceCrm
+
     session = requests.Session()
     if settings.salesforce_ca_bundle:
         session.verify = str(settings.salesforce_ca_bundle)
@@ -139,6 +157,10 @@ def build_crm(settings: Settings, engine: Engine) -> Crm:
 
 
 def build_container(settings: Settings) -> Container:
+    from integrations.http_webhooks import HttpWebhookTransport
+    from integrations.local_storage import LocalAudioStore
+    from integrations.recording_fetch import HttpRecordingFetcher
+
     engine = make_engine(settings.database_url)
     store = LocalAudioStore(settings.audio_dir)
     transport = HttpWebhookTransport(

@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import av
 import numpy as np
 
 from agent.core.ports import AudioDecodeError
+
+if TYPE_CHECKING:
+    # PyAV (FFmpeg) takes a fifth of a second to import; it loads when a file is first opened.
+    import av
 
 SAMPLE_RATE = 16_000
 # Channels closer than this are one signal recorded twice, not two speakers.
@@ -96,6 +100,8 @@ class _opened:
         self._container: av.container.InputContainer | None = None
 
     def __enter__(self) -> tuple[av.container.InputContainer, av.audio.stream.AudioStream]:
+        import av
+
         try:
             self._container = av.open(str(self._path), metadata_errors="ignore")
         except (av.FFmpegError, OSError, ValueError) as error:
@@ -115,6 +121,8 @@ class _opened:
 def _chunks(
     container: av.container.InputContainer, stream: av.audio.stream.AudioStream, stereo: bool
 ) -> Iterator[np.ndarray]:
+    import av
+
     resampler = av.AudioResampler(
         format="flt", layout="stereo" if stereo else "mono", rate=SAMPLE_RATE
     )
@@ -140,7 +148,9 @@ def _declared_duration(
     if stream.duration is not None and stream.time_base is not None:
         return float(stream.duration * stream.time_base)
     if container.duration is not None:
-        return container.duration / av.time_base
+        from av import time_base
+
+        return container.duration / time_base
     return None
 
 

@@ -8,17 +8,19 @@ import itertools
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-from faster_whisper import BatchedInferencePipeline, WhisperModel
-from faster_whisper.transcribe import Segment
-from faster_whisper.transcribe import Word as WhisperWord
+from typing import TYPE_CHECKING, Any
 
 from agent.core.domain import Speaker, TranscribeOptions, Transcript, Utterance, Word
 from agent.core.ports import ProgressCallback, RecordingTooLong, TranscriberUnavailable
 from integrations.audio_decode import SAMPLE_RATE, WINDOW_S, AudioProbe, probe, windows
 from integrations.speech_edges import trim_to_sound
+
+if TYPE_CHECKING:
+    # faster-whisper (with ctranslate2 and onnxruntime) is imported when a model is first loaded.
+    import numpy as np
+    from faster_whisper import WhisperModel
+    from faster_whisper.transcribe import Segment
+    from faster_whisper.transcribe import Word as WhisperWord
 
 # A pause this long inside one channel ends a turn: whisper segments span pauses, turns must not.
 TURN_PAUSE_S = 0.8
@@ -53,6 +55,8 @@ def available_cores() -> int:
 @functools.cache
 def load_model(model: str, device: str, compute_type: str, cpu_threads: int) -> WhisperModel:
     """Load a model once per process; later calls with the same settings share it."""
+    from faster_whisper import WhisperModel
+
     try:
         return WhisperModel(
             model, device=device, compute_type=compute_type, cpu_threads=cpu_threads
@@ -161,6 +165,8 @@ class FasterWhisperTranscriber:
             "initial_prompt": options.initial_prompt or self._defaults.initial_prompt,
         }
         if self._batch_size > 1:
+            from faster_whisper import BatchedInferencePipeline
+
             pipeline = BatchedInferencePipeline(model)
             segments, _ = pipeline.transcribe(samples, batch_size=self._batch_size, **common)
         else:

@@ -6,18 +6,18 @@ import csv
 import datetime as dt
 import io
 import sys
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import click
-from pydantic import ValidationError
-from sqlmodel import Session
 
-from agent.core.db import make_engine, upgrade
-from agent.core.settings import Settings
-from agent.kpis.history_import import ImportRejected, import_csv
 from agent.kpis.periods import GroupBy
-from agent.kpis.queries import KpiFilters
-from agent.kpis.report import KpiReport, KpiRow, kpi_report
+
+if TYPE_CHECKING:
+    from agent.core.settings import Settings
+    from agent.kpis.report import KpiReport
+
+# The database, settings and KPI modules are imported inside the commands that use them: they
+# pull in SQLAlchemy, Alembic and pydantic, which `callsight --help` does not need.
 
 TABLE_COLUMNS = (
     "key",
@@ -37,6 +37,10 @@ TABLE_COLUMNS = (
 
 
 def load_settings() -> Settings:
+    from pydantic import ValidationError
+
+    from agent.core.settings import Settings
+
     try:
         return Settings()
     except ValidationError as error:
@@ -76,6 +80,10 @@ def kpis_command(
     category: str | None,
 ) -> None:
     """Service KPIs, as GET /api/v1/kpis gives them (definitions: docs/kpis.md)."""
+    from agent.core.db import make_engine, upgrade
+    from agent.kpis.queries import KpiFilters
+    from agent.kpis.report import kpi_report
+
     if date_from and date_to and date_from > date_to:
         raise click.BadParameter("--from is after --to; swap them")
     filters = KpiFilters(
@@ -96,6 +104,8 @@ def kpis_command(
 
 def render(report: KpiReport, fmt: str) -> str:
     """The report as JSON (the API's shape), CSV (every column) or an aligned table."""
+    from agent.kpis.report import KpiRow
+
     if fmt == "json":
         return report.model_dump_json(indent=2) + "\n"
     if fmt == "csv":
@@ -137,6 +147,11 @@ def import_command(
 
     All or nothing: any bad row stops the import, lists every problem, and writes nothing.
     """
+    from sqlmodel import Session
+
+    from agent.core.db import make_engine, upgrade
+    from agent.kpis.history_import import ImportRejected, import_csv
+
     if not (cases or contacts or surveys):
         raise click.UsageError("give at least one of --cases, --contacts, --surveys")
     settings = load_settings()

@@ -1,28 +1,32 @@
-"""The ``callsight`` command line."""
+"""The ``callsight`` command line.
+
+Only click and a few enums are imported here; each command imports what it uses (the database,
+the web app, the adapters) when it runs, so ``callsight --help`` starts quickly.
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from pydantic import ValidationError
-from sqlmodel import Session
-from tqdm import tqdm
 
-from agent.auth.keys import Role, create_key
-from agent.calls.exports import TranscriptFormat, render
-from agent.calls.intake import UploadRejected
-from agent.calls.service import CallMetadata, create_call_from_file
-from agent.calls.views import CallDetail, call_detail, transcript_document
-from agent.core.call_states import CallStatus
-from agent.core.db import make_engine, upgrade
-from agent.core.settings import Settings
-from agent.core.tables import Call
+from agent.calls.exports import TranscriptFormat
 from api.cli.kpis import import_command, kpis_command, load_settings
-from api.composition import Container
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
+
+    from agent.calls.service import CallMetadata
+    from agent.calls.views import CallDetail
+    from agent.core.settings import Settings
+    from api.composition import Container
+
+# agent.auth.keys.Role's values; importing it would load SQLModel before the arguments are parsed
+# (tests/api/test_startup_imports.py checks the two stay equal).
+ROLES = ("rep", "lead", "admin")
 
 
 def _settings() -> Settings:
@@ -71,6 +75,7 @@ def process(
     **options: Any,
 ) -> None:
     """Transcribe, summarise and sync recordings here and now, with a progress bar."""
+    from agent.core.call_states import CallStatus
     from api.app import start_container
 
     meta = _cli_metadata(options)
@@ -84,6 +89,10 @@ def process(
 
 
 def _cli_metadata(options: dict[str, Any]) -> CallMetadata:
+    from pydantic import ValidationError
+
+    from agent.calls.service import CallMetadata
+
     names = {"customer": "customer_name", "agent": "agent_name"}
     given = {names.get(key, key): value for key, value in options.items() if value is not None}
     try:
@@ -94,6 +103,14 @@ def _cli_metadata(options: dict[str, Any]) -> CallMetadata:
 
 
 def _process_one(container: Container, path: Path, meta: CallMetadata) -> CallDetail | None:
+    from sqlmodel import Session
+    from tqdm import tqdm
+
+    from agent.calls.intake import UploadRejected
+    from agent.calls.service import create_call_from_file
+    from agent.calls.views import call_detail
+    from agent.core.tables import Call
+
     settings = container.settings
     with Session(container.engine) as session:
         try:
@@ -147,6 +164,13 @@ def _human(detail: CallDetail) -> str:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file.")
 def transcript(call_id: str, fmt: str, output: str | None) -> None:
     """Print a call's transcript as text, JSON (with word timestamps), SRT or WebVTT."""
+    from sqlmodel import Session
+
+    from agent.calls.exports import render
+    from agent.calls.views import transcript_document
+    from agent.core.db import make_engine
+    from agent.core.tables import Call
+
     engine = make_engine(_settings().database_url)
     with Session(engine) as session:
         call = session.get(Call, call_id)
@@ -171,11 +195,16 @@ def keys() -> None:
 
 
 @keys.command("create")
-@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--name", required=True, help="Who the key is for.")
 @click.option("--email", help="Their email; a rep's calls are matched by it.")
 def keys_create(role: str, name: str, email: str | None) -> None:
     """Create a key and print it; it is shown only this once."""
+    from sqlmodel import Session
+
+    from agent.auth.keys import Role, create_key
+    from agent.core.db import make_engine, upgrade
+
     settings = _settings()
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
@@ -194,6 +223,8 @@ def db() -> None:
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Apply schema migrations."""
+    from agent.core.db import upgrade
+
     settings = _settings()
     upgrade(settings.database_url, revision)
     click.echo(f"database at revision {revision}: {_safe_url(settings.database_url)}")
@@ -202,6 +233,9 @@ def db_upgrade(revision: str) -> None:
 @db.command("relocalise")
 def db_relocalise() -> None:
     """Recompute KPI days and months after CALLSIGHT_BUSINESS_TIMEZONE changed."""
+    from sqlmodel import Session
+
+    from agent.core.db import make_engine, upgrade
     from agent.kpis.relocalise import relocalise
 
     settings = _settings()

@@ -1,28 +1,38 @@
-"""One structured request to an OpenAI-compatible chat endpoint, through langchain."""
+"""One structured request to an OpenAI-compatible chat endpoint, through langchain.
+
+langchain and openai take about a second to import, so they load when the first client is built,
+not when this module is imported: a service without an LLM never loads them.
+"""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import openai
-from langchain_core.exceptions import OutputParserException
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
-from langchain_openai import ChatOpenAI
-from langchain_openai.chat_models.base import OpenAIRefusalError
 from pydantic import SecretStr, ValidationError
 
 from integrations.llm_summariser.schema import CallSummaryOut
 
+if TYPE_CHECKING:
+    import openai
+    from langchain_core.messages import AIMessage, BaseMessage
+
 StructuredMethod = Literal["json_schema", "function_calling"]
-_INVALID_ANSWER = (
-    ValidationError,
-    OutputParserException,
-    OpenAIRefusalError,
-    json.JSONDecodeError,
-    ValueError,
-)
+
+
+def _invalid_answer() -> tuple[type[Exception], ...]:
+    """What langchain raises for an answer that is there but unusable (worth asking again)."""
+    from langchain_core.exceptions import OutputParserException
+    from langchain_openai.chat_models.base import OpenAIRefusalError
+
+    return (
+        ValidationError,
+        OutputParserException,
+        OpenAIRefusalError,
+        json.JSONDecodeError,
+        ValueError,
+    )
 
 
 class LlmError(Exception):
@@ -59,6 +69,8 @@ class StructuredChat:
     """Asks for a ``CallSummaryOut``; a malformed or off-schema answer is asked for once more."""
 
     def __init__(self, config: EndpointConfig) -> None:
+        from langchain_openai import ChatOpenAI
+
         self.config = config
         chat = ChatOpenAI(
             model=config.model,
@@ -74,12 +86,16 @@ class StructuredChat:
 
     def ask(self, system: str, user: str, usage: Usage) -> CallSummaryOut:
         """The validated answer; raises LlmError after two bad answers or a transport failure."""
+        import openai
+        from langchain_core.messages import HumanMessage, SystemMessage
+
         messages: list[BaseMessage] = [SystemMessage(system), HumanMessage(user)]
+        invalid_answer = _invalid_answer()
         problem = ""
         for _ in range(2):
             try:
                 result: dict[str, Any] = self._runnable.invoke(messages)
-            except _INVALID_ANSWER as error:
+            except invalid_answer as error:
                 usage.add(None)
                 problem = _describe_invalid(error)
                 continue
@@ -94,6 +110,8 @@ class StructuredChat:
 
 
 def _describe_invalid(error: Exception) -> str:
+    from langchain_openai.chat_models.base import OpenAIRefusalError
+
     if isinstance(error, OpenAIRefusalError):
         return f"refused: {str(error)[:200]}"
     if isinstance(error, ValidationError):
@@ -102,6 +120,8 @@ def _describe_invalid(error: Exception) -> str:
 
 
 def _describe_unparsed(result: dict[str, Any]) -> str:
+    from langchain_core.messages import AIMessage
+
     error = result.get("parsing_error")
     if error is not None:
         return _describe_invalid(error)
@@ -111,6 +131,8 @@ def _describe_unparsed(result: dict[str, Any]) -> str:
 
 
 def _describe_transport(error: openai.APIError) -> str:
+    import openai
+
     if isinstance(error, openai.APITimeoutError):
         return "the model endpoint timed out (after retries)"
     if isinstance(error, openai.APIStatusError):

@@ -7,8 +7,6 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from langchain_text_splitters import RecursiveCharacterTextSplitter
-
 from agent.core.domain import Utterance
 
 Redactor = Callable[[str], tuple[str, dict[str, int]]]
@@ -51,6 +49,8 @@ def split(text: str, budget_tokens: int) -> list[str]:
     """``text`` in chunks of at most ``budget_tokens`` (estimated), cut between lines."""
     if estimate_tokens(text) <= budget_tokens:
         return [text]
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
     splitter = RecursiveCharacterTextSplitter(
         chunk_size=budget_tokens,
         chunk_overlap=0,

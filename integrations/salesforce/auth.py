@@ -6,7 +6,6 @@ import time
 from dataclasses import dataclass
 from typing import Protocol
 
-import jwt
 import requests
 
 TOKEN_PATH = "/services/oauth2/token"
@@ -58,6 +57,8 @@ class JwtBearer:
     audience: str = "https://login.salesforce.com"
 
     def token(self, session: requests.Session, timeout_s: float) -> Token:
+        import jwt  # with cryptography, a third of a second: only this flow needs it
+
         claims = {
             "iss": self.client_id,
             "sub": self.username,

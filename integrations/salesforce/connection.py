@@ -1,21 +1,22 @@
-"""A simple-salesforce client with a renewable session, request counting and error sorting."""
+"""A simple-salesforce client with a renewable session, request counting and error sorting.
+
+simple-salesforce is imported where it is first used, so loading this package (or a service that
+does not use Salesforce) does not load it.
+"""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import requests
-from simple_salesforce.api import Salesforce
-from simple_salesforce.exceptions import (
-    SalesforceError,
-    SalesforceExpiredSession,
-    SalesforceGeneralError,
-    SalesforceRefusedRequest,
-)
 
 from integrations.salesforce.auth import Authenticator, SalesforceAuthError
+
+if TYPE_CHECKING:
+    from simple_salesforce.api import Salesforce
+    from simple_salesforce.exceptions import SalesforceError
 
 T = TypeVar("T")
 DEFAULT_API_VERSION = "60.0"
@@ -41,6 +42,8 @@ class SalesforceConnection:
 
     def call(self, action: Callable[[Salesforce], T]) -> T:
         """Run ``action`` logged in; an expired session is renewed and the action run again."""
+        from simple_salesforce.exceptions import SalesforceExpiredSession
+
         client = self._current()
         try:
             self.api_requests += 1
@@ -70,6 +73,8 @@ class SalesforceConnection:
         )
 
     def _current(self) -> Salesforce:
+        from simple_salesforce.api import Salesforce
+
         with self._lock:
             if self._client is None:
                 self.logins += 1
@@ -90,6 +95,8 @@ class SalesforceConnection:
 
 def describe_error(error: Exception) -> tuple[str, bool]:
     """Salesforce's own message for a failed request, and whether trying again may succeed."""
+    from simple_salesforce.exceptions import SalesforceError
+
     if isinstance(error, requests.RequestException):
         return f"no answer from Salesforce ({type(error).__name__}: {error})", True
     if isinstance(error, SalesforceAuthError):
@@ -103,6 +110,12 @@ def describe_error(error: Exception) -> tuple[str, bool]:
 
 
 def _retriable(error: SalesforceError, code: str) -> bool:
+    from simple_salesforce.exceptions import (
+        SalesforceExpiredSession,
+        SalesforceGeneralError,
+        SalesforceRefusedRequest,
+    )
+
     if code in RETRIABLE_CODES or isinstance(error, SalesforceExpiredSession):
         return True
     if isinstance(error, SalesforceRefusedRequest):

@@ -71,9 +71,10 @@ def build_summariser(settings: Settings, engine: Engine) -> Summariser:
 
 
 def build_llm_summariser(settings: Settings, engine: Engine, fallback: Summariser) -> Summariser:
+    from agent.core.patterns import compile_patterns
     from agent.processing.llm_cache import DbAnswerCache
     from agent.processing.prompts import load_prompts
-    from agent.processing.redaction import compile_patterns, redact
+    from agent.processing.redaction import redact
     from integrations.llm_summariser import EndpointConfig, LlmSummariser, StructuredChat
 
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
+import zoneinfo
 from dataclasses import dataclass, field
 
 
@@ -260,3 +261,20 @@ class CrmEvent:
     event_id: str
     event_type: str
     data: dict[str, object]
+
+
+@dataclass(frozen=True)
+class KpiConfig:
+    """The knobs the KPI definitions depend on."""
+
+    timezone: str = "UTC"
+    repeat_window_s: int = 7 * 86400
+    after_call_work_s: float = 0.0
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def window_days(self) -> float:
+        return self.repeat_window_s / 86400

@@ -10,9 +10,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from agent.core.domain import ChannelMap, check_language, parse_channel_map
-from agent.kpis.periods import KpiConfig
-from agent.processing.redaction import compile_patterns
+from agent.core.domain import ChannelMap, KpiConfig, check_language, parse_channel_map
+from agent.core.patterns import compile_patterns
 
 BUNDLED_ASR_MODEL = "bundled:tiny.en"
 DEFAULT_LLM_PRICES: dict[str, tuple[float, float]] = {

@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import zoneinfo
-from dataclasses import dataclass
+
+from agent.core.domain import KpiConfig as KpiConfig  # the KPI knobs, re-exported for KPI code
 
 EPOCH_DAY = dt.date(1970, 1, 1)
 
@@ -23,23 +24,6 @@ class GroupBy(enum.StrEnum):
     DAY = "day"
     WEEK = "week"
     MONTH = "month"
-
-
-@dataclass(frozen=True)
-class KpiConfig:
-    """The knobs the KPI definitions depend on."""
-
-    timezone: str = "UTC"
-    repeat_window_s: int = 7 * 86400
-    after_call_work_s: float = 0.0
-
-    @property
-    def zone(self) -> zoneinfo.ZoneInfo:
-        return zoneinfo.ZoneInfo(self.timezone)
-
-    @property
-    def window_days(self) -> float:
-        return self.repeat_window_s / 86400
 
 
 def aware(moment: dt.datetime) -> dt.datetime:

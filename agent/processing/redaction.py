@@ -53,19 +53,6 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
-def compile_patterns(patterns: Iterable[str]) -> tuple[re.Pattern[str], ...]:
-    """Compile configured extra patterns; raises ValueError naming the one that is invalid."""
-    compiled = []
-    for pattern in patterns:
-        try:
-            compiled.append(re.compile(pattern))
-        except re.error as error:
-            raise ValueError(
-                f"redaction pattern {pattern!r} is not a valid regex: {error}"
-            ) from None
-    return tuple(compiled)
-
-
 def redact(text: str, extra: Iterable[re.Pattern[str]] = ()) -> Redaction:
     """``text`` (NFKC-folded, so full-width digits count) with PII replaced by placeholders."""
     counts: Counter[str] = Counter()

@@ -6,8 +6,9 @@ import re
 
 import pytest
 
+from agent.core.patterns import compile_patterns
 from agent.core.settings import Settings
-from agent.processing.redaction import compile_patterns, luhn_valid, redact
+from agent.processing.redaction import luhn_valid, redact
 
 
 @pytest.mark.parametrize(

@@ -32,9 +32,6 @@ from sqlmodel import Session, col, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from crm_support import seed_call
-from sf_emulator import SalesforceEmulator
-
 from agent.core.db import make_engine, upgrade
 from agent.core.tables import Call, CrmOutbox
 from agent.crm.sync import CrmSync, RetryPolicy
@@ -43,6 +40,8 @@ from integrations.salesforce import (
     SalesforceConnection,
     SalesforceCrm,
 )
+from support.factories import seed_call
+from support.salesforce_emulator import SalesforceEmulator
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,6 @@ import time
 from collections import Counter
 
 import requests
-from crm_support import seed_call
-from sf_emulator import SalesforceEmulator
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
@@ -18,6 +16,8 @@ from agent.core.call_states import CallStatus
 from agent.core.tables import ActionItem, Call, CrmOutbox
 from agent.crm.sync import CrmSync, RetryPolicy
 from integrations.salesforce import ClientCredentials, SalesforceConnection, SalesforceCrm
+from support.factories import seed_call
+from support.salesforce_emulator import SalesforceEmulator
 
 FAST = RetryPolicy(base_s=0.001, cap_s=0.01, max_attempts=60)
 

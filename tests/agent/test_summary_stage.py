@@ -18,9 +18,9 @@ from agent.core.settings import Settings
 from agent.core.tables import ActionItem, Call, LlmCache, TranscriptSegment
 from api.app import create_app
 from api.composition import build_container
-from conftest import make_token
-from fake_openai import FakeOpenAI, Reply, fake_openai_server
-from support import wait_for
+from support.keys import make_token
+from support.openai_server import FakeOpenAI, Reply, fake_openai_server
+from support.polling import wait_for
 
 LINES = [
     ("agent", "Thank you for calling Northwind, this is Sam."),

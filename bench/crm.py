@@ -40,7 +40,7 @@ from integrations.salesforce import (
     SalesforceConnection,
     SalesforceCrm,
 )
-from support.factories import seed_call
+from support.factories import make_call_ready_for_crm
 from support.salesforce_emulator import SalesforceEmulator
 
 
@@ -88,7 +88,7 @@ def seed_database(url: str, calls: int, items: int) -> None:
     engine = make_engine(url)
     with Session(engine) as session:
         for n in range(calls):
-            seed_call(
+            make_call_ready_for_crm(
                 session,
                 email=f"customer{n}@bench.test",
                 case_ref=f"{n + 1:08d}" if n % 5 == 0 else None,

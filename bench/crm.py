@@ -32,9 +32,6 @@ from sqlmodel import Session, col, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from crm_support import seed_call
-from sf_emulator import SalesforceEmulator
-
 from agent.core.db import make_engine, upgrade
 from agent.core.tables import Call, CrmOutbox
 from agent.crm.sync import CrmSync, RetryPolicy
@@ -43,6 +40,8 @@ from integrations.salesforce import (
     SalesforceConnection,
     SalesforceCrm,
 )
+from support.factories import make_call_ready_for_crm
+from support.salesforce_emulator import SalesforceEmulator
 
 
 @dataclass(frozen=True)
@@ -89,7 +88,7 @@ def seed_database(url: str, calls: int, items: int) -> None:
     engine = make_engine(url)
     with Session(engine) as session:
         for n in range(calls):
-            seed_call(
+            make_call_ready_for_crm(
                 session,
                 email=f"customer{n}@bench.test",
                 case_ref=f"{n + 1:08d}" if n % 5 == 0 else None,

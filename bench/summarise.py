@@ -32,10 +32,10 @@ sys.path.insert(0, str(REPO / "tests"))  # the loopback fake server lives with t
 from agent.core.domain import ActionItemDraft, CallContext, Speaker, Utterance  # noqa: E402
 from agent.processing.prompts import load_prompts  # noqa: E402
 from agent.processing.redaction import redact  # noqa: E402
-from fake_openai import FakeOpenAI, Reply, fake_openai_server  # noqa: E402
 from integrations.builtin_summariser import BuiltinSummariser  # noqa: E402
 from integrations.llm_summariser import EndpointConfig, LlmSummariser, StructuredChat  # noqa: E402
 from integrations.llm_summariser.transcript import estimate_tokens  # noqa: E402
+from support.openai_server import FakeOpenAI, Reply, fake_openai_server  # noqa: E402
 
 LABELLED = REPO / "bench" / "data" / "labelled_calls.json"
 HELD_OUT = REPO / "bench" / "data" / "heldout_calls.json"

@@ -11,19 +11,16 @@ import pytest
 import requests
 import trustme
 from fastapi.testclient import TestClient
-from sf_emulator import SalesforceEmulator
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-from sqlmodel import Session
 
-from agent.auth.keys import Role, create_key
+from agent.auth.keys import Role
 from agent.core.db import make_engine, upgrade
 from agent.core.settings import Settings
 from api.app import create_app
+from support.keys import make_token
+from support.salesforce_emulator import SalesforceEmulator
 
-REPO = Path(__file__).resolve().parents[1]
-SAMPLE_CALL = REPO / "examples" / "support-call.flac"
-SAMPLE_SCRIPT = REPO / "examples" / "support-call.script.json"
 POSTGRES_URL = os.environ.get(
     "CALLSIGHT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
@@ -96,15 +93,6 @@ def engine(settings: Settings):  # type: ignore[no-untyped-def]
 def client(settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(settings)) as test_client:
         yield test_client
-
-
-def make_token(settings: Settings, role: Role, name: str, email: str | None = None) -> str:
-    engine = make_engine(settings.database_url)
-    with Session(engine) as session:
-        token = create_key(session, role, name, email)
-        session.commit()
-    engine.dispose()
-    return token
 
 
 @pytest.fixture

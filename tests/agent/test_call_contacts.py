@@ -8,78 +8,47 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from agent.core.settings import Settings
-from agent.core.tables import ActionItem, Call, Customer, Summary, TranscriptSegment, User
+from agent.core.tables import ActionItem, Call
 from agent.kpis.call_contacts import record_call_contact
 from agent.kpis.periods import GroupBy, KpiConfig
 from agent.kpis.queries import KpiFilters
 from agent.kpis.report import kpi_report
 from agent.kpis.tables import Contact, ServiceCase
 from api.composition import build_container
+from support.factories import Said, SeedSummary, make_agent, make_call, make_customer
 
 CONFIG = KpiConfig()
 
 
-def add_call(
+SPOKEN = [Said("agent", "a", 0, 30), Said("customer", "b", 30, 40)]
+MOOD = {"sentiment_start": "negative", "sentiment_end": "positive"}
+
+
+def acme_call(
     session: Session,
     started: dt.datetime,
     resolution: str,
     topics: list[str],
     crm_case_id: str | None = None,
 ) -> Call:
-    customer = session.exec(select(Customer).where(Customer.name == "Acme")).first()
-    customer = customer or Customer(name="Acme")
-    agent = session.exec(select(User).where(User.name == "Sam")).first()
-    agent = agent or User(name="Sam", team="north")
-    session.add_all([customer, agent])
-    session.flush()
-    call = Call(
-        status="syncing",
-        original_filename="c.wav",
-        audio_key="k",
-        audio_sha256="0" * 64,
-        audio_bytes=1,
-        audio_format="wav",
-        channel_map="agent,customer",
-        duration_s=240.0,
+    """A four-minute call from Acme to Sam of the north team, summarised and ready to sync."""
+    return make_call(
+        session,
         started_at=started,
-        customer_id=customer.id,
-        agent_id=agent.id,
+        duration_s=240.0,
+        customer=make_customer(session),
+        agent=make_agent(session, team="north"),
         crm_case_id=crm_case_id,
+        transcript=SPOKEN,
+        summary=SeedSummary("t", (), resolution, "neutral", tuple(topics), MOOD),
     )
-    session.add(call)
-    session.flush()
-    session.add(
-        Summary(
-            call_id=call.id,
-            text="t",
-            resolution=resolution,
-            sentiment="neutral",
-            topics=topics,
-            details={"sentiment_start": "negative", "sentiment_end": "positive"},
-            engine="builtin",
-            model="m",
-            prompt_version="v1",
-        )
-    )
-    session.add_all(
-        [
-            TranscriptSegment(
-                call_id=call.id, position=0, start_s=0, end_s=30, speaker="agent", text="a"
-            ),
-            TranscriptSegment(
-                call_id=call.id, position=1, start_s=30, end_s=40, speaker="customer", text="b"
-            ),
-        ]
-    )
-    session.flush()
-    return call
 
 
 def test_the_sync_stage_turns_an_approved_call_into_a_contact(
     settings: Settings, engine: Engine
 ) -> None:
     with Session(engine) as session:
-        call_id = add_call(
+        call_id = acme_call(
             session, dt.datetime(2026, 11, 2, 9, tzinfo=dt.UTC), "resolved", ["password", "reset"]
         ).id
         session.commit()
@@ -99,10 +68,10 @@ def test_the_sync_stage_turns_an_approved_call_into_a_contact(
 def test_repeat_calls_on_the_same_issue_share_a_case(engine: Engine) -> None:
     start = dt.datetime(2026, 11, 2, 9, tzinfo=dt.UTC)
     with Session(engine) as session:
-        first = add_call(session, start, "unresolved", ["password"])
-        second = add_call(session, start + dt.timedelta(days=3), "resolved", ["password"])
-        other = add_call(session, start + dt.timedelta(days=4), "escalated", ["invoice"])
-        later = add_call(session, start + dt.timedelta(days=11), "resolved", ["password"])
+        first = acme_call(session, start, "unresolved", ["password"])
+        second = acme_call(session, start + dt.timedelta(days=3), "resolved", ["password"])
+        other = acme_call(session, start + dt.timedelta(days=4), "escalated", ["invoice"])
+        later = acme_call(session, start + dt.timedelta(days=11), "resolved", ["password"])
         for call in (first, second, other, later):
             record_call_contact(session, call, CONFIG)
         session.add(
@@ -140,7 +109,7 @@ def test_a_crm_case_id_keeps_calls_together_past_the_window(engine: Engine) -> N
     start = dt.datetime(2026, 11, 2, 9, tzinfo=dt.UTC)
     with Session(engine) as session:
         for days, topic in ((0, "password"), (20, "billing")):
-            call = add_call(session, start + dt.timedelta(days=days), "resolved", [topic], "500X")
+            call = acme_call(session, start + dt.timedelta(days=days), "resolved", [topic], "500X")
             record_call_contact(session, call, CONFIG)
         session.commit()
         case = session.exec(select(ServiceCase)).one()

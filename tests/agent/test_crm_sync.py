@@ -7,8 +7,6 @@ import time
 from collections import Counter
 
 import requests
-from crm_support import seed_call
-from sf_emulator import SalesforceEmulator
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
@@ -18,6 +16,8 @@ from agent.core.call_states import CallStatus
 from agent.core.tables import ActionItem, Call, CrmOutbox
 from agent.crm.sync import CrmSync, RetryPolicy
 from integrations.salesforce import ClientCredentials, SalesforceConnection, SalesforceCrm
+from support.factories import make_call_ready_for_crm
+from support.salesforce_emulator import SalesforceEmulator
 
 FAST = RetryPolicy(base_s=0.001, cap_s=0.01, max_attempts=60)
 
@@ -52,7 +52,9 @@ def test_calls_land_on_the_right_records_once(
     case = sf_org.add("Case", Status="New", ContactId=contact, CaseNumber="00001026")
     user = sf_org.add("User", Email="rep@callsight.test", IsActive=True)
     with Session(engine) as session:
-        call_id = seed_call(session, email="ana@acme.test", agent_email="rep@callsight.test")
+        call_id = make_call_ready_for_crm(
+            session, email="ana@acme.test", agent_email="rep@callsight.test"
+        )
     sync = make_sync(sf_org, https_session, engine)
     report = sync.flush()
     assert report.done_calls == [call_id]
@@ -84,7 +86,10 @@ def test_with_30_percent_of_requests_failing_every_record_is_written_exactly_onc
     for n in range(40):
         sf_org.add("Contact", LastName=f"C{n}", Email=f"c{n}@acme.test")
     with Session(engine) as session:
-        ids = [seed_call(session, email=f"c{n}@acme.test", items=n % 4) for n in range(40)]
+        ids = [
+            make_call_ready_for_crm(session, email=f"c{n}@acme.test", items=n % 4)
+            for n in range(40)
+        ]
     sf_org.fail_rate = 0.3
     sync = make_sync(sf_org, https_session, engine, batch=8)  # many small requests to fail
     drain(sync)
@@ -101,7 +106,7 @@ def test_a_rejected_record_fails_the_call_with_salesforces_message_then_retry_fi
     engine: Engine, sf_org: SalesforceEmulator, https_session: requests.Session
 ) -> None:
     with Session(engine) as session:
-        call_id = seed_call(session, contact_id="003000000000404AAA", items=1)
+        call_id = make_call_ready_for_crm(session, contact_id="003000000000404AAA", items=1)
     sync = make_sync(sf_org, https_session, engine)
     sync.flush()
     with Session(engine) as session:
@@ -121,7 +126,9 @@ def test_an_unmatched_call_is_held_until_someone_links_it(
     engine: Engine, sf_org: SalesforceEmulator, https_session: requests.Session
 ) -> None:
     with Session(engine) as session:
-        call_id = seed_call(session, email="stranger@nowhere.test", phone="+1 555 0100")
+        call_id = make_call_ready_for_crm(
+            session, email="stranger@nowhere.test", phone="+1 555 0100"
+        )
     sync = make_sync(sf_org, https_session, engine)
     report = sync.flush()
     assert report.unmatched == 1
@@ -147,7 +154,7 @@ def test_edits_after_sync_update_the_same_records(
 ) -> None:
     contact = sf_org.add("Contact", LastName="Ng", Email="ana@acme.test")
     with Session(engine) as session:
-        call_id = seed_call(session, email="ana@acme.test", items=2)
+        call_id = make_call_ready_for_crm(session, email="ana@acme.test", items=2)
     sync = make_sync(sf_org, https_session, engine)
     sync.flush()
     before = {t["Callsight_Id__c"]: t["Id"] for t in sf_org.of_type("Task")}
@@ -178,7 +185,7 @@ def test_the_outbox_survives_a_restart_and_nothing_doubles(
 ) -> None:
     sf_org.add("Contact", LastName="Ng", Email="ana@acme.test")
     with Session(engine) as session:
-        seed_call(session, email="ana@acme.test", items=2)
+        make_call_ready_for_crm(session, email="ana@acme.test", items=2)
     sf_org.faults.extend(["pass", "pass", "503"])  # the lookups go through, the write not
     first = make_sync(sf_org, https_session, engine)
     first.policy = RetryPolicy(base_s=0.5, cap_s=1.0)
@@ -198,7 +205,7 @@ def test_nothing_reaches_the_crm_before_a_lead_approves(
 ) -> None:
     sf_org.add("Contact", LastName="Ng", Email="ana@acme.test")
     with Session(engine) as session:
-        call_id = seed_call(session, email="ana@acme.test", status=CallStatus.REVIEW)
+        call_id = make_call_ready_for_crm(session, email="ana@acme.test", status=CallStatus.REVIEW)
     sync = make_sync(sf_org, https_session, engine)
     sync.flush()
     assert sf_org.api_requests == 0 and sf_org.of_type("Task") == []
@@ -217,7 +224,7 @@ def test_writes_that_keep_failing_give_up_and_say_so(
 ) -> None:
     sf_org.add("Contact", LastName="Ng", Email="ana@acme.test")
     with Session(engine) as session:
-        call_id = seed_call(session, email="ana@acme.test", items=0)
+        call_id = make_call_ready_for_crm(session, email="ana@acme.test", items=0)
     sync = make_sync(sf_org, https_session, engine)
     sync.policy = RetryPolicy(base_s=0.001, cap_s=0.001, max_attempts=3)
     sf_org.faults.extend(["pass", "pass", "403", "403", "403"])

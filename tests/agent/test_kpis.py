@@ -6,7 +6,6 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from kpi_data import NEW_YORK, load_example
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
@@ -18,6 +17,7 @@ from agent.kpis.queries import KpiFilters
 from agent.kpis.relocalise import relocalise
 from agent.kpis.report import KpiRow, kpi_report
 from agent.kpis.tables import ServiceCase
+from support.kpi_example import NEW_YORK, load_example
 
 ACME = {
     "key": "1",

@@ -8,7 +8,7 @@ import pytest
 
 from agent.core.domain import Speaker, Utterance
 from agent.processing.conversation_metrics import conversation_metrics, union_length
-from conftest import SAMPLE_SCRIPT
+from support.samples import SAMPLE_SCRIPT
 
 A, C, U = Speaker.AGENT, Speaker.CUSTOMER, Speaker.UNKNOWN
 

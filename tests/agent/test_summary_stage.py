@@ -9,18 +9,20 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
+from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from agent.auth.keys import Role
 from agent.calls.views import call_detail
 from agent.core.call_states import CallStatus
 from agent.core.settings import Settings
-from agent.core.tables import ActionItem, Call, LlmCache, TranscriptSegment
+from agent.core.tables import ActionItem, Call, LlmCache
 from api.app import create_app
 from api.composition import build_container
-from conftest import make_token
-from fake_openai import FakeOpenAI, Reply, fake_openai_server
-from support import wait_for
+from support.factories import make_call, said_in_turn
+from support.keys import make_token
+from support.openai_server import FakeOpenAI, Reply, fake_openai_server
+from support.polling import wait_for
 
 LINES = [
     ("agent", "Thank you for calling Northwind, this is Sam."),
@@ -57,43 +59,27 @@ JA_LINES = [
 ]
 
 
-def seed_call(
-    settings: Settings, language: str = "en", lines: list[tuple[str, str]] = LINES
+def summarising_call(
+    engine: Engine, language: str = "en", lines: list[tuple[str, str]] = LINES
 ) -> str:
-    container = build_container(settings)
-    with Session(container.engine) as session:
-        call = Call(
-            status=CallStatus.SUMMARISING.value,
-            original_filename="call.wav",
-            audio_key="none",
-            audio_sha256="0" * 64,
-            audio_bytes=1,
-            audio_format="wav",
-            channel_map="agent,customer",
+    """A transcribed call waiting for its summary; returns its id."""
+    with Session(engine) as session:
+        call = make_call(
+            session,
+            status=CallStatus.SUMMARISING,
             language=language,
-            started_at=dt.datetime(2026, 11, 18, 10, 0, tzinfo=dt.UTC),
+            transcript=said_in_turn(lines),
         )
-        session.add(call)
-        session.flush()
-        for position, (speaker, text) in enumerate(lines):
-            session.add(
-                TranscriptSegment(
-                    call_id=call.id, position=position, start_s=5.0 * position,
-                    end_s=5.0 * position + 4, speaker=speaker, text=text,
-                )
-            )  # fmt: skip
         session.commit()
-        call_id = call.id
-    container.engine.dispose()
-    return call_id
+        return call.id
 
 
 def test_with_an_endpoint_the_call_gets_an_llm_summary(
-    settings: Settings, fake: FakeOpenAI
+    settings: Settings, engine: Engine, fake: FakeOpenAI
 ) -> None:
     settings = settings.model_copy(update={"llm_base_url": fake.url, "llm_model": "gpt-4o-mini"})
     fake.then(Reply(ANSWER, prompt_tokens=400, completion_tokens=120))
-    call_id = seed_call(settings)
+    call_id = summarising_call(engine)
     container = build_container(settings)
     assert container.pipeline.advance(call_id) is CallStatus.DONE
     with Session(container.engine) as session:
@@ -122,8 +108,10 @@ def test_with_an_endpoint_the_call_gets_an_llm_summary(
     container.engine.dispose()
 
 
-def test_without_an_endpoint_the_builtin_engine_summarises(settings: Settings) -> None:
-    call_id = seed_call(settings)
+def test_without_an_endpoint_the_builtin_engine_summarises(
+    settings: Settings, engine: Engine
+) -> None:
+    call_id = summarising_call(engine)
     container = build_container(settings)
     assert container.pipeline.advance(call_id) is CallStatus.DONE
     with Session(container.engine) as session:
@@ -140,11 +128,11 @@ def test_without_an_endpoint_the_builtin_engine_summarises(settings: Settings) -
 
 
 def test_a_broken_endpoint_still_ends_with_a_marked_builtin_summary(
-    settings: Settings, fake: FakeOpenAI
+    settings: Settings, engine: Engine, fake: FakeOpenAI
 ) -> None:
     settings = settings.model_copy(update={"llm_base_url": fake.url, "llm_max_retries": 0})
     fake.then(Reply(status=401, content={"error": {"message": "invalid api key"}}))
-    call_id = seed_call(settings)
+    call_id = summarising_call(engine)
     container = build_container(settings)
     assert container.pipeline.advance(call_id) is CallStatus.DONE
     with Session(container.engine) as session:
@@ -154,8 +142,8 @@ def test_a_broken_endpoint_still_ends_with_a_marked_builtin_summary(
     container.engine.dispose()
 
 
-def test_the_api_shows_who_made_the_summary(settings: Settings) -> None:
-    call_id = seed_call(settings, "ja", JA_LINES)  # left in "summarising": start-up resumes it
+def test_the_api_shows_who_made_the_summary(settings: Settings, engine: Engine) -> None:
+    call_id = summarising_call(engine, "ja", JA_LINES)  # left in "summarising": start-up resumes it
     headers = {"Authorization": f"Bearer {make_token(settings, Role.ADMIN, 'Ada')}"}
     with TestClient(create_app(settings)) as client:
         body = wait_for(lambda: _done(client.get(f"/api/v1/calls/{call_id}", headers=headers)))

@@ -12,8 +12,10 @@ from fastapi.testclient import TestClient
 from agent.auth.keys import Role
 from agent.core.settings import Settings, SyncMode
 from api.app import create_app
-from conftest import SAMPLE_CALL, make_token
-from support import tone, until_rested, upload, write_wav
+from support.audio import tone, write_wav
+from support.keys import make_token
+from support.samples import SAMPLE_CALL
+from support.uploads import until_rested, upload
 
 
 def auth(token: str) -> dict[str, str]:

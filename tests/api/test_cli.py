@@ -16,8 +16,8 @@ from sqlmodel import Session
 
 from agent.auth.keys import authenticate
 from agent.core.settings import Settings
-from conftest import SAMPLE_CALL
-from support import tone, write_wav
+from support.audio import tone, write_wav
+from support.samples import SAMPLE_CALL
 
 
 def callsight(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:

@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from kpi_data import EXAMPLE, load_example
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
@@ -24,7 +23,9 @@ from agent.core.tables import User
 from agent.kpis.periods import KpiConfig
 from agent.kpis.tables import Contact, ServiceCase, Survey
 from api.app import create_app
-from conftest import REPO, make_token
+from support.keys import make_token
+from support.kpi_example import EXAMPLE, load_example
+from support.samples import REPO
 
 DOCS = REPO / "docs" / "kpis.md"
 

@@ -15,9 +15,11 @@ from agent.auth.keys import Role
 from agent.core.db import upgrade
 from agent.core.settings import Settings
 from agent.core.tables import ActionItem, Call, CrmOutbox, TranscriptSegment
-from conftest import SAMPLE_CALL, make_token
 from integrations.local_crm import LocalCrmRecord
-from support import Server, wait_for
+from support.keys import make_token
+from support.polling import wait_for
+from support.samples import SAMPLE_CALL
+from support.server import Server
 
 pytestmark = pytest.mark.slow
 

@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 import trustme
 from fastapi.testclient import TestClient
-from sf_emulator import SalesforceEmulator
 
 from agent.core.settings import Settings
-from support import tone, wait_for, write_wav
+from support.audio import tone, write_wav
+from support.polling import wait_for
+from support.salesforce_emulator import SalesforceEmulator
 
 
 @pytest.fixture

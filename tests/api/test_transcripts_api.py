@@ -19,8 +19,10 @@ from agent.core.settings import Settings
 from agent.core.tables import Call, TranscriptSegment
 from api.app import create_app
 from api.composition import build_container
-from conftest import SAMPLE_CALL, make_token
-from support import tone, until_rested, upload, write_wav
+from support.audio import tone, write_wav
+from support.keys import make_token
+from support.samples import SAMPLE_CALL
+from support.uploads import until_rested, upload
 
 RATE = 16_000
 

@@ -11,8 +11,9 @@ from sqlmodel import Session, func, select
 
 from agent.core.settings import Settings
 from agent.core.tables import Call
-from conftest import SAMPLE_CALL
-from support import tone, wait_for, write_wav
+from support.audio import tone, write_wav
+from support.polling import wait_for
+from support.samples import SAMPLE_CALL
 
 
 def _nothing_left(engine: Engine, settings: Settings) -> None:
@@ -81,7 +82,7 @@ def test_an_oversized_file_is_413_while_streaming(
 ) -> None:
     from agent.auth.keys import Role
     from api.app import create_app
-    from conftest import make_token
+    from support.keys import make_token
 
     with TestClient(create_app(small_limit_settings)) as client:
         headers = {"Authorization": f"Bearer {make_token(small_limit_settings, Role.ADMIN, 'a')}"}

@@ -21,8 +21,11 @@ from agent.auth.keys import Role
 from agent.core.db import make_engine, upgrade
 from agent.core.settings import Settings
 from agent.core.tables import TranscriptSegment
-from conftest import REPO, SAMPLE_CALL, make_token
-from support import Server, tone, wait_for, write_wav
+from support.audio import tone, write_wav
+from support.keys import make_token
+from support.polling import wait_for
+from support.samples import REPO, SAMPLE_CALL
+from support.server import Server
 
 pytestmark = pytest.mark.slow
 

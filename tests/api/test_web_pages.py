@@ -14,9 +14,10 @@ from sqlmodel import Session, select
 from agent.auth.keys import Role
 from agent.core.settings import Settings
 from agent.core.tables import ApiKey, TranscriptSegment, WebhookSubscription
-from conftest import make_token
 from integrations.local_crm import LocalCrmRecord
-from support import tone, wait_for, write_wav
+from support.audio import tone, write_wav
+from support.keys import make_token
+from support.polling import wait_for
 
 HTML = {"Accept": "text/html"}
 

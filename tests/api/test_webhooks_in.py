@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from http_peer import HttpPeer
 from sqlalchemy import Engine
 from sqlmodel import Session, func, select
 
@@ -17,7 +16,9 @@ from agent.core.settings import Settings
 from agent.core.tables import Call, CrmCase, InboundEvent
 from agent.kpis.tables import ServiceCase
 from agent.webhooks.signatures import sign
-from support import tone, wait_for, write_wav
+from support.audio import tone, write_wav
+from support.http_peer import HttpPeer
+from support.polling import wait_for
 
 SECRET = "whsec-test-0123456789"
 TOKEN = "sf-outbound-token-123"

@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from http_peer import HttpPeer
 
 from agent.core.settings import Settings
 from agent.webhooks.signatures import verify
-from support import tone, wait_for, write_wav
+from support.audio import tone, write_wav
+from support.http_peer import HttpPeer
+from support.polling import wait_for
 
 SECRET = "subscriber-secret-0123456789"
 

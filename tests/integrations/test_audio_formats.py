@@ -12,10 +12,10 @@ from faster_whisper import decode_audio
 from agent.calls.intake import sniff_format
 from agent.core.domain import TranscribeOptions
 from agent.core.ports import AudioDecodeError
-from conftest import SAMPLE_CALL
 from integrations.audio_decode import SAMPLE_RATE, probe, windows
 from integrations.faster_whisper_asr import FasterWhisperTranscriber, bundled_model_path
-from support import encode_audio, write_wav
+from support.audio import encode_audio, write_wav
+from support.samples import SAMPLE_CALL
 
 LEFT_HZ, RIGHT_HZ = 440.0, 1000.0
 

@@ -6,48 +6,22 @@ import datetime as dt
 
 import pytest
 
-from agent.core.domain import ActionItemDraft, CallContext, Priority, Resolution, Speaker, Utterance
-from integrations.builtin_summariser import BuiltinSummariser
+from agent.core.domain import ActionItemDraft, Priority, Resolution, Speaker
 from integrations.builtin_summariser.tokens_ja import make_tokeniser
+from support.builtin_calls import AGENT, CUSTOMER, HIKARI_CALL, summarise
 
-AGENT, CUSTOMER = Speaker.AGENT, Speaker.CUSTOMER
 HIGH, NORMAL = Priority.HIGH, Priority.NORMAL
-WEDNESDAY = dt.date(2026, 11, 18)
-CONTEXT = CallContext(call_date=WEDNESDAY, language="ja")
-
-HIKARI_CALL = [
-    (AGENT, "お電話ありがとうございます。ノースウィンド光サポートの佐藤と申します。"),
-    (CUSTOMER, "もしもし、毎晩インターネットが切れてしまって、本当に困っています。"),
-    (AGENT, "ご迷惑をおかけして申し訳ございません。回線を確認いたしますので、少々お待ちください。"),
-    (AGENT, "ルーターの電源アダプターに不具合があるようです。"),
-    (AGENT, "交換用の電源アダプターを金曜日までにお送りします。"),
-    (AGENT, "また、本日中に確認のメールをお送りいたします。"),
-    (AGENT, "念のため、ルーターを一度再起動していただけますか？"),
-    (CUSTOMER, "はい、再起動しました。あ、つながりました！"),
-    (CUSTOMER, "今夜もう一度ルーターを再起動しておきます。"),
-    (AGENT, "他に何かございますでしょうか？"),
-    (CUSTOMER, "いえ、大丈夫です。本当に助かりました、ありがとうございます。"),
-    (AGENT, "お電話ありがとうございました。失礼いたします。"),
-]
-
-
-def utterances(lines: list[tuple[Speaker, str]]) -> list[Utterance]:
-    return [
-        Utterance(start=4.0 * n, end=4.0 * n + 3.5, speaker=speaker, text=text)
-        for n, (speaker, text) in enumerate(lines)
-    ]
-
-
-def summarise(lines: list[tuple[Speaker, str]], language: str = "ja"):  # type: ignore[no-untyped-def]
-    return BuiltinSummariser().summarise(utterances(lines), CallContext(WEDNESDAY, language))
 
 
 def items(text: str, speaker: Speaker = AGENT) -> list[tuple[str, str, dt.date | None]]:
-    return [(i.description, i.owner, i.due_date) for i in summarise([(speaker, text)]).action_items]
+    return [
+        (i.description, i.owner, i.due_date)
+        for i in summarise([(speaker, text)], "ja").action_items
+    ]
 
 
 def test_golden_japanese_call() -> None:
-    draft = summarise(HIKARI_CALL)
+    draft = summarise(HIKARI_CALL, "ja")
     assert draft.action_items == [
         ActionItemDraft(
             "交換用の電源アダプターを金曜日までにお送りします",
@@ -148,11 +122,11 @@ def test_not_commitments(text: str) -> None:
     ],
 )  # fmt: skip
 def test_resolution(lines: list[tuple[Speaker, str]], resolution: Resolution) -> None:
-    assert summarise(lines).resolution is resolution
+    assert summarise(lines, "ja").resolution is resolution
 
 
 def test_urgent_items_are_high_priority() -> None:
-    [item] = summarise([(AGENT, "至急、技術担当に引き継ぎいたします。")]).action_items
+    [item] = summarise([(AGENT, "至急、技術担当に引き継ぎいたします。")], "ja").action_items
     assert item.priority is HIGH and item.description == "技術担当に引き継ぎいたします"
 
 
@@ -164,5 +138,5 @@ def test_tokeniser_keeps_known_words_and_splits_scripts() -> None:
 
 
 def test_sentences_split_after_full_width_question_marks() -> None:
-    draft = summarise([(CUSTOMER, "つながりましたか？いいえ、まだつながらないままです。")])
+    draft = summarise([(CUSTOMER, "つながりましたか？いいえ、まだつながらないままです。")], "ja")
     assert draft.resolution is Resolution.UNRESOLVED

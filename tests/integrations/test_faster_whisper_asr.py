@@ -12,10 +12,10 @@ from faster_whisper import decode_audio
 from agent.core.domain import ChannelMap, Speaker, TranscribeOptions, Transcript, Utterance
 from agent.core.ports import AudioDecodeError, RecordingTooLong, TranscriberUnavailable
 from agent.processing.conversation_metrics import conversation_metrics
-from conftest import SAMPLE_CALL, SAMPLE_SCRIPT
 from integrations.audio_decode import probe
 from integrations.faster_whisper_asr import FasterWhisperTranscriber, bundled_model_path
-from support import tone, write_wav
+from support.audio import tone, write_wav
+from support.samples import SAMPLE_CALL, SAMPLE_SCRIPT
 
 pytestmark = pytest.mark.slow
 

@@ -16,10 +16,10 @@ from agent.core.domain import CallContext, Priority, Resolution, Speaker, Uttera
 from agent.processing.llm_cache import DbAnswerCache
 from agent.processing.prompts import load_prompts
 from agent.processing.redaction import redact
-from fake_openai import FakeOpenAI, Reply, fake_openai_server
 from integrations.builtin_summariser import BuiltinSummariser
 from integrations.llm_summariser import EndpointConfig, LlmSummariser, StructuredChat
 from integrations.llm_summariser.client import StructuredMethod
+from support.openai_server import FakeOpenAI, Reply, fake_openai_server
 
 WEDNESDAY = dt.date(2026, 11, 18)
 CONTEXT = CallContext(call_date=WEDNESDAY, language="en")

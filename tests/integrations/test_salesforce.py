@@ -6,7 +6,6 @@ import pytest
 import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from sf_emulator import SalesforceEmulator
 
 from agent.core.domain import CrmWrite, MatchHint
 from agent.core.ports import CrmUnavailable
@@ -19,6 +18,7 @@ from integrations.salesforce import (
     UsernamePassword,
     soql,
 )
+from support.salesforce_emulator import SalesforceEmulator
 
 
 def make_crm(

@@ -24,8 +24,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import jwt
-import sf_soql
 import trustme
+
+from support import soql
 
 PREFIXES = {"Account": "001", "Contact": "003", "User": "005", "Case": "500", "Task": "00T"}
 PREFIXES |= {"CaseComment": "00a"}
@@ -179,10 +180,10 @@ class SalesforceEmulator:
 
     def _query(self, text: str) -> dict[str, Any]:
         try:
-            parsed = sf_soql.parse(text)
-        except sf_soql.MalformedQuery as error:
+            parsed = soql.parse(text)
+        except soql.MalformedQuery as error:
             raise ApiError(400, "MALFORMED_QUERY", str(error)) from error
-        rows = sf_soql.run(parsed, list(self.records.get(parsed.sobject, {}).values()))
+        rows = soql.run(parsed, list(self.records.get(parsed.sobject, {}).values()))
         for row in rows:
             row["attributes"] = {"type": parsed.sobject}
         cursor = secrets.token_hex(6)

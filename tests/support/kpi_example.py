@@ -10,7 +10,7 @@ from sqlmodel import Session
 from agent.kpis.history_import import import_csv
 from agent.kpis.periods import KpiConfig
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "kpis"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "kpis"
 NEW_YORK = KpiConfig(timezone="America/New_York")
 
 

@@ -11,9 +11,6 @@ from typing import Any
 import pytest
 import requests
 import trustme
-from crm_support import seed_call
-from http_peer import HttpPeer
-from sf_emulator import SalesforceEmulator
 from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
@@ -31,6 +28,9 @@ from agent.crm.sync import CrmSync, FlushReport, RetryPolicy
 from agent.webhooks.outbound import WebhookDeliveries
 from integrations.http_webhooks import HttpWebhookTransport
 from integrations.salesforce import ClientCredentials, SalesforceConnection, SalesforceCrm
+from support.factories import make_call_ready_for_crm
+from support.http_peer import HttpPeer
+from support.salesforce_emulator import SalesforceEmulator
 
 FAST = RetryPolicy(base_s=0.001, cap_s=0.01, max_attempts=60)
 
@@ -106,7 +106,7 @@ def make_sync(engine: Engine, crm: Any) -> CrmSync:
 def seeded_call(engine: Engine, org: SalesforceEmulator, items: int = 1) -> str:
     org.add("Contact", LastName="Ng", Email="ana@acme.test")
     with Session(engine) as session:
-        return seed_call(session, email="ana@acme.test", items=items)
+        return make_call_ready_for_crm(session, email="ana@acme.test", items=items)
 
 
 def flush_while_held(pool: ThreadPoolExecutor, sync: CrmSync, org: GatedOrg) -> Future[FlushReport]:

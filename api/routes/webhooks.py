@@ -130,9 +130,9 @@ def _recording(container: Container, runner: Runner, event: CrmEventIn) -> dict[
     with container.store.open_sink() as sink:
         name = container.fetcher.fetch(data.url, sink)
         with _first_time(container, event.id) as session:
-            call = _receive(container, runner, session, sink, data.filename or name, meta)
-            webhooks_in.remember(session, "crm", event, f"call {call.id}")
-    return {"event_id": event.id, "call_id": call.id}
+            call_id = _receive(container, runner, session, sink, data.filename or name, meta).id
+            webhooks_in.remember(session, "crm", event, f"call {call_id}")
+    return {"event_id": event.id, "call_id": call_id}
 
 
 def _receive(

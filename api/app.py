@@ -15,6 +15,7 @@ from agent.core.db import upgrade
 from agent.core.settings import Settings
 from agent.processing.runner import BackgroundLoop, Runner, ThreadPoolRunner, resume_unfinished
 from api.composition import Container, build_container
+from api.errors import install_error_json
 from api.routes import audio as routes_audio
 from api.routes import calls as routes_calls
 from api.routes import health as routes_health
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None, process_sample: bool = False) -
     app.include_router(routes_webhooks.router)
     app.include_router(routes_subscriptions.router)
     app.include_router(routes_kpis.router)
+    install_error_json(app)
     install_web(app)
     return app
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Iterator, Mapping
+from typing import Annotated, ClassVar
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
 from agent.auth.keys import Principal, Role, authenticate
+from agent.core.errors import Forbidden, Unauthorized
+from agent.core.transactions import transaction
 from agent.processing.runner import Runner
 from api.composition import Container
 
@@ -31,11 +33,19 @@ RunnerDep = Annotated[Runner, Depends(get_runner)]
 
 
 def get_session(container: ContainerDep) -> Iterator[Session]:
-    with Session(container.engine) as session:
+    """The request's one transaction: committed when the route returns, rolled back when it
+    raises; then the work the services registered for after the commit runs."""
+    with Session(container.engine) as session, transaction(session):
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the commit happens when the route returns, before the response is sent, so a
+# client that reads right after the answer sees the change (the default waits for the send).
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+class MissingApiKey(Unauthorized):
+    headers: ClassVar[Mapping[str, str]] = {"WWW-Authenticate": "Bearer"}
 
 
 def get_principal(
@@ -44,12 +54,7 @@ def get_principal(
 ) -> Principal:
     principal = authenticate(session, credentials.credentials) if credentials else None
     if principal is None:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "a valid API key is required: send 'Authorization: Bearer <key>'",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    session.commit()  # keeps last_used_at
+        raise MissingApiKey("a valid API key is required: send 'Authorization: Bearer <key>'")
     return principal
 
 
@@ -58,7 +63,7 @@ PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 def require_lead(principal: PrincipalDep) -> Principal:
     if principal.role not in (Role.LEAD, Role.ADMIN):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "this needs a lead or admin key")
+        raise Forbidden("this needs a lead or admin key")
     return principal
 
 
@@ -67,7 +72,7 @@ LeadDep = Annotated[Principal, Depends(require_lead)]
 
 def require_admin(principal: PrincipalDep) -> Principal:
     if principal.role != Role.ADMIN:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "this needs an admin key")
+        raise Forbidden("this needs an admin key")
     return principal
 
 

@@ -5,25 +5,26 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from agent.core.errors import CallsightError
 from agent.core.ports import AudioSink
 
 SUPPORTED_FORMATS = "WAV, MP3, M4A/AAC, OGG/Opus, FLAC, WebM, MP4/MOV (the audio track)"
 
 
-class UploadRejected(Exception):
+class UploadRejected(CallsightError):
     """The upload cannot become a call; the message tells the uploader what to do."""
 
 
 class EmptyUpload(UploadRejected):
-    pass
+    status_code = 400
 
 
 class UploadTooLarge(UploadRejected):
-    pass
+    status_code = 413
 
 
 class NotAudio(UploadRejected):
-    pass
+    status_code = 415
 
 
 @dataclass(frozen=True)

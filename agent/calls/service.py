@@ -14,8 +14,10 @@ from agent.auth.keys import Principal
 from agent.calls.intake import SizeLimitedSink, check_audio
 from agent.core.call_states import CallStatus, move
 from agent.core.domain import ChannelMap, Direction, check_language, parse_channel_map
+from agent.core.errors import Conflict, NotFound
 from agent.core.ports import AudioSink, AudioStore
 from agent.core.tables import Call, Customer, Summary, TranscriptSegment, User, utcnow
+from agent.core.transactions import after_rollback
 
 
 class CallMetadata(BaseModel):
@@ -66,7 +68,8 @@ def create_call(
     default_channel_map: ChannelMap | str,
     uploader: Principal | None = None,
 ) -> Call:
-    """Keep the uploaded audio and queue a call for it; on any error nothing is left behind."""
+    """Keep the uploaded audio and add a call for it; if the transaction does not commit, the
+    audio is deleted again, so nothing is left behind."""
     fmt = check_audio(sink, filename)
     call = Call(
         original_filename=filename[:255] or "recording",
@@ -95,6 +98,7 @@ def create_call(
     except Exception:
         store.delete(call.audio_key)
         raise
+    after_rollback(session, lambda: store.delete(call.audio_key))
     return call
 
 
@@ -208,8 +212,18 @@ def _transcript_mentions(text: str) -> ColumnElement[bool]:
     )
 
 
-class CallStateError(Exception):
+class CallStateError(Conflict):
     """The call is not in a state that allows the requested change."""
+
+
+def require_visible(
+    session: Session, call_id: str, principal: Principal | None, message: str
+) -> Call:
+    """The call if ``principal`` may see it; otherwise NotFound, so others' calls stay unknown."""
+    call = visible_call(session, call_id, principal)
+    if call is None:
+        raise NotFound(message)
+    return call
 
 
 def approve(session: Session, call: Call, approver: Principal | None) -> None:

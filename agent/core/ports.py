@@ -19,6 +19,7 @@ from agent.core.domain import (
     Transcript,
     Utterance,
 )
+from agent.core.errors import InvalidInput
 
 ProgressCallback = Callable[[float], None]
 """Called with the share of the work done so far, from 0.0 to 1.0."""
@@ -90,7 +91,7 @@ class WebhookTransport(Protocol):
         ...
 
 
-class RecordingRefused(Exception):
+class RecordingRefused(InvalidInput):
     """A recording URL that may not or could not be fetched; the message says why."""
 
 
@@ -98,6 +99,18 @@ class RecordingFetcher(Protocol):
     def fetch(self, url: str, sink: AudioSink) -> str:
         """Stream the recording at ``url`` into ``sink``; returns a file name for it."""
         ...
+
+
+class CallQueue(Protocol):
+    """Where a call goes to be worked on (the runner); it re-reads the row when it runs."""
+
+    def submit(self, call_id: str) -> None: ...
+
+
+class CallEvents(Protocol):
+    """Tells subscribers what happened to a call (the pipeline's ``publish``)."""
+
+    def publish(self, event_type: str, call_id: str, **data: object) -> None: ...
 
 
 class EventPublisher(Protocol):

@@ -15,6 +15,7 @@ from typing import IO, Any, TypeVar
 from pydantic import BaseModel, Field, ValidationError
 from sqlmodel import Session, select
 
+from agent.core.errors import InvalidInput
 from agent.core.tables import Customer, User
 from agent.kpis.cases import ContactFacts, contact_row, find_or_open_case, refresh_cases
 from agent.kpis.periods import KpiConfig, aware, to_epoch
@@ -62,7 +63,7 @@ class SurveyRow(_Who):
     ces: int | None = Field(None, ge=1, le=7)
 
 
-class ImportRejected(Exception):
+class ImportRejected(InvalidInput):
     """The import was refused; ``problems`` says where and why, one line each."""
 
     def __init__(self, problems: list[str]) -> None:

@@ -7,6 +7,7 @@ import datetime as dt
 from pydantic import BaseModel, Field, model_validator
 from sqlmodel import Session, select
 
+from agent.core.errors import NotFound
 from agent.core.tables import Customer
 from agent.kpis.periods import KpiConfig, aware, local_day_and_month, to_epoch
 from agent.kpis.tables import Contact, Survey
@@ -33,12 +34,14 @@ class SurveyIn(BaseModel):
         return self
 
 
-class SurveyRejected(Exception):
+class SurveyRejected(NotFound):
     """The response names something that does not exist."""
 
 
 class SurveyRepeated(SurveyRejected):
     """The response's external id is already stored."""
+
+    status_code = 409
 
 
 def add_survey(session: Session, data: SurveyIn, config: KpiConfig) -> Survey:

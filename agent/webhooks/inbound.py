@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from agent.calls.service import CallMetadata
+from agent.core.errors import BadRequest
 from agent.core.tables import CrmCase, InboundEvent, utcnow
 from agent.kpis.cases import close_crm_case
 from agent.kpis.periods import KpiConfig
@@ -92,7 +93,7 @@ def apply_case(session: Session, event_type: EventType, case: CaseData, kpi: Kpi
     return row
 
 
-class OutboundMessageError(ValueError):
+class OutboundMessageError(BadRequest):
     """The body is not a Salesforce Outbound Message we can read."""
 
 

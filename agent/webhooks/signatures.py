@@ -6,11 +6,13 @@ import hashlib
 import hmac
 from collections.abc import Sequence
 
+from agent.core.errors import Unauthorized
+
 HEADER = "Callsight-Signature"
 DEFAULT_TOLERANCE_S = 300
 
 
-class SignatureError(Exception):
+class SignatureError(Unauthorized):
     """The signature is missing, malformed, stale, or made with another secret."""
 
 

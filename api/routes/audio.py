@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
-from agent.calls.service import visible_call
+from agent.calls.service import require_visible
+from agent.core.errors import Gone
 from agent.core.tables import Call
 from api.composition import Container
 from api.deps import ContainerDep, PrincipalDep, SessionDep
@@ -31,9 +32,7 @@ def call_audio(
     call_id: str, session: SessionDep, principal: PrincipalDep, container: ContainerDep
 ) -> FileResponse:
     """The uploaded recording as it was received (supports HTTP range requests)."""
-    call = visible_call(session, call_id, principal)
-    if call is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no call {call_id!r}")
+    call = require_visible(session, call_id, principal, f"no call {call_id!r}")
     return audio_response(container, call)
 
 
@@ -41,7 +40,7 @@ def audio_response(container: Container, call: Call) -> FileResponse:
     """The stored recording of ``call``, or 410 when the file is gone."""
     path = container.store.path(call.audio_key)
     if not path.exists():
-        raise HTTPException(status.HTTP_410_GONE, "the recording of this call is no longer stored")
+        raise Gone("the recording of this call is no longer stored")
     return FileResponse(
         path,
         media_type=MEDIA_TYPES.get(call.audio_format, "application/octet-stream"),

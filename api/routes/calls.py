@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from sqlmodel import Session
 
 from agent.auth.keys import Principal
 from agent.calls import edits as call_edits
 from agent.calls import service as calls
+from agent.calls import use_cases
 from agent.calls.exports import MEDIA_TYPES, TranscriptFormat, filename, render
 from agent.calls.views import CallDetail, CallPage, call_detail, call_row, transcript_document
 from agent.core.call_states import CallStatus
+from agent.core.errors import Conflict
 from agent.core.tables import Call
 from api.deps import ContainerDep, LeadDep, PrincipalDep, RunnerDep, SessionDep
 from api.uploads.receive import receive_upload
@@ -70,9 +71,8 @@ def get_transcript(
     """The transcript as JSON (with word timestamps), plain text, SRT or WebVTT subtitles."""
     call = _visible(session, call_id, principal)
     if call.duration_s is None:
-        raise HTTPException(
-            status.HTTP_409_CONFLICT,
-            f"call {call_id!r} has no transcript yet (status: {call.status}); try again later",
+        raise Conflict(
+            f"call {call_id!r} has no transcript yet (status: {call.status}); try again later"
         )
     document = transcript_document(session, call)
     return Response(
@@ -92,9 +92,7 @@ def approve_call(
 ) -> CallDetail:
     """Approve a call waiting in review; it then syncs to the CRM."""
     call = _visible(session, call_id, principal)
-    _change_state(session, lambda: calls.approve(session, call, principal))
-    container.pipeline.publish("call.approved", call.id)
-    runner.submit(call.id)
+    use_cases.approve_call(session, call, principal, runner, container.pipeline)
     return call_detail(session, call)
 
 
@@ -110,11 +108,7 @@ def edit_call(
     """Correct a call's summary or action items. A call in review is released to the CRM; a
     synced call syncs again, updating the records it wrote."""
     call = _visible(session, call_id, principal)
-    was_in_review = call.status == CallStatus.REVIEW.value
-    _change_state(session, lambda: call_edits.edit(session, call, body, principal))
-    if was_in_review:
-        container.pipeline.publish("call.approved", call.id, edited=True)
-    runner.submit(call.id)
+    use_cases.edit_call(session, call, body, principal, runner, container.pipeline)
     return call_detail(session, call)
 
 
@@ -128,8 +122,7 @@ def link_call(
 ) -> CallDetail:
     """Link a call the CRM could not match to a Contact or Account (and optionally a Case)."""
     call = _visible(session, call_id, principal)
-    _change_state(session, lambda: call_edits.link(session, call, body))
-    runner.submit(call.id)
+    use_cases.link_call(session, call, body, runner)
     return call_detail(session, call)
 
 
@@ -139,21 +132,9 @@ def retry_call(
 ) -> CallDetail:
     """Run a failed call again from the stage that failed."""
     call = _visible(session, call_id, principal)
-    _change_state(session, lambda: calls.retry(session, call))
-    runner.submit(call.id)
+    use_cases.retry_call(session, call, runner)
     return call_detail(session, call)
 
 
 def _visible(session: Session, call_id: str, principal: Principal) -> Call:
-    call = calls.visible_call(session, call_id, principal)
-    if call is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no call {call_id!r}")
-    return call
-
-
-def _change_state(session: Session, change: Callable[[], None]) -> None:
-    try:
-        change()
-    except calls.CallStateError as error:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
-    session.commit()
+    return calls.require_visible(session, call_id, principal, f"no call {call_id!r}")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
 from sqlalchemy import text
 from sqlmodel import Session, func, select
 
 from agent.core.call_states import CallStatus
+from agent.core.errors import Unavailable
 from agent.core.tables import Call
 from api.deps import ContainerDep
 
@@ -25,7 +26,7 @@ def readyz(container: ContainerDep) -> dict[str, str]:
         with container.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     except Exception as error:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"database: {error}") from error
+        raise Unavailable(f"database: {error}") from error
     return {"status": "ready"}
 
 

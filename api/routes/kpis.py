@@ -5,16 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel
 
 from agent.auth.keys import Principal
+from agent.core.errors import Forbidden, InvalidInput, NotFound
 from agent.core.tables import Customer
 from agent.kpis.customer_view import CustomerDetail, customer_detail
 from agent.kpis.periods import GroupBy
 from agent.kpis.queries import KpiFilters
 from agent.kpis.report import KpiReport, kpi_report
-from agent.kpis.surveys import SurveyIn, SurveyRejected, SurveyRepeated, add_survey
+from agent.kpis.surveys import SurveyIn, add_survey
 from api.deps import ContainerDep, LeadDep, PrincipalDep, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["kpis"])
@@ -35,10 +36,7 @@ def kpi_filters(
 ) -> KpiFilters:
     """The filters as asked, narrowed to the caller's own numbers for a rep."""
     if date_from and date_to and date_from > date_to:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            f"'from' ({date_from}) is after 'to' ({date_to}); swap them",
-        )
+        raise InvalidInput(f"'from' ({date_from}) is after 'to' ({date_to}); swap them")
     filters = KpiFilters(date_from, date_to, team, agent, customer, category)
     return _own_numbers(filters, principal)
 
@@ -47,9 +45,7 @@ def _own_numbers(filters: KpiFilters, principal: Principal) -> KpiFilters:
     if principal.sees_all_calls:
         return filters
     if filters.agent_id not in (None, principal.user_id):
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, "a rep key sees only its own numbers; leave out 'agent'"
-        )
+        raise Forbidden("a rep key sees only its own numbers; leave out 'agent'")
     return KpiFilters(
         filters.date_from,
         filters.date_to,
@@ -85,11 +81,9 @@ def get_customer(
     """A customer's KPIs and contact history, newest first."""
     customer = session.get(Customer, customer_id)
     if customer is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no customer {customer_id}")
+        raise NotFound(f"no customer {customer_id}")
     if filters.customer_id not in (None, customer_id):
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, "the 'customer' filter differs from the path"
-        )
+        raise InvalidInput("the 'customer' filter differs from the path")
     narrowed = KpiFilters(
         filters.date_from,
         filters.date_to,
@@ -119,13 +113,7 @@ def post_survey(
     data: SurveyIn, container: ContainerDep, session: SessionDep, _lead: LeadDep
 ) -> SurveyOut:
     """Record a CSAT / NPS / CES response (lead or admin keys, e.g. a survey tool's)."""
-    try:
-        survey = add_survey(session, data, container.settings.kpi_config)
-    except SurveyRejected as error:
-        repeated = isinstance(error, SurveyRepeated)
-        code = status.HTTP_409_CONFLICT if repeated else status.HTTP_404_NOT_FOUND
-        raise HTTPException(code, str(error)) from error
-    session.commit()
+    survey = add_survey(session, data, container.settings.kpi_config)
     assert survey.id is not None
     return SurveyOut(
         id=survey.id,

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Query, status
 from pydantic import BaseModel
 from sqlmodel import col, select
 
+from agent.core.errors import NotFound
 from agent.core.tables import WebhookDelivery, WebhookSubscription
 from agent.webhooks.outbound import SubscriptionCreate
 from api.deps import AdminDep, SessionDep
@@ -44,7 +45,7 @@ def create_subscription(
     """Subscribe a URL to events; deliveries are signed with the secret given here."""
     row = WebhookSubscription(url=body.url, secret=body.secret, events=body.events)
     session.add(row)
-    session.commit()
+    session.flush()
     return SubscriptionView.model_validate(row, from_attributes=True)
 
 
@@ -60,7 +61,7 @@ def delete_subscription(subscription_id: int, session: SessionDep, _admin: Admin
     row = _subscription(session, subscription_id)
     row.active = False
     session.add(row)
-    session.commit()
+    session.flush()
 
 
 @router.get("/{subscription_id}/deliveries", response_model=list[DeliveryView])
@@ -84,5 +85,5 @@ def list_deliveries(
 def _subscription(session: SessionDep, subscription_id: int) -> WebhookSubscription:
     row = session.get(WebhookSubscription, subscription_id)
     if row is None or not row.active:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no subscription {subscription_id}")
+        raise NotFound(f"no subscription {subscription_id}")
     return row

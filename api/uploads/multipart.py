@@ -6,12 +6,14 @@ from collections.abc import Callable
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 
+from agent.core.errors import BadRequest
+
 FILE_FIELD = "file"
 MAX_FIELD_BYTES = 16 * 1024
 MAX_FIELDS = 50
 
 
-class BadUpload(Exception):
+class BadUpload(BadRequest):
     """The request body is not the multipart form we accept."""
 
 

@@ -3,32 +3,23 @@
 from __future__ import annotations
 
 from anyio import to_thread
-from fastapi import HTTPException, Request, status
+from fastapi import Request
 from pydantic import ValidationError
-from sqlmodel import Session
 
 from agent.auth.keys import Principal
 from agent.calls import service as calls
-from agent.calls.intake import (
-    EmptyUpload,
-    NotAudio,
-    SizeLimitedSink,
-    UploadRejected,
-    UploadTooLarge,
-)
+from agent.calls import use_cases
+from agent.calls.intake import SizeLimitedSink
 from agent.calls.views import CallDetail, call_detail
+from agent.core.errors import InvalidInput, PayloadTooLarge
 from agent.core.ports import AudioSink
+from agent.core.transactions import unit_of_work
 from agent.processing.runner import Runner
 from api.composition import Container
-from api.uploads.multipart import BadUpload, StreamingForm, boundary_of
+from api.uploads.multipart import StreamingForm, boundary_of
 
 # Room for the form's other fields and multipart framing on top of the audio itself.
 FORM_OVERHEAD_BYTES = 1024 * 1024
-REJECTION_STATUS = {
-    EmptyUpload: status.HTTP_400_BAD_REQUEST,
-    UploadTooLarge: status.HTTP_413_CONTENT_TOO_LARGE,
-    NotAudio: status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-}
 
 
 async def receive_upload(
@@ -36,37 +27,30 @@ async def receive_upload(
 ) -> CallDetail:
     """Stream the form's file to storage, check it, create the call and queue it.
 
-    Raises HTTPException with a 4xx status and a message for anything that cannot become a call;
-    nothing is kept in that case.
+    Raises a CallsightError (UploadRejected, BadUpload, ...) with a 4xx status and a message for
+    anything that cannot become a call; nothing is kept in that case.
     """
     max_bytes = container.settings.max_upload_bytes
     _refuse_oversized(request, max_bytes)
-    try:
-        boundary = boundary_of(request.headers.get("content-type"))
-        with container.store.open_sink() as sink:
-            form = StreamingForm(boundary, SizeLimitedSink(sink, max_bytes).write)
-            async for chunk in request.stream():
-                await to_thread.run_sync(form.feed, chunk)
-            form.finish()
-            meta = _metadata(form.fields)
-            detail = await to_thread.run_sync(
-                _store_call, container, sink, form.filename or "recording", meta, principal
-            )
-    except UploadRejected as error:
-        raise HTTPException(REJECTION_STATUS.get(type(error), 400), str(error)) from error
-    except BadUpload as error:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(error)) from error
-    runner.submit(detail.id)
-    return detail
+    boundary = boundary_of(request.headers.get("content-type"))
+    with container.store.open_sink() as sink:
+        form = StreamingForm(boundary, SizeLimitedSink(sink, max_bytes).write)
+        async for chunk in request.stream():
+            await to_thread.run_sync(form.feed, chunk)
+        form.finish()
+        meta = _metadata(form.fields)
+        filename = form.filename or "recording"
+        return await to_thread.run_sync(
+            _store_call, container, runner, sink, filename, meta, principal
+        )
 
 
 def _refuse_oversized(request: Request, max_bytes: int) -> None:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes + FORM_OVERHEAD_BYTES:
-        raise HTTPException(
-            status.HTTP_413_CONTENT_TOO_LARGE,
+        raise PayloadTooLarge(
             f"the upload is larger than the {max_bytes / 1048576:g} MB limit "
-            "(CALLSIGHT_MAX_UPLOAD_MB)",
+            "(CALLSIGHT_MAX_UPLOAD_MB)"
         )
 
 
@@ -78,18 +62,20 @@ def _metadata(fields: dict[str, str]) -> calls.CallMetadata:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()
         )
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, problems) from error
+        raise InvalidInput(problems) from error
 
 
 def _store_call(
     container: Container,
+    runner: Runner,
     sink: AudioSink,
     filename: str,
     meta: calls.CallMetadata,
     principal: Principal,
 ) -> CallDetail:
-    with Session(container.engine) as session:
-        call = calls.create_call(
+    # A short transaction of its own: the upload streamed in before it began.
+    with unit_of_work(container.engine) as session:
+        call = use_cases.receive_call(
             session,
             container.store,
             sink,
@@ -97,10 +83,6 @@ def _store_call(
             meta,
             container.settings.default_channel_map,
             principal,
+            runner,
         )
-        try:
-            session.commit()
-        except Exception:
-            container.store.delete(call.audio_key)
-            raise
         return call_detail(session, call)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Request, status
+from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 from sqlmodel import Session, col, func, select
 
 from agent.auth.keys import Role, create_key
 from agent.auth.web_sessions import SignedIn
+from agent.core.errors import Conflict, InvalidInput, NotFound
 from agent.core.tables import ApiKey, WebhookDelivery, WebhookSubscription, utcnow
 from agent.webhooks.outbound import EVENT_TYPES, SubscriptionCreate
 from api.deps import SessionDep
@@ -75,7 +76,7 @@ def create_api_key(
 ) -> HTMLResponse:
     require_role(visitor.principal, Role.ADMIN)
     token = create_key(session, role, name.strip(), email.strip() or None)
-    session.commit()
+    session.flush()
     # Rendered, not redirected: the token must never travel in a URL.
     return _admin_view(request, session, visitor, {"token": token, "name": name.strip()})
 
@@ -85,12 +86,12 @@ def revoke_api_key(key_id: int, session: SessionDep, visitor: FormVisitorDep) ->
     require_role(visitor.principal, Role.ADMIN)
     key = session.get(ApiKey, key_id)
     if key is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "There is no such key.")
+        raise NotFound("There is no such key.")
     if key.id == visitor.principal.key_id:
-        raise HTTPException(status.HTTP_409_CONFLICT, "You cannot revoke the key you are using.")
+        raise Conflict("You cannot revoke the key you are using.")
     key.revoked_at = key.revoked_at or utcnow()
     session.add(key)
-    session.commit()
+    session.flush()
     return RedirectResponse("/admin", status.HTTP_303_SEE_OTHER)
 
 
@@ -109,9 +110,9 @@ def create_subscription(
         body = SubscriptionCreate(url=url.strip(), secret=chosen, events=events)
     except ValidationError as error:
         problems = "; ".join(f"{e['loc'][-1]}: {e['msg']}" for e in error.errors())
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, problems) from error
+        raise InvalidInput(problems) from error
     session.add(WebhookSubscription(url=body.url, secret=body.secret, events=body.events))
-    session.commit()
+    session.flush()
     return _admin_view(request, session, visitor, {"secret": chosen, "url": body.url})
 
 
@@ -122,8 +123,8 @@ def stop_subscription(
     require_role(visitor.principal, Role.ADMIN)
     row = session.get(WebhookSubscription, subscription_id)
     if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "There is no such subscription.")
+        raise NotFound("There is no such subscription.")
     row.active = False
     session.add(row)
-    session.commit()
+    session.flush()
     return RedirectResponse("/admin", status.HTTP_303_SEE_OTHER)

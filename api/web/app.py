@@ -10,6 +10,8 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from agent.core.errors import CallsightError
+from api.errors import error_json
 from api.web import admin, dashboard, forms, pages
 from api.web.auth import NeedsSignIn
 from api.web.rendering import render
@@ -26,6 +28,8 @@ def install_web(app: FastAPI) -> None:
     app.include_router(admin.router)
     app.add_exception_handler(NeedsSignIn, _to_sign_in)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _error_page)  # type: ignore[arg-type]
+    # Replaces the JSON-only handler of api/errors.py: pages get HTML, machines still get JSON.
+    app.add_exception_handler(CallsightError, _callsight_error_page)  # type: ignore[arg-type]
 
 
 async def _to_sign_in(request: Request, error: NeedsSignIn) -> Response:
@@ -34,17 +38,24 @@ async def _to_sign_in(request: Request, error: NeedsSignIn) -> Response:
     return RedirectResponse(error.location, 303)
 
 
-async def _error_page(request: Request, error: StarletteHTTPException) -> Response:
+def _wants_json(request: Request) -> bool:
     wants_json = "text/html" not in request.headers.get("accept", "")
-    if request.url.path.startswith(MACHINE_PREFIXES) or wants_json:
+    return request.url.path.startswith(MACHINE_PREFIXES) or wants_json
+
+
+async def _error_page(request: Request, error: StarletteHTTPException) -> Response:
+    if _wants_json(request):
         return await http_exception_handler(request, error)
-    title = TITLES.get(error.status_code, "Something went wrong")
-    return render(
-        request,
-        "error.html",
-        None,
-        error.status_code,
-        title=title,
-        message=error.detail,
-        code=error.status_code,
-    )
+    return _page(request, error.status_code, str(error.detail))
+
+
+async def _callsight_error_page(request: Request, error: CallsightError) -> Response:
+    """The one HTML mapping of domain errors: the error page with the error's message."""
+    if _wants_json(request):
+        return error_json(error)
+    return _page(request, error.status_code, error.message)
+
+
+def _page(request: Request, code: int, message: str) -> Response:
+    title = TITLES.get(code, "Something went wrong")
+    return render(request, "error.html", None, code, title=title, message=message, code=code)

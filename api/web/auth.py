@@ -6,12 +6,13 @@ import hmac
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import Depends, Form, HTTPException, Request, status
+from fastapi import Depends, Form, Request
 from sqlmodel import Session
 
 from agent.auth.keys import Principal, Role
 from agent.auth.web_sessions import SignedIn, signed_in
-from agent.calls.service import visible_call
+from agent.calls.service import require_visible
+from agent.core.errors import Forbidden
 from agent.core.tables import Call
 from api.deps import SessionDep
 
@@ -47,14 +48,14 @@ def checked_form_visitor(
 ) -> SignedIn:
     """The visitor, for a form post that carries the session's CSRF token."""
     if not _same(visitor.csrf_token, csrf_token):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "the form expired; reload the page")
+        raise Forbidden("the form expired; reload the page")
     return visitor
 
 
 def checked_script_visitor(request: Request, visitor: VisitorDep) -> SignedIn:
     """The visitor, for a script request that carries the CSRF token in a header."""
     if not _same(visitor.csrf_token, request.headers.get(CSRF_HEADER)):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "the page expired; reload it")
+        raise Forbidden("the page expired; reload it")
     return visitor
 
 
@@ -65,12 +66,10 @@ ScriptVisitorDep = Annotated[SignedIn, Depends(checked_script_visitor)]
 def require_role(principal: Principal, *roles: Role) -> None:
     if principal.role not in roles:
         names = " or ".join(role.value for role in roles)
-        raise HTTPException(status.HTTP_403_FORBIDDEN, f"this needs the {names} role")
+        raise Forbidden(f"this needs the {names} role")
 
 
 def visible_call_or_404(session: Session, call_id: str, visitor: SignedIn) -> Call:
     """The call if the visitor may see it; otherwise 404, so others' calls stay unknown."""
-    call = visible_call(session, call_id, visitor.principal)
-    if call is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "There is no such call, or it is not yours.")
-    return call
+    message = "There is no such call, or it is not yours."
+    return require_visible(session, call_id, visitor.principal, message)

@@ -1,18 +1,22 @@
-"""What the pages' forms and scripts change: uploads, edits, approval, retries, keys."""
+"""What the pages' forms and scripts change: uploads, edits, approval, retries.
+
+Each form calls the same use case as the JSON API; the request's session commits once the
+handler returns (see ``api.deps.get_session``).
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Request, status
+from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import ValidationError
-from sqlmodel import Session
 
 from agent.auth.keys import Role
 from agent.calls import review_edits as review
-from agent.calls import service as calls
+from agent.calls import use_cases
 from agent.core.domain import Resolution
+from agent.core.errors import InvalidInput
 from agent.core.tables import Call
 from api.deps import ContainerDep, RunnerDep, SessionDep
 from api.uploads.receive import receive_upload
@@ -33,8 +37,13 @@ def _back_to(call: Call) -> RedirectResponse:
     return RedirectResponse(f"/calls/{call.id}", status.HTTP_303_SEE_OTHER)
 
 
-def _conflict(error: Exception) -> HTTPException:
-    return HTTPException(status.HTTP_409_CONFLICT, str(error))
+def _item_form(description: str, owner: str, due_date: str) -> review.ActionItemForm:
+    try:
+        return review.ActionItemForm(
+            description=description, owner=owner, due_date=due_date or None
+        )
+    except ValidationError as error:
+        raise InvalidInput("; ".join(e["msg"] for e in error.errors())) from error
 
 
 @router.post("/calls/{call_id}/items/{item_id}")
@@ -49,16 +58,9 @@ def edit_item(
     due_date: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
     call = visible_call_or_404(session, call_id, visitor)
-    try:
-        edit = review.ActionItemForm(
-            description=description, owner=owner, due_date=due_date or None
-        )
-        resync = review.edit_action_item(session, call, item_id, edit, visitor.principal)
-    except ValidationError as error:
-        raise HTTPException(422, "; ".join(e["msg"] for e in error.errors())) from error
-    except calls.CallStateError as error:
-        raise _conflict(error) from error
-    return _commit_and_back(session, runner, call, resync)
+    form = _item_form(description, owner, due_date)
+    use_cases.edit_action_item(session, call, item_id, form, visitor.principal, runner)
+    return _back_to(call)
 
 
 @router.post("/calls/{call_id}/resolution")
@@ -70,19 +72,7 @@ def edit_resolution(
     resolution: Annotated[Resolution, Form()],
 ) -> RedirectResponse:
     call = visible_call_or_404(session, call_id, visitor)
-    try:
-        resync = review.set_resolution(session, call, resolution, visitor.principal)
-    except calls.CallStateError as error:
-        raise _conflict(error) from error
-    return _commit_and_back(session, runner, call, resync)
-
-
-def _commit_and_back(
-    session: Session, runner: RunnerDep, call: Call, resync: bool
-) -> RedirectResponse:
-    session.commit()
-    if resync:
-        runner.submit(call.id)
+    use_cases.set_resolution(session, call, resolution, visitor.principal, runner)
     return _back_to(call)
 
 
@@ -96,13 +86,8 @@ def approve(
 ) -> RedirectResponse:
     require_role(visitor.principal, Role.LEAD, Role.ADMIN)
     call = visible_call_or_404(session, call_id, visitor)
-    try:
-        calls.approve(session, call, visitor.principal)
-    except calls.CallStateError as error:
-        raise _conflict(error) from error
-    response = _commit_and_back(session, runner, call, True)
-    container.pipeline.publish("call.approved", call.id)
-    return response
+    use_cases.approve_call(session, call, visitor.principal, runner, container.pipeline)
+    return _back_to(call)
 
 
 @router.post("/calls/{call_id}/retry")
@@ -110,8 +95,5 @@ def retry(
     call_id: str, session: SessionDep, runner: RunnerDep, visitor: FormVisitorDep
 ) -> RedirectResponse:
     call = visible_call_or_404(session, call_id, visitor)
-    try:
-        calls.retry(session, call)
-    except calls.CallStateError as error:
-        raise _conflict(error) from error
-    return _commit_and_back(session, runner, call, True)
+    use_cases.retry_call(session, call, runner)
+    return _back_to(call)

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request, status
+from fastapi import APIRouter, Form, Query, Request, status
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlmodel import col, select
 
@@ -17,6 +17,7 @@ from agent.calls import service as calls
 from agent.calls.views import call_detail
 from agent.core.call_states import EDITABLE_STATUSES, CallStatus
 from agent.core.domain import Resolution
+from agent.core.errors import NotFound
 from agent.core.tables import ApiKey, Call, Customer
 from agent.kpis.customer_view import customer_detail
 from agent.kpis.queries import KpiFilters
@@ -64,7 +65,6 @@ def login(
             next=_safe_next(next),
             error="That API key is not valid (or was revoked).",
         )
-    session.commit()
     response = RedirectResponse(_safe_next(next), status.HTTP_303_SEE_OTHER)
     response.set_cookie(
         COOKIE,
@@ -80,7 +80,6 @@ def login(
 @router.post("/logout")
 def logout(request: Request, session: SessionDep, visitor: FormVisitorDep) -> RedirectResponse:
     sign_out(session, request.cookies.get(COOKIE, ""))
-    session.commit()
     response = RedirectResponse("/login", status.HTTP_303_SEE_OTHER)
     response.delete_cookie(COOKIE)
     return response
@@ -187,7 +186,7 @@ def customer_page(
         query = query.where(Call.agent_id == visitor.principal.user_id)
     found = list(session.exec(query.order_by(col(Call.created_at).desc()).limit(200)))
     if customer is None or (not found and visitor.principal.role is Role.REP):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "There is no such customer.")
+        raise NotFound("There is no such customer.")
     own = None if visitor.principal.sees_all_calls else visitor.principal.user_id
     scope = KpiFilters(agent_id=own, customer_id=customer_id)
     kpis = customer_detail(container.engine, customer, container.settings.kpi_config, scope, 0)

@@ -18,7 +18,7 @@ from agent.calls import use_cases
 from agent.core.call_states import CallStatus
 from agent.core.settings import Settings
 from agent.core.tables import ActionItem, Call, Summary
-from conftest import make_token
+from support.keys import make_token
 
 HTML = {"Accept": "text/html"}
 Log = list[tuple[str, ...]]

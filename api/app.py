@@ -8,11 +8,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from sqlmodel import Session
 
 from agent.auth.keys import Role, create_key, key_count
 from agent.core.db import upgrade
 from agent.core.settings import Settings
+from agent.core.transactions import unit_of_work
 from agent.processing.runner import BackgroundLoop, Runner, ThreadPoolRunner, resume_unfinished
 from api.composition import Container, build_container
 from api.errors import install_error_json
@@ -82,11 +82,10 @@ def _resume(container: Container, runner: Runner) -> None:
 
 def announce_first_admin_key(container: Container) -> None:
     """On a database with no keys, create an admin key and print it, once."""
-    with Session(container.engine) as session:
+    with unit_of_work(container.engine) as session:
         if key_count(session) > 0:
             return
         token = create_key(session, Role.ADMIN, "first admin")
-        session.commit()
     print(
         "\n  First start: an admin API key was created. It is shown only this once:\n"
         f"\n      {token}\n\n"

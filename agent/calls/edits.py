@@ -40,7 +40,7 @@ class CrmLinkEdit(BaseModel):
 def edit(session: Session, call: Call, change: CallEdit, editor: Principal | None) -> None:
     """Apply a lead's corrections; the call then (re-)syncs, updating the CRM's records."""
     apply_changes(session, call, change)
-    if call.status != CallStatus.UNMATCHED.value:
+    if call.status != CallStatus.UNMATCHED:
         _release(call)
     if call.approved_at is None:
         call.approved_at = utcnow()
@@ -88,7 +88,7 @@ def _edit_items(session: Session, call_id: str, edits: list[ActionItemEdit]) -> 
 
 def link(session: Session, call: Call, links: CrmLinkEdit) -> None:
     """Attach a held (unmatched) call to CRM records by hand; it then syncs."""
-    if call.status != CallStatus.UNMATCHED.value:
+    if call.status != CallStatus.UNMATCHED:
         raise CallStateError(f"only an unmatched call needs links; this one is {call.status}")
     if not (links.contact_id or links.account_id):
         raise CallStateError("give a contact_id or an account_id to link the call to")

@@ -1,4 +1,4 @@
-"""Ingest: check an uploaded recording is audio of an acceptable size before a call exists."""
+"""Intake: check an uploaded recording is audio of an acceptable size before a call exists."""
 
 from __future__ import annotations
 

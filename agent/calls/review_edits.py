@@ -43,7 +43,7 @@ def set_resolution(session: Session, call: Call, resolution: Resolution, editor:
 
 
 def _apply(session: Session, call: Call, change: call_edits.CallEdit, editor: Principal) -> bool:
-    if call.status == CallStatus.REVIEW.value:
+    if call.status == CallStatus.REVIEW:
         call_edits.apply_changes(session, call, change)
         return False
     call_edits.edit(session, call, change, editor)

@@ -228,7 +228,7 @@ def require_visible(
 
 def approve(session: Session, call: Call, approver: Principal | None) -> None:
     """A lead's approval of a reviewed call; it moves on to the CRM."""
-    if call.status != CallStatus.REVIEW.value:
+    if call.status != CallStatus.REVIEW:
         raise CallStateError(f"only a call in review can be approved; this one is {call.status}")
     move(call, CallStatus.SYNCING)
     call.crm_outbox_filled_at = None
@@ -239,7 +239,7 @@ def approve(session: Session, call: Call, approver: Principal | None) -> None:
 
 def retry(session: Session, call: Call) -> None:
     """Send a failed call back to the stage it failed in."""
-    if call.status != CallStatus.FAILED.value:
+    if call.status != CallStatus.FAILED:
         raise CallStateError(f"only a failed call can be retried; this one is {call.status}")
     move(call, _resume_status(session, call))
     call.crm_outbox_filled_at = None

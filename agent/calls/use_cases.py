@@ -38,7 +38,7 @@ def edit_call(
     events: CallEvents,
 ) -> None:
     """A lead corrects a call: one in review is released to the CRM, a synced one syncs again."""
-    was_in_review = call.status == CallStatus.REVIEW.value
+    was_in_review = call.status == CallStatus.REVIEW
     edits.edit(session, call, change, editor)
     session.flush()
     _enqueue(session, call, queue)

@@ -278,7 +278,7 @@ class CrmSync:
         with Session(self.engine) as session:
             for call_id in sorted(call_ids):
                 call = session.get(Call, call_id, with_for_update=True)
-                if call is None or call.status != CallStatus.SYNCING.value:
+                if call is None or call.status != CallStatus.SYNCING:
                     events += _held_or_failed_event(call)
                     continue
                 if call.crm_outbox_filled_at is None:
@@ -315,7 +315,7 @@ def call_event(event_type: str, call: Call, **data: object) -> CrmEvent:
 
 
 def _held_or_failed_event(call: Call | None) -> list[CrmEvent]:
-    if call is not None and call.status == CallStatus.FAILED.value:
+    if call is not None and call.status == CallStatus.FAILED:
         return [call_event("call.failed", call)]
     return []
 
@@ -323,7 +323,7 @@ def _held_or_failed_event(call: Call | None) -> list[CrmEvent]:
 def _unprepared() -> SelectOfScalar[Call]:
     return (
         select(Call)
-        .where(Call.status == CallStatus.SYNCING.value, col(Call.crm_outbox_filled_at).is_(None))
+        .where(Call.status == CallStatus.SYNCING, col(Call.crm_outbox_filled_at).is_(None))
         .order_by(col(Call.created_at), col(Call.id))
     )
 
@@ -334,7 +334,7 @@ def _due_rows(now: dt.datetime) -> SelectOfScalar[CrmOutbox]:
         .join(Call, col(Call.id) == CrmOutbox.call_id)
         .where(
             CrmOutbox.status == OutboxStatus.PENDING,
-            Call.status == CallStatus.SYNCING.value,
+            Call.status == CallStatus.SYNCING,
             col(Call.crm_outbox_filled_at).is_not(None),
             or_(col(CrmOutbox.next_attempt_at).is_(None), col(CrmOutbox.next_attempt_at) <= now),
         )

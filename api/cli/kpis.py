@@ -147,9 +147,8 @@ def import_command(
 
     All or nothing: any bad row stops the import, lists every problem, and writes nothing.
     """
-    from sqlmodel import Session
-
     from agent.core.db import make_engine, upgrade
+    from agent.core.transactions import unit_of_work
     from agent.kpis.history_import import ImportRejected, import_csv
 
     if not (cases or contacts or surveys):
@@ -158,9 +157,8 @@ def import_command(
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     try:
-        with Session(engine) as session:
+        with unit_of_work(engine) as session:
             result = import_csv(session, settings.kpi_config, cases, contacts, surveys)
-            session.commit()
     except ImportRejected as error:
         for problem in error.problems:
             click.echo(problem, err=True)

@@ -84,7 +84,7 @@ def process(
     for detail in results:
         if detail is not None:
             click.echo(detail.model_dump_json() if as_json else _human(detail))
-    if any(detail is None or detail.status == CallStatus.FAILED.value for detail in results):
+    if any(detail is None or detail.status == CallStatus.FAILED for detail in results):
         sys.exit(1)
 
 
@@ -200,17 +200,15 @@ def keys() -> None:
 @click.option("--email", help="Their email; a rep's calls are matched by it.")
 def keys_create(role: str, name: str, email: str | None) -> None:
     """Create a key and print it; it is shown only this once."""
-    from sqlmodel import Session
-
     from agent.auth.keys import Role, create_key
     from agent.core.db import make_engine, upgrade
+    from agent.core.transactions import unit_of_work
 
     settings = _settings()
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
-    with Session(engine) as session:
+    with unit_of_work(engine) as session:
         token = create_key(session, Role(role), name, email)
-        session.commit()
     click.echo(token)
 
 
@@ -233,21 +231,19 @@ def db_upgrade(revision: str) -> None:
 @db.command("relocalise")
 def db_relocalise() -> None:
     """Recompute KPI days and months after CALLSIGHT_BUSINESS_TIMEZONE changed."""
-    from sqlmodel import Session
-
     from agent.core.db import make_engine, upgrade
+    from agent.core.transactions import unit_of_work
     from agent.kpis.relocalise import relocalise
 
     settings = _settings()
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
-    with Session(engine) as session:
+    with unit_of_work(engine) as session:
         count = relocalise(
             session,
             settings.kpi_config,
             lambda table, done: click.echo(f"{table}: {done} row(s)", err=True),
         )
-        session.commit()
     engine.dispose()
     click.echo(f"{count} row(s) now in {settings.business_timezone} days")
 

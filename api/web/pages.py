@@ -151,7 +151,7 @@ def call_page(
         customer_id=call.customer_id,
         length=clock(call.duration_s),
         editable=CallStatus(call.status) in EDITABLE_STATUSES,
-        can_approve=call.status == CallStatus.REVIEW.value and visitor.principal.sees_all_calls,
+        can_approve=call.status == CallStatus.REVIEW and visitor.principal.sees_all_calls,
         resolutions=[r.value for r in Resolution],
         approved_by=approver.name if approver else None,
         approved_at=call.approved_at,

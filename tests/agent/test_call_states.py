@@ -7,6 +7,9 @@ import itertools
 from dataclasses import dataclass, field
 
 import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import StatementError
+from sqlmodel import Session
 
 from agent.core.call_states import (
     EDITABLE_STATUSES,
@@ -18,6 +21,8 @@ from agent.core.call_states import (
     move,
 )
 from agent.core.errors import CallsightError
+from agent.core.tables import Call
+from support.factories import make_call
 
 
 @dataclass
@@ -77,3 +82,21 @@ def test_a_finished_call_never_goes_back_to_recognition() -> None:
     for status in (CallStatus.DONE, CallStatus.REVIEW, CallStatus.UNMATCHED):
         assert CallStatus.TRANSCRIBING not in TRANSITIONS[status]
         assert CallStatus.QUEUED not in TRANSITIONS[status]
+
+
+def test_the_database_reads_a_status_back_as_the_enum_and_refuses_an_unknown_one(
+    engine: Engine,
+) -> None:
+    with Session(engine) as session:
+        call = make_call(session, status=CallStatus.REVIEW)
+        session.commit()
+        call_id = call.id
+    with Session(engine) as session:
+        stored = session.get_one(Call, call_id)
+        assert stored.status is CallStatus.REVIEW
+        stored.status = "archived"  # type: ignore[assignment]
+        with pytest.raises(StatementError, match="archived"):
+            session.commit()
+    with Session(engine) as session:
+        raw = session.exec(text("SELECT status FROM call WHERE id = :id").bindparams(id=call_id))
+        assert raw.one()[0] == "review"

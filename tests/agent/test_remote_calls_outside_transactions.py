@@ -129,11 +129,13 @@ def call_status(engine: Engine, call_id: str) -> str:
         return call.status
 
 
+# Row locks and transactions left open are seen on PostgreSQL, so this one runs there only.
+@pytest.mark.parametrize(
+    "database_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
 def test_while_salesforce_holds_a_write_another_connection_locks_and_updates_the_call_rows(
     engine: Engine, gated_org: GatedOrg, https_session: requests.Session
 ) -> None:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("row locks and idle transactions are seen on PostgreSQL")
     call_id = seeded_call(engine, gated_org)
     sync = make_sync(engine, salesforce(gated_org, https_session))
     with ThreadPoolExecutor(1) as pool:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
@@ -100,3 +102,15 @@ def test_the_database_reads_a_status_back_as_the_enum_and_refuses_an_unknown_one
     with Session(engine) as session:
         raw = session.exec(text("SELECT status FROM call WHERE id = :id").bindparams(id=call_id))
         assert raw.one()[0] == "review"
+
+
+def test_no_module_but_the_state_machine_assigns_a_call_status() -> None:
+    root = Path(__file__).resolve().parents[2]
+    assigns = re.compile(r"\bcall\.status\s*=(?!=)|\bcall\.status\s*,[^=\n]*=(?!=)")
+    offenders = [
+        str(path.relative_to(root))
+        for folder in ("agent", "api", "integrations")
+        for path in (root / folder).rglob("*.py")
+        if path.name != "call_states.py" and assigns.search(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []

@@ -16,14 +16,14 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, or_
-from sqlmodel import Session, col, select
-from sqlmodel.sql.expression import SelectOfScalar
+from sqlalchemy import Engine
+from sqlmodel import Session, select
 
 from agent.core.call_states import CallStatus, move
 from agent.core.domain import CrmEvent, CrmLinks, CrmWrite, CrmWriteResult, MatchHint, OutboxStatus
 from agent.core.ports import Crm, CrmUnavailable, EventPublisher, StageError
 from agent.core.tables import Call, CrmOutbox, Summary, utcnow
+from agent.crm import outbox_queries
 from agent.crm import payloads as crm_payloads
 
 log = logging.getLogger(__name__)
@@ -125,8 +125,8 @@ class CrmSync:
 
     def has_due_work(self) -> bool:
         with Session(self.engine) as session:
-            return bool(session.exec(_unprepared().limit(1)).first()) or bool(
-                session.exec(_due_rows(utcnow()).limit(1)).first()
+            return bool(session.exec(outbox_queries.unprepared_calls().limit(1)).first()) or bool(
+                session.exec(outbox_queries.due_rows(utcnow()).limit(1)).first()
             )
 
     def _prepare_all(self, report: FlushReport) -> set[str]:
@@ -146,7 +146,7 @@ class CrmSync:
 
     def _read_unprepared(self) -> _Unprepared:
         with Session(self.engine) as session:
-            calls = list(session.exec(_unprepared().limit(self.batch_size)))
+            calls = list(session.exec(outbox_queries.unprepared_calls().limit(self.batch_size)))
             hints = {
                 call.id: crm_payloads.match_hint(session, call)
                 for call in calls
@@ -179,7 +179,7 @@ class CrmSync:
         prepared: set[str] = set()
         stale = False
         with Session(self.engine) as session:
-            for call in _locked_calls(session, batch.call_ids):
+            for call in outbox_queries.locked_calls(session, batch.call_ids):
                 if call.status != CallStatus.SYNCING or call.crm_outbox_filled_at is not None:
                     continue  # another worker prepared it, or it moved on
                 if not _still_as_read(session, call, batch):
@@ -234,7 +234,7 @@ class CrmSync:
 
     def _read_due(self) -> list[_Sent]:
         with Session(self.engine) as session:
-            rows = session.exec(_due_rows(utcnow()).limit(self.batch_size))
+            rows = session.exec(outbox_queries.due_rows(utcnow()).limit(self.batch_size))
             return [_Sent.of(row) for row in rows]
 
     def _record_sent(
@@ -242,7 +242,7 @@ class CrmSync:
     ) -> None:
         """Records each result on its row, unless the row changed while the write was out."""
         with Session(self.engine) as session:
-            rows = _locked_rows(session, [item.row_id for item in sent])
+            rows = outbox_queries.locked_rows(session, [item.row_id for item in sent])
             for item, result in zip(sent, results, strict=True):
                 row = rows.get(item.row_id)
                 if row is None:
@@ -318,45 +318,6 @@ def _held_or_failed_event(call: Call | None) -> list[CrmEvent]:
     if call is not None and call.status == CallStatus.FAILED:
         return [call_event("call.failed", call)]
     return []
-
-
-def _unprepared() -> SelectOfScalar[Call]:
-    return (
-        select(Call)
-        .where(Call.status == CallStatus.SYNCING, col(Call.crm_outbox_filled_at).is_(None))
-        .order_by(col(Call.created_at), col(Call.id))
-    )
-
-
-def _due_rows(now: dt.datetime) -> SelectOfScalar[CrmOutbox]:
-    return (
-        select(CrmOutbox)
-        .join(Call, col(Call.id) == CrmOutbox.call_id)
-        .where(
-            CrmOutbox.status == OutboxStatus.PENDING,
-            Call.status == CallStatus.SYNCING,
-            col(Call.crm_outbox_filled_at).is_not(None),
-            or_(col(CrmOutbox.next_attempt_at).is_(None), col(CrmOutbox.next_attempt_at) <= now),
-        )
-        .order_by(col(CrmOutbox.id))
-    )
-
-
-def _locked_calls(session: Session, call_ids: list[str]) -> list[Call]:
-    """The calls, locked in id order as ``_settle`` locks them, then oldest first."""
-    query = select(Call).where(col(Call.id).in_(call_ids)).order_by(col(Call.id))
-    calls = list(session.exec(query.with_for_update()))
-    return sorted(calls, key=lambda call: (call.created_at, call.id))
-
-
-def _locked_rows(session: Session, row_ids: list[int]) -> dict[int, CrmOutbox]:
-    query = (
-        select(CrmOutbox)
-        .where(col(CrmOutbox.id).in_(row_ids))
-        .order_by(col(CrmOutbox.id))
-        .with_for_update()
-    )
-    return {row.id: row for row in session.exec(query) if row.id is not None}
 
 
 def _still_as_read(session: Session, call: Call, batch: _Unprepared) -> bool:

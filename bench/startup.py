@@ -10,7 +10,7 @@ after one untimed warm-up run each (compiled bytecode and the page cache in plac
   until issue 10 (faster-whisper, PyAV, langchain, openai, simple-salesforce, PyJWT, SQLModel,
   Alembic, the settings, the pipeline and the call views), then runs the same ``--help``;
 - with ``--old-tree DIR`` (an export of an older commit, e.g.
-  ``git archive 8e04fbc | tar -x -C /tmp/old``), also that tree's own ``python -m api --help``.
+  ``git archive 7522c15 | tar -x -C /tmp/old``), also that tree's own ``python -m api --help``.
 
 Prints median, min and max wall seconds of each, the load average and the number of cores.
 """

@@ -174,6 +174,21 @@ def test_a_recording_is_fetched_once_and_becomes_a_call(
     )
 
 
+def test_no_database_connection_is_held_while_a_recording_downloads(
+    client: TestClient, engine: Engine, tmp_path: Path
+) -> None:
+    app_engine: Engine = client.app.state.container.engine  # type: ignore[attr-defined]
+    held_during_fetch: list[int] = []
+    wav = write_wav(tmp_path / "call.wav", [tone(0.5)]).read_bytes()
+    with HttpPeer() as peer:
+        peer.files["/rec/slow.wav"] = wav
+        peer.on_get = lambda _path: held_during_fetch.append(app_engine.pool.checkedout())
+        response = post_event(client, recording_event("rec-held", f"{peer.url}/rec/slow.wav"))
+    assert response.status_code == 200, response.text
+    assert held_during_fetch == [0]
+    assert counts(engine) == (1, 0, 1)
+
+
 def _admin(client: TestClient, engine: Engine) -> str:
     from agent.auth.keys import Role, create_key
 

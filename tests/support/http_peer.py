@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -24,6 +25,8 @@ class HttpPeer:
         self.files: dict[str, bytes] = {}
         self.received: list[Received] = []
         self.statuses: deque[int] = deque()
+        # Called before each GET is answered: a test looks at its own side while a fetch is out.
+        self.on_get: Callable[[str], None] | None = None
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -48,6 +51,8 @@ def _handler(peer: HttpPeer) -> type[BaseHTTPRequestHandler]:
             pass
 
         def do_GET(self) -> None:
+            if peer.on_get is not None:
+                peer.on_get(self.path)
             data = peer.files.get(self.path)
             self.send_response(200 if data is not None else 404)
             self.send_header("Content-Length", str(len(data or b"")))

@@ -14,9 +14,12 @@ from sqlmodel import Session, col, select
 
 from agent.auth.web_sessions import SignedIn
 from agent.calls.views import CallSummaryRow, call_row
+from agent.core.call_states import RESTING_STATUSES
 from agent.core.tables import Call, Summary
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+# The pages' script stops watching a call once it rests; the state machine says when that is.
+TEMPLATES.env.globals["resting_statuses"] = " ".join(sorted(RESTING_STATUSES))
 
 
 def render(

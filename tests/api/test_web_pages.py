@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from agent.auth.keys import Role
+from agent.core.call_states import RESTING_STATUSES
 from agent.core.settings import Settings
 from agent.core.tables import ApiKey, TranscriptSegment, WebhookSubscription
 from integrations.local_crm import LocalCrmRecord
@@ -108,6 +109,17 @@ def test_signing_out_ends_the_session(client: TestClient, settings: Settings) ->
     client.post("/logout", data={"csrf_token": csrf}, follow_redirects=False)
     response = client.get("/calls", headers=HTML, follow_redirects=False)
     assert response.status_code == 303
+
+
+def test_pages_tell_their_script_where_a_call_rests_as_the_state_machine_says(
+    client: TestClient, settings: Settings
+) -> None:
+    signed_in(client, make_token(settings, Role.REP, "Ria"))
+    page = client.get("/calls", headers=HTML).text
+    match = re.search(r'name="resting-statuses" content="([^"]*)"', page)
+    assert match is not None
+    assert set(match.group(1).split()) == RESTING_STATUSES
+    assert "unmatched" in match.group(1).split()  # a held call stops being polled too
 
 
 def _upload_beep(client: TestClient, csrf: str, tmp_path: Path) -> dict[str, Any]:

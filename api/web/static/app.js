@@ -2,7 +2,8 @@
 // Small, dependency-free behaviour for the server-rendered pages.
 
 const csrfToken = () => document.querySelector('meta[name="csrf-token"]').content;
-const RESTING = new Set(["review", "done", "failed"]);
+// Where a call rests (no more work until someone acts), as the server's state machine says.
+const RESTING = new Set(document.querySelector('meta[name="resting-statuses"]').content.split(" "));
 
 function setupUpload() {
   const form = document.getElementById("upload-form");

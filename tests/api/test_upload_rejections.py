@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, func, select
 
+from agent.core.call_states import RESTING_STATUSES
 from agent.core.settings import Settings
 from agent.core.tables import Call
 from support.audio import tone, write_wav
@@ -145,4 +146,4 @@ def test_a_rejected_upload_does_not_disturb_later_ones(
 
 
 def _rested(call: dict) -> dict | None:  # type: ignore[type-arg]
-    return call if call["status"] in {"done", "failed", "review"} else None
+    return call if call["status"] in RESTING_STATUSES else None

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, func, select
 
+from agent.core.call_states import RESTING_STATUSES
 from agent.core.settings import Settings
 from agent.core.tables import Call, CrmCase, InboundEvent
 from agent.kpis.tables import ServiceCase
@@ -168,7 +169,7 @@ def test_a_recording_is_fetched_once_and_becomes_a_call(
     wait_for(
         lambda: (
             client.get(f"/api/v1/calls/{call_id}", headers=headers).json()["status"]
-            in ("done", "failed", "review")
+            in RESTING_STATUSES
         ),
         timeout=180,
     )

@@ -7,9 +7,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from agent.core.call_states import RESTING_STATUSES
 from support.polling import wait_for
-
-RESTING = {"done", "failed", "review"}
 
 
 def upload(
@@ -26,7 +25,7 @@ def upload(
 def until_rested(client: TestClient, headers: dict[str, str], call_id: str) -> dict[str, Any]:
     def rested() -> dict[str, Any] | None:
         call = client.get(f"/api/v1/calls/{call_id}", headers=headers).json()
-        return call if call["status"] in RESTING else None
+        return call if call["status"] in RESTING_STATUSES else None
 
     result: dict[str, Any] = wait_for(rested, timeout=180)
     return result

@@ -1,4 +1,4 @@
-"""Alembic environment: runs migrations against the URL set by ``agent.db.alembic_config``."""
+"""Alembic environment: runs migrations against the URL set by ``agent.core.db.alembic_config``."""
 
 from __future__ import annotations
 
@@ -6,8 +6,12 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
-import integrations.local_crm  # noqa: F401  (the embedded CRM's table)
+from agent.core import tables as core_tables
+from agent.kpis import tables as kpi_tables
+from integrations import local_crm
 
+# Importing the models registers their tables on the metadata autogenerate compares against.
+MODELS = (core_tables, kpi_tables, local_crm)
 target_metadata = SQLModel.metadata
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from alembic import command
@@ -27,3 +29,20 @@ def test_transcription_migration_goes_down_and_up_again(tmp_path: Path) -> None:
     assert "words" not in columns(url, "transcript_segment")
     upgrade(url)
     assert added <= columns(url, "call")
+
+
+CHECK_IN_A_FRESH_PROCESS = """
+import sys
+from alembic import command
+from agent.core.db import alembic_config, upgrade
+upgrade(sys.argv[1])
+command.check(alembic_config(sys.argv[1]))
+"""
+
+
+def test_the_migrations_build_exactly_the_schema_the_models_describe(tmp_path: Path) -> None:
+    # A fresh interpreter: the migration environment itself must register every model.
+    url = f"sqlite:///{tmp_path / 'check.db'}"
+    run = [sys.executable, "-c", CHECK_IN_A_FRESH_PROCESS, url]
+    result = subprocess.run(run, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]

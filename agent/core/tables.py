@@ -111,6 +111,9 @@ class Call(SQLModel, table=True):
     crm_outbox_filled_at: dt.datetime | None = None
     crm_hold_reason: str | None = None
     approved_by_key_id: int | None = Field(default=None, foreign_key="api_key.id")
+    # The worker working on the call holds a lease it renews; an expired one frees the call.
+    lease_owner: str | None = Field(default=None, max_length=128)
+    lease_expires_at: dt.datetime | None = None
     created_at: dt.datetime = Field(default_factory=utcnow, index=True)
     updated_at: dt.datetime = Field(default_factory=utcnow)
 

@@ -15,6 +15,7 @@ from agent.core.db import make_engine
 from agent.core.ports import Crm, RecordingFetcher, Summariser, Transcriber
 from agent.core.settings import BUNDLED_ASR_MODEL, CrmKind, SalesforceAuthFlow, Settings
 from agent.crm.sync import RetryPolicy
+from agent.processing.leases import LeasePolicy
 from agent.processing.pipeline import Pipeline
 from agent.webhooks.outbound import WebhookDeliveries
 
@@ -192,6 +193,7 @@ def build_container(settings: Settings) -> Container:
         kpi=settings.kpi_config,
         company_name=settings.company_name,
         fallback_channel_map=settings.fallback_channel_map,
+        lease=LeasePolicy(ttl_s=settings.lease_ttl_s),
     )
     fetcher = HttpRecordingFetcher(
         settings.recording_hosts,

@@ -85,7 +85,28 @@ class Settings(BaseSettings):
 
     max_upload_mb: float = Field(500.0, gt=0)
     max_duration_min: float = Field(240.0, gt=0, description="Longest recording transcribed.")
-    runner_workers: int = Field(2, ge=1)
+    runner_workers: int = Field(2, ge=1, description="Threads of the embedded runner.")
+    broker_url: str = Field(
+        "", description="Celery broker, e.g. redis://host:6379/0; empty: the embedded runner."
+    )
+    lease_ttl_s: float = Field(
+        60.0, ge=5, description="A worker's hold on a call lapses this long after its last renewal."
+    )
+    sweep_interval_s: float = Field(15.0, gt=0, description="How often stuck calls are looked for.")
+    stuck_after_s: float = Field(
+        120.0,
+        gt=0,
+        description="An unheld call waiting this long, with no message queued, is sent again.",
+    )
+    asr_time_limit_s: float = Field(
+        7200.0, gt=0, description="Longest a speech recognition task may run before it is stopped."
+    )
+    io_time_limit_s: float = Field(
+        900.0, gt=0, description="Longest an LLM, CRM or webhook task may run before it is stopped."
+    )
+    task_max_retries: int = Field(
+        8, ge=0, description="Retries with backoff of a task that met a transient error."
+    )
     crm_sync_mode: SyncMode = SyncMode.AUTO
 
     llm_base_url: str = Field("", description="OpenAI-compatible endpoint; empty: OpenAI's.")
@@ -160,6 +181,16 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"unknown timezone {value!r}; use an IANA name such as 'Europe/Berlin'"
             ) from error
+        return value
+
+    @field_validator("broker_url")
+    @classmethod
+    def _redis_broker(cls, value: str) -> str:
+        if value and not value.startswith(("redis://", "rediss://")):
+            raise ValueError(
+                "CALLSIGHT_BROKER_URL must be a Redis URL such as redis://host:6379/0, "
+                f"not {value!r}"
+            )
         return value
 
     @field_validator("channel_map")

@@ -123,9 +123,19 @@ def _register_tasks(celery: Celery, runtime: WorkerRuntime) -> None:
             **retrying,
         )(stage)
     housekeeping = {"queue": IO_QUEUE, "time_limit": settings.io_time_limit_s}
-    celery.task(name="callsight.flush_crm", **housekeeping)(runtime.flush_crm)
-    celery.task(name="callsight.deliver_webhooks", **housekeeping)(runtime.deliver_webhooks)
-    celery.task(name="callsight.sweep", **housekeeping)(runtime.sweep)
+
+    def flush_crm() -> None:
+        runtime.flush_crm()
+
+    def deliver_webhooks() -> None:
+        runtime.deliver_webhooks()
+
+    def sweep_calls() -> list[str]:
+        return runtime.sweep()
+
+    celery.task(name="callsight.flush_crm", **housekeeping)(flush_crm)
+    celery.task(name="callsight.deliver_webhooks", **housekeeping)(deliver_webhooks)
+    celery.task(name="callsight.sweep", **housekeeping)(sweep_calls)
 
 
 def _schedule(settings: Settings) -> dict[str, dict[str, Any]]:

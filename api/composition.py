@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agent.core.db import make_engine
-from agent.core.ports import Crm, RecordingFetcher, Summariser, Transcriber
+from agent.core.ports import AudioStore, Crm, RecordingFetcher, Summariser, Transcriber
 from agent.core.settings import BUNDLED_ASR_MODEL, CrmKind, SalesforceAuthFlow, Settings
 from agent.crm.sync import RetryPolicy
 from agent.processing.leases import LeasePolicy
@@ -22,7 +22,6 @@ from agent.webhooks.outbound import WebhookDeliveries
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from integrations.local_storage import LocalAudioStore
     from integrations.salesforce.auth import Authenticator
 
 
@@ -30,7 +29,7 @@ if TYPE_CHECKING:
 class Container:
     settings: Settings
     engine: Engine
-    store: LocalAudioStore
+    store: AudioStore
     pipeline: Pipeline
     deliveries: WebhookDeliveries
     fetcher: RecordingFetcher
@@ -158,13 +157,29 @@ def build_salesforce_crm(settings: Settings) -> Crm:
     return SalesforceCrm(connection, external_id_field=settings.salesforce_external_id_field)
 
 
+def build_store(settings: Settings) -> AudioStore:
+    """The local folder data_dir/audio, or the object store ``storage_url`` names."""
+    if not settings.storage_url:
+        from integrations.local_storage import LocalAudioStore
+
+        return LocalAudioStore(settings.audio_dir)
+    from integrations.s3_storage import S3AudioStore, S3Location, s3_client
+
+    client = s3_client(
+        endpoint_url=settings.storage_endpoint_url,
+        region=settings.storage_region,
+        access_key_id=settings.storage_access_key_id,
+        secret_access_key=settings.storage_secret_access_key.get_secret_value(),
+    )
+    return S3AudioStore(client, S3Location.parse(settings.storage_url))
+
+
 def build_container(settings: Settings) -> Container:
     from integrations.http_webhooks import HttpWebhookTransport
-    from integrations.local_storage import LocalAudioStore
     from integrations.recording_fetch import HttpRecordingFetcher
 
     engine = make_engine(settings.database_url)
-    store = LocalAudioStore(settings.audio_dir)
+    store = build_store(settings)
     transport = HttpWebhookTransport(
         settings.outbound_webhook_timeout_s, settings.outbound_webhook_allow_private
     )

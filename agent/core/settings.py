@@ -6,6 +6,7 @@ import enum
 import zoneinfo
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -68,6 +69,14 @@ class Settings(BaseSettings):
     environment: str = Field("development", description="development | production")
     data_dir: Path = Field(Path("data"), description="Folder for the SQLite file and audio.")
     database_url: str = Field("", description="SQLAlchemy URL; empty means SQLite in data_dir.")
+
+    storage_url: str = Field(
+        "", description="Where audio is kept: empty for data_dir/audio, or s3://bucket/prefix."
+    )
+    storage_endpoint_url: str = Field("", description="S3-compatible endpoint; empty: AWS.")
+    storage_region: str = Field("", description="The bucket's region; empty: boto3's default.")
+    storage_access_key_id: str = Field("", description="Empty: boto3's own credential chain.")
+    storage_secret_access_key: SecretStr = SecretStr("")
 
     asr_model: str = Field(BUNDLED_ASR_MODEL, description="faster-whisper model name or path.")
     asr_device: str = "cpu"
@@ -207,6 +216,17 @@ class Settings(BaseSettings):
     @classmethod
     def _patterns_compile(cls, value: list[str]) -> list[str]:
         compile_patterns(value)
+        return value
+
+    @field_validator("storage_url")
+    @classmethod
+    def _storage_url_known(cls, value: str) -> str:
+        url = urlsplit(value)
+        if value and (url.scheme != "s3" or not url.netloc):
+            raise ValueError(
+                f"CALLSIGHT_STORAGE_URL {value!r} is not supported: leave it empty for the local "
+                "folder data_dir/audio, or give s3://bucket or s3://bucket/prefix"
+            )
         return value
 
     @model_validator(mode="after")

@@ -166,8 +166,8 @@ class Pipeline:
             auto = call.channel_map == AUTO_CHANNEL_MAP
             session.commit()
         # Fetching the recording and recognising speech take long; no transaction stays open.
-        audio_path = self.store.path(audio_key)
-        transcript = self.transcriber.transcribe(audio_path, options, on_progress)
+        with self.store.local_copy(audio_key) as audio_path:
+            transcript = self.transcriber.transcribe(audio_path, options, on_progress)
         utterances, roles, speakers = self._speakers(transcript, options.channel_map, auto)
         metrics = conversation_metrics(utterances, transcript.duration_s, transcript.channels == 2)
         with Session(self.engine) as session:

@@ -22,6 +22,7 @@ from agent.webhooks.outbound import WebhookDeliveries
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from api.metrics import QueueDepths
     from integrations.salesforce.auth import Authenticator
 
 
@@ -33,6 +34,7 @@ class Container:
     pipeline: Pipeline
     deliveries: WebhookDeliveries
     fetcher: RecordingFetcher
+    queue_depths: QueueDepths | None = None
 
 
 def asr_model_location(settings: Settings) -> str:
@@ -174,14 +176,29 @@ def build_store(settings: Settings) -> AudioStore:
     return S3AudioStore(client, S3Location.parse(settings.storage_url))
 
 
+def build_queue_depths(settings: Settings) -> QueueDepths | None:
+    """The broker's queue lengths for /metrics; none with the embedded runner."""
+    from api.metrics import CELERY_QUEUES
+    from integrations.broker_queues import RedisQueueDepths
+
+    return RedisQueueDepths(settings.broker_url, CELERY_QUEUES) if settings.broker_url else None
+
+
 def build_container(settings: Settings) -> Container:
     from integrations.http_webhooks import HttpWebhookTransport
+    from integrations.prometheus_metrics import (
+        CountedCrm,
+        CountedWebhookTransport,
+        PrometheusStageObserver,
+    )
     from integrations.recording_fetch import HttpRecordingFetcher
 
     engine = make_engine(settings.database_url)
     store = build_store(settings)
-    transport = HttpWebhookTransport(
-        settings.outbound_webhook_timeout_s, settings.outbound_webhook_allow_private
+    transport = CountedWebhookTransport(
+        HttpWebhookTransport(
+            settings.outbound_webhook_timeout_s, settings.outbound_webhook_allow_private
+        )
     )
     deliveries = WebhookDeliveries(
         engine,
@@ -197,7 +214,7 @@ def build_container(settings: Settings) -> Container:
         store=store,
         transcriber=build_transcriber(settings),
         summariser=build_summariser(settings, engine),
-        crm=build_crm(settings, engine),
+        crm=CountedCrm(build_crm(settings, engine)),
         sync_mode=settings.crm_sync_mode,
         events=deliveries,
         retry_policy=RetryPolicy(
@@ -208,6 +225,7 @@ def build_container(settings: Settings) -> Container:
         kpi=settings.kpi_config,
         company_name=settings.company_name,
         fallback_channel_map=settings.fallback_channel_map,
+        observer=PrometheusStageObserver(),
         lease=LeasePolicy(ttl_s=settings.lease_ttl_s),
     )
     fetcher = HttpRecordingFetcher(
@@ -216,4 +234,6 @@ def build_container(settings: Settings) -> Container:
         max_bytes=settings.max_upload_bytes,
         timeout_s=settings.recording_fetch_timeout_s,
     )
-    return Container(settings, engine, store, pipeline, deliveries, fetcher)
+    return Container(
+        settings, engine, store, pipeline, deliveries, fetcher, build_queue_depths(settings)
+    )

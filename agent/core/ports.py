@@ -107,6 +107,15 @@ class CallQueue(Protocol):
     def submit(self, call_id: str) -> None: ...
 
 
+class StageObserver(Protocol):
+    """Told how long each pipeline stage took and how it ended (for metrics)."""
+
+    def stage_finished(self, stage: str, seconds: float, outcome: str) -> None:
+        """``stage`` as named in the pipeline's STAGE_NAMES; ``outcome`` is one of "done",
+        "failed" (a reason a person can act on), "skipped" (the call moved on) or "error"."""
+        ...
+
+
 class CallEvents(Protocol):
     """Tells subscribers what happened to a call (the pipeline's ``publish``)."""
 

@@ -174,6 +174,9 @@ class Settings(BaseSettings):
     outbound_webhook_allow_private: bool = Field(
         False, description="Let subscriptions target private or loopback addresses."
     )
+    metrics_token: SecretStr = Field(
+        SecretStr(""), description="When set, /metrics needs 'Authorization: Bearer <token>'."
+    )
 
     business_timezone: str = Field("UTC", description="IANA zone for KPI days, weeks, months.")
     repeat_window_days: float = Field(7.0, gt=0, description="KPI repeat-contact window.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from agent.core.ports import (
     EventPublisher,
     ProgressCallback,
     StageError,
+    StageObserver,
     Summariser,
     Transcriber,
 )
@@ -76,6 +78,7 @@ class Pipeline:
     kpi: KpiConfig = field(default_factory=KpiConfig)
     company_name: str | None = None
     fallback_channel_map: ChannelMap = field(default_factory=ChannelMap)
+    observer: StageObserver | None = None
     lease: LeasePolicy = field(default_factory=LeasePolicy)
     worker: str = field(default_factory=worker_name)
     crm_sync: CrmSync = field(init=False)
@@ -121,21 +124,28 @@ class Pipeline:
             CallStatus.SUMMARISING: lambda: self.summarise(call_id),
             CallStatus.SYNCING: lambda: self.sync(call_id),
         }
+        started, outcome = time.perf_counter(), "done"
         try:
             stages[status]()
         except StageSkipped:
+            outcome = "skipped"
             log.info("call %s: %s skipped, the call moved on", call_id, status.value)
         except TRANSIENT_ERRORS:
             raise
         except StageError as error:
+            outcome = "failed"
             self._fail(call_id, f"{STAGE_NAMES[status]} failed: {error}")
         except Exception as error:
+            outcome = "error"
             log.exception("call %s: unexpected error in %s", call_id, status.value)
             self._fail(
                 call_id,
                 f"{STAGE_NAMES[status]} failed unexpectedly ({type(error).__name__}: {error}); "
                 "retry the call, and report it if it fails again",
             )
+        if self.observer is not None:
+            elapsed = time.perf_counter() - started
+            self.observer.stage_finished(STAGE_NAMES[status], elapsed, outcome)
 
     def status_of(self, call_id: str) -> CallStatus | None:
         """The call's status now, or None when there is no such call."""

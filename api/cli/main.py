@@ -75,18 +75,20 @@ def worker(
     """Run Celery workers on the Redis broker in CALLSIGHT_BROKER_URL."""
     import os
 
-    from agent.core.db import upgrade
     from api.worker.broker import QUEUES
-    from api.worker.celery_app import make_celery
 
     chosen = [queue.strip() for queue in queues.split(",") if queue.strip()]
     unknown = sorted(set(chosen) - set(QUEUES))
     if not chosen or unknown:
         raise click.BadParameter(f"choose from {', '.join(QUEUES)}", param_hint="--queues")
     settings = _require_broker()
-    upgrade(settings.database_url)
     if metrics_port:
         _serve_worker_metrics(metrics_port)
+
+    from agent.core.db import upgrade
+    from api.worker.celery_app import make_celery
+
+    upgrade(settings.database_url)
     argv = ["worker", "--queues", ",".join(chosen), "--loglevel", "INFO", "--without-gossip"]
     argv += ["--hostname", name or f"callsight-{'-'.join(chosen)}-{os.getpid()}@%h"]
     if concurrency:
@@ -116,9 +118,16 @@ def _require_broker() -> Settings:
 
 
 def _serve_worker_metrics(port: int) -> None:
-    from prometheus_client import start_http_server
+    """Metrics of the worker and its pool: stages run in forked children, so each process
+    writes its figures to a shared folder, set before prometheus-client is first imported."""
+    import os
+    import tempfile
 
-    start_http_server(port)
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="prometheus-callsight-")
+    from integrations.prometheus_metrics import serve_worker_metrics
+
+    serve_worker_metrics(port)
 
 
 @main.command()

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import logging
+import time
 
-import redis
 from celery import Celery
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from agent.core.call_states import CallStatus
 from agent.core.tables import Call
-from api.worker.broker import STAGE_TASKS, queue_depth
+from api.worker.broker import QUEUES, STAGE_TASKS
+from integrations.broker_queues import RedisQueueDepths
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,8 @@ class CeleryCallQueue:
 
     def __init__(self, celery: Celery, engine: Engine, broker_url: str) -> None:
         self._celery, self._engine = celery, engine
-        self._redis = redis.Redis.from_url(broker_url, socket_timeout=5, socket_connect_timeout=5)
+        self._depths = RedisQueueDepths(broker_url, QUEUES)
+        self._last_read: tuple[float, dict[str, int] | None] = (0.0, None)
 
     def submit(self, call_id: str) -> None:
         with Session(self._engine) as session:
@@ -50,10 +52,18 @@ class CeleryCallQueue:
         task = STAGE_TASKS.get(status)
         if task is None:
             return False
-        try:
-            return queue_depth(self._redis, task.queue) > 0
-        except redis.RedisError:
+        depths = self._queue_depths()
+        if depths is None:
             return True  # cannot tell; sending again would only pile up while the broker is away
+        return depths.get(task.queue, 0) > 0
+
+    def _queue_depths(self) -> dict[str, int] | None:
+        """The queues' lengths, read at most once a second (a sweep asks for each call)."""
+        read_at, depths = self._last_read
+        if time.monotonic() - read_at > 1.0:
+            depths = self._depths.read()
+            self._last_read = (time.monotonic(), depths)
+        return depths
 
     def shutdown(self) -> None:
-        self._redis.close()
+        """Nothing to stop: sending opens connections from Celery's pool as needed."""

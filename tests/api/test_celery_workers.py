@@ -178,7 +178,11 @@ def test_two_workers_racing_for_one_call_transcribe_it_once(cluster: Cluster) ->
     with Session(cluster.engine) as session:
         from agent.core.tables import WebhookSubscription
 
-        session.add(WebhookSubscription(url="http://127.0.0.1:9/", secret="s" * 32, events=[]))
+        session.add(
+            WebhookSubscription(
+                url="http://127.0.0.1:9/", secret="s" * 32, events=["call.transcribed"]
+            )
+        )
         session.commit()
     cluster.start_api()
     call_id = cluster.upload()

@@ -280,12 +280,13 @@ def figures(report: Report, worker_slots: int) -> dict[str, str]:
     outcome, hours = report.outcome, report.outcome.audio_s / 3600
     wall_h, pipeline_core_h = report.wall_s / 3600, report.pipeline_cpu_s / 3600
     unfinished = Counter({s: n for s, n in outcome.states.items() if s not in RESTING})
+    resting = Counter({s: n for s, n in outcome.states.items() if s in RESTING})
     cells = {
         "uploads accepted (201)": f"{report.accepted}/{len(report.uploads)}",
         "uploads refused (by code)": _counts(refused) or "0",
         "lost calls (must be 0)": f"{report.lost}"
         + (f" ({_counts(unfinished)})" if unfinished else ""),
-        "final states": _counts(Counter({s: n for s, n in outcome.states.items() if s in RESTING})),
+        "final states": _counts(resting) or "none",
         "failed calls": str(outcome.states.get("failed", 0)),
         "local CRM records": str(outcome.crm_records),
         "duplicated CRM records (must be 0)": str(outcome.duplicated_records),
@@ -329,9 +330,9 @@ def print_table(reports: list[Report]) -> None:
     columns = [figures(report, slots) for report in reports]
     width = max(len(report.layout.title) for report in reports)
     width = max(width, *(len(cell) for column in columns for cell in column.values()))
-    print(f"{'':44} " + " ".join(f"{report.layout.title:>{width}}" for report in reports))
+    print(f"{'':44} " + "  ".join(f"{report.layout.title:>{width}}" for report in reports))
     for title in columns[0]:
-        print(f"{title:44} " + " ".join(f"{column[title]:>{width}}" for column in columns))
+        print(f"{title:44} " + "  ".join(f"{column[title]:>{width}}" for column in columns))
     for report in reports:
         if report.stopped_early:
             print(f"* {report.layout.title}: {report.stopped_early}")

@@ -219,9 +219,11 @@ def test_a_worker_killed_mid_crm_sync_leaves_nothing_doubled(cluster: Cluster) -
     cluster.extra_env["CALLSIGHT_CRM_SYNC_MODE"] = "after_review"
     cluster.start_api()
     cluster.start_worker("asr")
+    summariser = cluster.start_worker("io", beat=True)
     call_ids = [cluster.upload(f"call-{n}.flac") for n in range(3)]
     cluster.wait_resting(call_ids)
     assert set(cluster.statuses(call_ids).values()) == {"review"}
+    summariser.stop()
     # The sync of three approved calls, with an io worker killed while it writes.
     doomed = cluster.start_worker("io", beat=True)
     approver = threading.Thread(target=_approve_all, args=(cluster, call_ids))

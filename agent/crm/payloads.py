@@ -7,9 +7,9 @@ from sqlmodel import Session, col, select
 from agent.core.domain import CrmWrite, MatchHint, Resolution
 from agent.core.tables import ActionItem, Call, Customer, Summary, User
 
-DESCRIPTION_LIMIT = 32_000  # Salesforce's Task.Description holds 32 KB
 _PRIORITIES = {"high": "High", "normal": "Normal", "low": "Low"}
 COMMENT_LIMIT = 4_000  # CaseComment.CommentBody holds 4,000 characters
+TRUNCATED = "… [truncated]"
 CASE_STATUS = {
     Resolution.RESOLVED.value: "Closed",
     Resolution.ESCALATED.value: "Escalated",
@@ -66,18 +66,21 @@ def call_writes(
 
 
 def call_activity(call: Call, summary: Summary, customer: Customer | None) -> CrmWrite:
-    """The call itself, logged as a completed Task of subtype Call."""
+    """The call itself, logged as a completed Task of subtype Call.
+
+    Text is not cut here: the CRM adapter cuts it to the org's field lengths, visibly.
+    """
     who = customer.name if customer else "unknown customer"
     lines = [summary.text, "", *(f"- {point}" for point in summary.key_points)]
     lines += ["", f"Resolution: {summary.resolution}", f"Sentiment: {summary.sentiment}"]
     fields: dict[str, object] = {
-        "Subject": f"Call with {who}"[:255],
+        "Subject": f"Call with {who}",
         "Status": "Completed",
         "TaskSubtype": "Call",
         "CallType": "Inbound" if call.direction == "inbound" else "Outbound",
         "CallDurationInSeconds": round(call.duration_s or 0),
         "ActivityDate": (call.started_at or call.created_at).date().isoformat(),
-        "Description": "\n".join(lines)[:DESCRIPTION_LIMIT],
+        "Description": "\n".join(lines),
     }
     return CrmWrite("Task", call_external_id(call), _with_links(fields, call))
 
@@ -85,13 +88,13 @@ def call_activity(call: Call, summary: Summary, customer: Customer | None) -> Cr
 def follow_up_task(call: Call, item: ActionItem, resolution: str | None = None) -> CrmWrite:
     """An action item as an open Task due on its due date, owned by the call's agent."""
     fields: dict[str, object] = {
-        "Subject": item.description[:255],
+        "Subject": item.description,
         "Status": "Completed" if item.status == "done" else "Not Started",
         "Priority": PRIORITY_BY_RESOLUTION.get(
             resolution or "", _PRIORITIES.get(item.priority, "Normal")
         ),
         "ActivityDate": item.due_date.isoformat() if item.due_date else None,
-        "Description": f"Owner: {item.owner}\n{item.description}"[:DESCRIPTION_LIMIT],
+        "Description": f"Owner: {item.owner}\n{item.description}",
     }
     if call.crm_owner_id:
         fields["OwnerId"] = call.crm_owner_id
@@ -105,8 +108,9 @@ def case_writes(call: Call, summary: Summary, existing_comment_id: str | None) -
     status = CASE_STATUS.get(summary.resolution, "Working")
     body = f"{summary.text}\n\nResolution: {summary.resolution}\n{comment_marker(call)}"
     overflow = len(body) - COMMENT_LIMIT
-    if overflow > 0:
-        body = f"{summary.text[: len(summary.text) - overflow - 1]}…" + body[len(summary.text) :]
+    if overflow > 0:  # cut the summary, never the marker that makes the comment findable
+        kept = summary.text[: len(summary.text) - overflow - len(TRUNCATED)]
+        body = kept + TRUNCATED + body[len(summary.text) :]
     case = CrmWrite("Case", f"callsight-case-{call.id}", {"Id": call.crm_case_id, "Status": status})
     comment_fields: dict[str, object] = {"ParentId": call.crm_case_id, "CommentBody": body}
     comment = CrmWrite(

@@ -207,7 +207,6 @@ def test_no_connection_is_checked_out_while_a_webhook_is_posted(engine: Engine) 
     assert rows[1].next_attempt_at is not None
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12, point 1: TaskSubtype is resent on update")
 def test_a_record_edited_while_its_write_is_in_flight_is_sent_again_with_the_edit(
     engine: Engine, gated_org: GatedOrg, https_session: requests.Session
 ) -> None:

@@ -54,7 +54,6 @@ def rests(client: TestClient, headers: dict[str, str], call_id: str, status: str
     return wait_for(check, timeout=180)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12, point 1: TaskSubtype is resent on update")
 def test_a_call_syncs_to_salesforce_and_an_edit_updates_it(
     client: TestClient,
     admin_headers: dict[str, str],

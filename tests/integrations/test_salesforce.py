@@ -217,7 +217,6 @@ def test_long_query_answers_are_read_page_by_page(
     assert sf_org.request_counts["query"] >= 3  # one query and at least two more pages
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12, point 1: TaskSubtype is resent on update")
 def test_a_call_task_whose_answer_was_lost_is_written_again_and_edited(
     sf_org: SalesforceEmulator, https_session: requests.Session
 ) -> None:
@@ -233,7 +232,6 @@ def test_a_call_task_whose_answer_was_lost_is_written_again_and_edited(
     assert (written["TaskSubtype"], written["Description"]) == ("Call", "Edited")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12, point 2: a failed adoption lookup resends")
 def test_a_case_comment_whose_answer_was_lost_waits_while_the_lookup_fails(
     sf_org: SalesforceEmulator, https_session: requests.Session
 ) -> None:

@@ -66,7 +66,8 @@ def call_writes(
 
 
 def call_activity(call: Call, summary: Summary, customer: Customer | None) -> CrmWrite:
-    """The call itself, logged as a completed Task of subtype Call.
+    """The call itself, logged as a completed Task of subtype Call, owned as matching decided
+    (the agent's CRM user, else the integration user).
 
     Text is not cut here: the CRM adapter cuts it to the org's field lengths, visibly.
     """
@@ -82,6 +83,8 @@ def call_activity(call: Call, summary: Summary, customer: Customer | None) -> Cr
         "ActivityDate": (call.started_at or call.created_at).date().isoformat(),
         "Description": "\n".join(lines),
     }
+    if call.crm_owner_id:
+        fields["OwnerId"] = call.crm_owner_id
     return CrmWrite("Task", call_external_id(call), _with_links(fields, call))
 
 

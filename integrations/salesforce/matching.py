@@ -35,13 +35,15 @@ class Matcher:
         self._cases(hints, found)
         self._owners([h.agent_email for h in hints if h.agent_email and not h.agent_crm_user_id])
         self._answers.clear()
-        return [self._links(h, f) for h, f in zip(hints, found, strict=True)]
+        fallback = self.connection.integration_user_id()
+        return [self._links(h, f, fallback) for h, f in zip(hints, found, strict=True)]
 
-    def _links(self, hint: MatchHint, found: _Found) -> CrmLinks | None:
+    def _links(self, hint: MatchHint, found: _Found, fallback: str | None) -> CrmLinks | None:
+        """The records found; the owner is the agent's active User, else the integration user."""
         if not (found.contact_id or found.account_id):
             return None
-        owner = hint.agent_crm_user_id or self._users.get((hint.agent_email or "").lower())
-        return CrmLinks(found.contact_id, found.account_id, found.case_id, owner)
+        agent = hint.agent_crm_user_id or self._users.get((hint.agent_email or "").lower())
+        return CrmLinks(found.contact_id, found.account_id, found.case_id, agent or fallback)
 
     def _contacts_by(
         self, hints: Sequence[MatchHint], found: list[_Found], how: str, key: Any

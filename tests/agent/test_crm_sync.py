@@ -6,7 +6,6 @@ import random
 import time
 from collections import Counter
 
-import pytest
 import requests
 from sqlalchemy import Engine
 from sqlmodel import Session, select
@@ -238,7 +237,6 @@ def test_writes_that_keep_failing_give_up_and_say_so(
         assert "REQUEST_LIMIT_EXCEEDED" in (call.failure_reason or "")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12, point 3: the call Task has no owner")
 def test_the_call_task_is_owned_by_the_agents_user_else_by_the_integration_user(
     engine: Engine, sf_org: SalesforceEmulator, https_session: requests.Session
 ) -> None:

@@ -85,6 +85,7 @@ class CrmView(BaseModel):
     account_id: str | None
     case_id: str | None
     owner_id: str | None = None
+    opportunity_id: str | None = None
     records: list[CrmRecordView]
 
 
@@ -232,6 +233,7 @@ def _crm(session: Session, call: Call) -> CrmView:
         account_id=call.crm_account_id,
         case_id=call.crm_case_id,
         owner_id=call.crm_owner_id,
+        opportunity_id=call.crm_opportunity_id,
         records=records,
     )
 

@@ -49,20 +49,22 @@ def match_hint(session: Session, call: Call) -> MatchHint:
         account_id=call.crm_account_id or (customer.crm_id if customer else None),
         agent_email=agent.email if agent else None,
         agent_crm_user_id=agent.crm_user_id if agent else None,
+        opportunity_id=call.crm_opportunity_id,
     )
 
 
 def call_writes(
     session: Session, call: Call, summary: Summary, comment_crm_id: str | None
 ) -> list[CrmWrite]:
-    """Every record a call writes: its activity, a task per action item, its case's update."""
+    """Every record a call writes: its activity, a task per action item, its case's update,
+    its deal's next step."""
     customer = session.get(Customer, call.customer_id) if call.customer_id else None
     items = session.exec(
         select(ActionItem).where(ActionItem.call_id == call.id).order_by(col(ActionItem.position))
     )
     writes = [call_activity(call, summary, customer)]
     writes += [follow_up_task(call, item, summary.resolution) for item in items]
-    return writes + case_writes(call, summary, comment_crm_id)
+    return writes + case_writes(call, summary, comment_crm_id) + opportunity_writes(call, summary)
 
 
 def call_activity(call: Call, summary: Summary, customer: Customer | None) -> CrmWrite:
@@ -74,6 +76,10 @@ def call_activity(call: Call, summary: Summary, customer: Customer | None) -> Cr
     who = customer.name if customer else "unknown customer"
     lines = [summary.text, "", *(f"- {point}" for point in summary.key_points)]
     lines += ["", f"Resolution: {summary.resolution}", f"Sentiment: {summary.sentiment}"]
+    if summary.competitors:
+        lines.append(f"Competitors: {', '.join(summary.competitors)}")
+    if summary.objections:
+        lines += ["Objections:", *(f"- {objection}" for objection in summary.objections)]
     fields: dict[str, object] = {
         "Subject": f"Call with {who}",
         "Status": "Completed",
@@ -122,9 +128,23 @@ def case_writes(call: Call, summary: Summary, existing_comment_id: str | None) -
     return [case, comment]
 
 
+def opportunity_writes(call: Call, summary: Summary) -> list[CrmWrite]:
+    """The deal's next step, from the summary. Stage and amount are a person's to change: never
+    written."""
+    if not (call.crm_opportunity_id and summary.next_steps):
+        return []
+    fields: dict[str, object] = {
+        "Id": call.crm_opportunity_id,
+        "NextStep": "; ".join(summary.next_steps),
+    }
+    return [CrmWrite("Opportunity", f"callsight-opportunity-{call.id}", fields)]
+
+
 def _with_links(fields: dict[str, object], call: Call) -> dict[str, object]:
+    """Who the call was with, and what it was about: its Case, else its deal, else the Account."""
     if call.crm_contact_id:
         fields["WhoId"] = call.crm_contact_id
-    if call.crm_case_id or call.crm_account_id:
-        fields["WhatId"] = call.crm_case_id or call.crm_account_id
+    what = call.crm_case_id or call.crm_opportunity_id or call.crm_account_id
+    if what:
+        fields["WhatId"] = what
     return fields

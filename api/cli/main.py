@@ -71,6 +71,7 @@ def serve(host: str, port: int, sample: bool) -> None:
 )
 @click.option("--direction", type=click.Choice(["inbound", "outbound"]), help="Default inbound.")
 @click.option("--crm-case-id", help="The CRM case: its id, or its number (e.g. 00001026).")
+@click.option("--crm-opportunity-id", help="The CRM opportunity (deal) a sales call is about.")
 @click.option("--crm-contact-id", help="The CRM contact's id.")
 @click.option("--crm-account-id", help="The CRM account's id.")
 @click.option(

@@ -67,6 +67,17 @@ def test_process_given_the_customer_agent_and_case_is_matched_and_synced(
     assert (task["CallType"], task["ActivityDate"]) == ("Outbound", "2026-11-19")
     unnamed = process(env, str(beep), "--customer", "Someone")
     assert unnamed["status"] == "unmatched"
+    account = sf_org.add("Account", Name="Acme")
+    opportunity = sf_org.add(
+        "Opportunity",
+        Name="Renewal",
+        AccountId=account,
+        StageName="Prospecting",
+        CloseDate="2026-12-31",
+    )
+    sales = process(env, str(beep), "--crm-opportunity-id", opportunity)
+    assert (sales["status"], sales["crm"]["opportunity_id"]) == ("done", opportunity)
+    assert sales["crm"]["account_id"] == account
 
 
 def test_process_refuses_a_malformed_start_time_and_direction(

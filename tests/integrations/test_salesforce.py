@@ -184,7 +184,7 @@ def test_matching_finds_contacts_accounts_cases_and_owners(
     assert links[1] is not None and (links[1].contact_id, links[1].case_id) == (contact, numbered)
     assert links[2] is not None and (links[2].contact_id, links[2].account_id) == (None, account)
     assert links[3] is None
-    assert sf_org.request_counts["query"] <= 6
+    assert sf_org.request_counts["query"] <= 7  # one per kind of lookup, open deals included
 
 
 def test_a_hostile_value_cannot_change_the_query(

@@ -6,6 +6,7 @@ import logging
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 
 from fastapi import FastAPI
 
@@ -14,6 +15,7 @@ from agent.core.db import upgrade
 from agent.core.settings import Settings
 from agent.core.transactions import unit_of_work
 from agent.processing.runner import BackgroundLoop, Runner, ThreadPoolRunner, resume_unfinished
+from agent.processing.sweeper import SweepPolicy, sweep
 from api.composition import Container, build_container
 from api.errors import install_error_json
 from api.routes import audio as routes_audio
@@ -34,19 +36,12 @@ def create_app(settings: Settings | None = None, process_sample: bool = False) -
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         container = start_container(settings or Settings())
-        runner = ThreadPoolRunner(container.pipeline, container.settings.runner_workers)
-        app.state.container, app.state.runner = container, runner
-        _resume(container, runner)
-        loop = BackgroundLoop(
-            [container.pipeline.crm_sync.flush_if_due, container.deliveries.deliver_due],
-            container.settings.outbox_poll_s,
-        )
-        loop.start()
+        jobs = start_jobs(container)
+        app.state.container, app.state.runner = container, jobs.runner
         if process_sample:
-            queue_sample(container, runner)
+            queue_sample(container, jobs.runner)
         yield
-        loop.stop()
-        runner.shutdown()
+        jobs.stop()
         container.engine.dispose()
 
     app = FastAPI(
@@ -74,10 +69,46 @@ def start_container(settings: Settings) -> Container:
     return container
 
 
-def _resume(container: Container, runner: Runner) -> None:
+@dataclass
+class Jobs:
+    """Who runs the calls for this server, and what to stop when it ends."""
+
+    runner: Runner
+    loops: list[BackgroundLoop] = field(default_factory=list)
+
+    def stop(self) -> None:
+        for loop in self.loops:
+            loop.stop()
+        self.runner.shutdown()
+
+
+def start_jobs(container: Container) -> Jobs:
+    """The Celery queue when a broker is set (workers elsewhere run the calls), else the
+    embedded runner with its housekeeping: due CRM writes, webhook deliveries, the sweeper."""
+    settings = container.settings
+    if settings.broker_url:
+        from api.worker.celery_app import make_celery
+        from api.worker.queue import CeleryCallQueue
+
+        queue = CeleryCallQueue(make_celery(settings), container.engine, settings.broker_url)
+        return Jobs(queue)
+    runner = ThreadPoolRunner(container.pipeline, settings.runner_workers)
     resumed = resume_unfinished(container.pipeline, runner)
     if resumed:
         log.info("resuming %d unfinished call(s)", resumed)
+    policy = SweepPolicy(stuck_after_s=settings.stuck_after_s)
+    loops = [
+        BackgroundLoop(
+            [container.pipeline.crm_sync.flush_if_due, container.deliveries.deliver_due],
+            settings.outbox_poll_s,
+        ),
+        BackgroundLoop(
+            [lambda: sweep(container.engine, runner, policy)], settings.sweep_interval_s
+        ),
+    ]
+    for loop in loops:
+        loop.start()
+    return Jobs(runner, loops)
 
 
 def announce_first_admin_key(container: Container) -> None:

@@ -12,16 +12,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agent.core.db import make_engine
-from agent.core.ports import Crm, RecordingFetcher, Summariser, Transcriber
+from agent.core.ports import AudioStore, Crm, RecordingFetcher, Summariser, Transcriber
 from agent.core.settings import BUNDLED_ASR_MODEL, CrmKind, SalesforceAuthFlow, Settings
 from agent.crm.sync import RetryPolicy
+from agent.processing.leases import LeasePolicy
 from agent.processing.pipeline import Pipeline
 from agent.webhooks.outbound import WebhookDeliveries
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from integrations.local_storage import LocalAudioStore
+    from api.metrics import QueueDepths
     from integrations.salesforce.auth import Authenticator
 
 
@@ -29,10 +30,11 @@ if TYPE_CHECKING:
 class Container:
     settings: Settings
     engine: Engine
-    store: LocalAudioStore
+    store: AudioStore
     pipeline: Pipeline
     deliveries: WebhookDeliveries
     fetcher: RecordingFetcher
+    queue_depths: QueueDepths | None = None
 
 
 def asr_model_location(settings: Settings) -> str:
@@ -157,15 +159,46 @@ def build_salesforce_crm(settings: Settings) -> Crm:
     return SalesforceCrm(connection, external_id_field=settings.salesforce_external_id_field)
 
 
+def build_store(settings: Settings) -> AudioStore:
+    """The local folder data_dir/audio, or the object store ``storage_url`` names."""
+    if not settings.storage_url:
+        from integrations.local_storage import LocalAudioStore
+
+        return LocalAudioStore(settings.audio_dir)
+    from integrations.s3_storage import S3AudioStore, S3Location, s3_client
+
+    client = s3_client(
+        endpoint_url=settings.storage_endpoint_url,
+        region=settings.storage_region,
+        access_key_id=settings.storage_access_key_id,
+        secret_access_key=settings.storage_secret_access_key.get_secret_value(),
+    )
+    return S3AudioStore(client, S3Location.parse(settings.storage_url))
+
+
+def build_queue_depths(settings: Settings) -> QueueDepths | None:
+    """The broker's queue lengths for /metrics; none with the embedded runner."""
+    from api.metrics import CELERY_QUEUES
+    from integrations.broker_queues import RedisQueueDepths
+
+    return RedisQueueDepths(settings.broker_url, CELERY_QUEUES) if settings.broker_url else None
+
+
 def build_container(settings: Settings) -> Container:
     from integrations.http_webhooks import HttpWebhookTransport
-    from integrations.local_storage import LocalAudioStore
+    from integrations.prometheus_metrics import (
+        CountedCrm,
+        CountedWebhookTransport,
+        PrometheusStageObserver,
+    )
     from integrations.recording_fetch import HttpRecordingFetcher
 
     engine = make_engine(settings.database_url)
-    store = LocalAudioStore(settings.audio_dir)
-    transport = HttpWebhookTransport(
-        settings.outbound_webhook_timeout_s, settings.outbound_webhook_allow_private
+    store = build_store(settings)
+    transport = CountedWebhookTransport(
+        HttpWebhookTransport(
+            settings.outbound_webhook_timeout_s, settings.outbound_webhook_allow_private
+        )
     )
     deliveries = WebhookDeliveries(
         engine,
@@ -181,7 +214,7 @@ def build_container(settings: Settings) -> Container:
         store=store,
         transcriber=build_transcriber(settings),
         summariser=build_summariser(settings, engine),
-        crm=build_crm(settings, engine),
+        crm=CountedCrm(build_crm(settings, engine)),
         sync_mode=settings.crm_sync_mode,
         events=deliveries,
         retry_policy=RetryPolicy(
@@ -192,6 +225,8 @@ def build_container(settings: Settings) -> Container:
         kpi=settings.kpi_config,
         company_name=settings.company_name,
         fallback_channel_map=settings.fallback_channel_map,
+        observer=PrometheusStageObserver(),
+        lease=LeasePolicy(ttl_s=settings.lease_ttl_s),
     )
     fetcher = HttpRecordingFetcher(
         settings.recording_hosts,
@@ -199,4 +234,6 @@ def build_container(settings: Settings) -> Container:
         max_bytes=settings.max_upload_bytes,
         timeout_s=settings.recording_fetch_timeout_s,
     )
-    return Container(settings, engine, store, pipeline, deliveries, fetcher)
+    return Container(
+        settings, engine, store, pipeline, deliveries, fetcher, build_queue_depths(settings)
+    )

@@ -8,8 +8,12 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
+
+from agent.core.ports import AudioMissing
 
 SNIFF_BYTES = 64 * 1024
+READ_CHUNK_BYTES = 64 * 1024
 
 
 class LocalAudioSink:
@@ -70,16 +74,48 @@ class LocalAudioStore:
             if sink.committed_path is None:
                 sink.discard()
 
-    def path(self, key: str) -> Path:
-        resolved = (self._root / key).resolve()
-        if not resolved.is_relative_to(self._root.resolve()):
-            raise ValueError(f"audio key escapes the store: {key!r}")
-        return resolved
+    @contextmanager
+    def local_copy(self, key: str) -> Iterator[Path]:
+        """The stored file itself: it is local already, so nothing is copied."""
+        path = self._file(key)
+        if not path.is_file():
+            raise AudioMissing("the recording is no longer in the audio store")
+        yield path
+
+    def size(self, key: str) -> int | None:
+        try:
+            return self._file(key).stat().st_size
+        except FileNotFoundError:
+            return None
+
+    def open_range(self, key: str, first: int, last: int) -> Iterator[bytes]:
+        try:
+            source = self._file(key).open("rb")
+        except FileNotFoundError as error:
+            raise AudioMissing("the recording is no longer in the audio store") from error
+        source.seek(first)
+        return _chunks(source, last - first + 1)
 
     def delete(self, key: str) -> None:
-        self.path(key).unlink(missing_ok=True)
+        self._file(key).unlink(missing_ok=True)
 
     def keys(self) -> Iterator[str]:
         for path in self._root.rglob("*"):
             if path.is_file() and not path.name.startswith(".upload-"):
                 yield path.relative_to(self._root).as_posix()
+
+    def _file(self, key: str) -> Path:
+        resolved = (self._root / key).resolve()
+        if not resolved.is_relative_to(self._root.resolve()):
+            raise ValueError(f"audio key escapes the store: {key!r}")
+        return resolved
+
+
+def _chunks(source: BinaryIO, length: int) -> Iterator[bytes]:
+    with source:
+        while length > 0:
+            chunk = source.read(min(READ_CHUNK_BYTES, length))
+            if not chunk:
+                return
+            length -= len(chunk)
+            yield chunk

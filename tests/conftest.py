@@ -19,6 +19,7 @@ from agent.core.db import make_engine, upgrade
 from agent.core.settings import Settings
 from api.app import create_app
 from support.keys import make_token
+from support.s3_server import S3Server
 from support.salesforce_emulator import SalesforceEmulator
 
 POSTGRES_URL = os.environ.get(
@@ -128,3 +129,16 @@ def https_session(test_ca: trustme.CA, tmp_path: Path) -> Iterator[requests.Sess
     session.verify = str(bundle)
     yield session
     session.close()
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    server = S3Server().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_bucket(s3_server: S3Server) -> str:
+    """An empty bucket of this test's own on the S3-compatible server."""
+    return s3_server.new_bucket()

@@ -107,6 +107,15 @@ class CallQueue(Protocol):
     def submit(self, call_id: str) -> None: ...
 
 
+class StageObserver(Protocol):
+    """Told how long each pipeline stage took and how it ended (for metrics)."""
+
+    def stage_finished(self, stage: str, seconds: float, outcome: str) -> None:
+        """``stage`` as named in the pipeline's STAGE_NAMES; ``outcome`` is one of "done",
+        "failed" (a reason a person can act on), "skipped" (the call moved on) or "error"."""
+        ...
+
+
 class CallEvents(Protocol):
     """Tells subscribers what happened to a call (the pipeline's ``publish``)."""
 
@@ -138,12 +147,36 @@ class AudioSink(Protocol):
     def commit(self, key: str) -> None: ...
 
 
+class AudioMissing(StageError):
+    """Nothing is stored under the key any more (deleted, or lost by the store)."""
+
+
 class AudioStore(Protocol):
+    """Where recordings are kept: a local folder, or an object store shared by every host."""
+
     def open_sink(self) -> AbstractContextManager[AudioSink]:
         """A sink whose partial content is removed unless it was committed before the block ends."""
         ...
 
-    def path(self, key: str) -> Path: ...
+    def local_copy(self, key: str) -> AbstractContextManager[Path]:
+        """A local file holding the recording, readable until the block ends.
+
+        A store that keeps a copy elsewhere removes it when the block ends, even on error.
+        Raises AudioMissing when nothing is stored under ``key``.
+        """
+        ...
+
+    def size(self, key: str) -> int | None:
+        """How many bytes are stored under ``key``, or None when nothing is."""
+        ...
+
+    def open_range(self, key: str, first: int, last: int) -> Iterator[bytes]:
+        """Bytes ``first`` to ``last`` (both included, as in an HTTP Range), in chunks.
+
+        The content is opened before this returns, so AudioMissing is raised here, never while
+        iterating; ``last`` must be below the size.
+        """
+        ...
 
     def delete(self, key: str) -> None: ...
 

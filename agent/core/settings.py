@@ -6,6 +6,7 @@ import enum
 import zoneinfo
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -69,6 +70,14 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path("data"), description="Folder for the SQLite file and audio.")
     database_url: str = Field("", description="SQLAlchemy URL; empty means SQLite in data_dir.")
 
+    storage_url: str = Field(
+        "", description="Where audio is kept: empty for data_dir/audio, or s3://bucket/prefix."
+    )
+    storage_endpoint_url: str = Field("", description="S3-compatible endpoint; empty: AWS.")
+    storage_region: str = Field("", description="The bucket's region; empty: boto3's default.")
+    storage_access_key_id: str = Field("", description="Empty: boto3's own credential chain.")
+    storage_secret_access_key: SecretStr = SecretStr("")
+
     asr_model: str = Field(BUNDLED_ASR_MODEL, description="faster-whisper model name or path.")
     asr_device: str = "cpu"
     asr_compute_type: str = "int8"
@@ -85,7 +94,28 @@ class Settings(BaseSettings):
 
     max_upload_mb: float = Field(500.0, gt=0)
     max_duration_min: float = Field(240.0, gt=0, description="Longest recording transcribed.")
-    runner_workers: int = Field(2, ge=1)
+    runner_workers: int = Field(2, ge=1, description="Threads of the embedded runner.")
+    broker_url: str = Field(
+        "", description="Celery broker, e.g. redis://host:6379/0; empty: the embedded runner."
+    )
+    lease_ttl_s: float = Field(
+        60.0, ge=5, description="A worker's hold on a call lapses this long after its last renewal."
+    )
+    sweep_interval_s: float = Field(15.0, gt=0, description="How often stuck calls are looked for.")
+    stuck_after_s: float = Field(
+        120.0,
+        gt=0,
+        description="An unheld call waiting this long, with no message queued, is sent again.",
+    )
+    asr_time_limit_s: float = Field(
+        7200.0, gt=0, description="Longest a speech recognition task may run before it is stopped."
+    )
+    io_time_limit_s: float = Field(
+        900.0, gt=0, description="Longest an LLM, CRM or webhook task may run before it is stopped."
+    )
+    task_max_retries: int = Field(
+        8, ge=0, description="Retries with backoff of a task that met a transient error."
+    )
     crm_sync_mode: SyncMode = SyncMode.AUTO
 
     llm_base_url: str = Field("", description="OpenAI-compatible endpoint; empty: OpenAI's.")
@@ -144,6 +174,9 @@ class Settings(BaseSettings):
     outbound_webhook_allow_private: bool = Field(
         False, description="Let subscriptions target private or loopback addresses."
     )
+    metrics_token: SecretStr = Field(
+        SecretStr(""), description="When set, /metrics needs 'Authorization: Bearer <token>'."
+    )
 
     business_timezone: str = Field("UTC", description="IANA zone for KPI days, weeks, months.")
     repeat_window_days: float = Field(7.0, gt=0, description="KPI repeat-contact window.")
@@ -162,6 +195,16 @@ class Settings(BaseSettings):
             ) from error
         return value
 
+    @field_validator("broker_url")
+    @classmethod
+    def _redis_broker(cls, value: str) -> str:
+        if value and not value.startswith(("redis://", "rediss://")):
+            raise ValueError(
+                "CALLSIGHT_BROKER_URL must be a Redis URL such as redis://host:6379/0, "
+                f"not {value!r}"
+            )
+        return value
+
     @field_validator("channel_map")
     @classmethod
     def _channel_map_parses(cls, value: str) -> str:
@@ -176,6 +219,17 @@ class Settings(BaseSettings):
     @classmethod
     def _patterns_compile(cls, value: list[str]) -> list[str]:
         compile_patterns(value)
+        return value
+
+    @field_validator("storage_url")
+    @classmethod
+    def _storage_url_known(cls, value: str) -> str:
+        url = urlsplit(value)
+        if value and (url.scheme != "s3" or not url.netloc):
+            raise ValueError(
+                f"CALLSIGHT_STORAGE_URL {value!r} is not supported: leave it empty for the local "
+                "folder data_dir/audio, or give s3://bucket or s3://bucket/prefix"
+            )
         return value
 
     @model_validator(mode="after")

@@ -1,8 +1,9 @@
 """CRM sync through the outbox: match calls to CRM records, then send due writes in batches.
 
 Rows of many calls go out together, so a backlog costs a handful of API requests. One flush runs
-at a time in a process; across processes a row sent twice is harmless because every write is an
-upsert by external id (or an update of a stored CRM id).
+at a time across every process and host (a cluster lock); a flush that finds the lock taken
+leaves the work to the holder and the next periodic flush. Should a row still go out twice, every
+write is an upsert by external id (or an update of a stored CRM id).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sqlmodel import Session, select
 
 from agent.core.call_states import CallStatus, move
 from agent.core.domain import CrmEvent, CrmLinks, CrmWrite, CrmWriteResult, MatchHint, OutboxStatus
+from agent.core.locks import try_cluster_lock
 from agent.core.ports import Crm, CrmUnavailable, EventPublisher, StageError
 from agent.core.tables import Call, CrmOutbox, Summary, utcnow
 from agent.crm import outbox_queries
@@ -51,6 +53,8 @@ class FlushReport:
     retrying: int = 0
     failed: int = 0
     done_calls: list[str] = field(default_factory=list)
+    elsewhere: bool = False
+    """Another process was flushing; it (or the next periodic flush) does this work."""
 
 
 @dataclass(frozen=True)
@@ -113,7 +117,10 @@ class CrmSync:
     def flush(self) -> FlushReport:
         """Prepare every waiting call and send every due write; returns what happened."""
         report = FlushReport()
-        with self._lock:
+        with self._lock, try_cluster_lock(self.engine, "crm-flush") as ours:
+            if not ours:
+                report.elsewhere = True
+                return report
             touched = self._prepare_all(report)
             touched |= self._send_due(report)
             self._settle(touched, report)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, delete
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel import Session, col, select
 
 from agent.core.call_states import RESTING_STATUSES, CallStatus, move
@@ -32,6 +34,7 @@ from agent.core.ports import (
     EventPublisher,
     ProgressCallback,
     StageError,
+    StageObserver,
     Summariser,
     Transcriber,
 )
@@ -41,6 +44,7 @@ from agent.crm.sync import CrmSync, RetryPolicy, call_event
 from agent.kpis.call_contacts import record_call_contact
 from agent.kpis.periods import KpiConfig
 from agent.processing.conversation_metrics import conversation_metrics
+from agent.processing.leases import LeasePolicy, held, worker_name
 from agent.processing.speaker_roles import infer_roles, relabel
 
 log = logging.getLogger(__name__)
@@ -53,8 +57,12 @@ STAGE_NAMES = {
 }
 
 
+TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+"""The database went away or is busy: the stage is run again later; the call does not fail."""
+
+
 class StageSkipped(Exception):
-    """The call is gone or no longer in the state this stage works on."""
+    """The call is gone, no longer in the state this stage works on, or another worker has it."""
 
 
 @dataclass
@@ -70,21 +78,42 @@ class Pipeline:
     kpi: KpiConfig = field(default_factory=KpiConfig)
     company_name: str | None = None
     fallback_channel_map: ChannelMap = field(default_factory=ChannelMap)
+    observer: StageObserver | None = None
+    lease: LeasePolicy = field(default_factory=LeasePolicy)
+    worker: str = field(default_factory=worker_name)
     crm_sync: CrmSync = field(init=False)
 
     def __post_init__(self) -> None:
         self.crm_sync = CrmSync(self.engine, self.crm, self.events, self.retry_policy)
 
     def advance(self, call_id: str, on_progress: ProgressCallback | None = None) -> CallStatus:
-        """Run stages until the call rests (review, done or failed); returns where it rests."""
+        """Run stages until the call rests (review, done or failed) or another worker has it;
+        returns where it stands then."""
         status = self._status(call_id)
         while status is not None and status not in RESTING_STATUSES:
-            self._run_stage(call_id, status, on_progress)
-            new_status = self._status(call_id)
-            if new_status == status:
-                break
+            new_status = self.run_stage(call_id, on_progress)
+            if new_status is None or new_status == status:
+                return new_status or status
             status = new_status
         return status or CallStatus.FAILED
+
+    def run_stage(
+        self, call_id: str, on_progress: ProgressCallback | None = None
+    ) -> CallStatus | None:
+        """Run the stage the call is due for under this worker's lease; returns the status the
+        call is in afterwards, or None when the call is gone or another worker holds it.
+
+        Raises one of ``TRANSIENT_ERRORS`` when the database failed; the call is left as it was.
+        """
+        status = self._status(call_id)
+        if status is None or status in RESTING_STATUSES:
+            return status
+        with held(self.engine, call_id, (status,), self.worker, self.lease) as taken:
+            if not taken:
+                log.info("call %s: %s is with another worker", call_id, status.value)
+                return None
+            self._run_stage(call_id, status, on_progress)
+        return self._status(call_id)
 
     def _run_stage(
         self, call_id: str, status: CallStatus, on_progress: ProgressCallback | None
@@ -95,19 +124,32 @@ class Pipeline:
             CallStatus.SUMMARISING: lambda: self.summarise(call_id),
             CallStatus.SYNCING: lambda: self.sync(call_id),
         }
+        started, outcome = time.perf_counter(), "done"
         try:
             stages[status]()
         except StageSkipped:
+            outcome = "skipped"
             log.info("call %s: %s skipped, the call moved on", call_id, status.value)
+        except TRANSIENT_ERRORS:
+            raise
         except StageError as error:
+            outcome = "failed"
             self._fail(call_id, f"{STAGE_NAMES[status]} failed: {error}")
         except Exception as error:
+            outcome = "error"
             log.exception("call %s: unexpected error in %s", call_id, status.value)
             self._fail(
                 call_id,
                 f"{STAGE_NAMES[status]} failed unexpectedly ({type(error).__name__}: {error}); "
                 "retry the call, and report it if it fails again",
             )
+        if self.observer is not None:
+            elapsed = time.perf_counter() - started
+            self.observer.stage_finished(STAGE_NAMES[status], elapsed, outcome)
+
+    def status_of(self, call_id: str) -> CallStatus | None:
+        """The call's status now, or None when there is no such call."""
+        return self._status(call_id)
 
     def _status(self, call_id: str) -> CallStatus | None:
         with Session(self.engine) as session:
@@ -126,18 +168,20 @@ class Pipeline:
     def transcribe(self, call_id: str, on_progress: ProgressCallback | None = None) -> None:
         """Speech to speaker-labelled segments; replaces any segments of an earlier attempt."""
         with Session(self.engine) as session:
-            call = _claim(session, call_id, (CallStatus.QUEUED, CallStatus.TRANSCRIBING))
+            call = _claim(
+                session, call_id, (CallStatus.QUEUED, CallStatus.TRANSCRIBING), self.worker
+            )
             move(call, CallStatus.TRANSCRIBING)
             audio_key, options = call.audio_key, self._options(call)
             auto = call.channel_map == AUTO_CHANNEL_MAP
             session.commit()
         # Fetching the recording and recognising speech take long; no transaction stays open.
-        audio_path = self.store.path(audio_key)
-        transcript = self.transcriber.transcribe(audio_path, options, on_progress)
+        with self.store.local_copy(audio_key) as audio_path:
+            transcript = self.transcriber.transcribe(audio_path, options, on_progress)
         utterances, roles, speakers = self._speakers(transcript, options.channel_map, auto)
         metrics = conversation_metrics(utterances, transcript.duration_s, transcript.channels == 2)
         with Session(self.engine) as session:
-            call = _claim(session, call_id, (CallStatus.TRANSCRIBING,))
+            call = _claim(session, call_id, (CallStatus.TRANSCRIBING,), self.worker)
             session.exec(delete(TranscriptSegment).where(col(TranscriptSegment.call_id) == call_id))
             session.add_all(_segment_rows(call_id, utterances))
             call.language = transcript.language
@@ -178,12 +222,12 @@ class Pipeline:
     def summarise(self, call_id: str) -> None:
         """Summary and action items from the stored transcript; replaces an earlier attempt's."""
         with Session(self.engine) as session:
-            call = _claim(session, call_id, (CallStatus.SUMMARISING,))
+            call = _claim(session, call_id, (CallStatus.SUMMARISING,), self.worker)
             utterances, context = _utterances(session, call_id), _context(call)
         # A language model can take a minute; no transaction stays open while it works.
         draft = self.summariser.summarise(utterances, context)
         with Session(self.engine) as session:
-            call = _claim(session, call_id, (CallStatus.SUMMARISING,))
+            call = _claim(session, call_id, (CallStatus.SUMMARISING,), self.worker)
             session.exec(delete(ActionItem).where(col(ActionItem.call_id) == call_id))
             old_summary = session.get(Summary, call_id)
             if old_summary is not None:
@@ -205,7 +249,7 @@ class Pipeline:
         ``syncing``; the runner's outbox drainer sends them again after a backoff.
         """
         with Session(self.engine) as session:
-            call = _claim(session, call_id, (CallStatus.SYNCING,))
+            call = _claim(session, call_id, (CallStatus.SYNCING,), self.worker)
             # Syncing means the summary is approved: from now on the call counts in the KPIs.
             record_call_contact(session, call, self.kpi)
             session.commit()
@@ -225,9 +269,13 @@ class Pipeline:
             log.exception("call %s: could not record event %s", call_id, event_type)
 
 
-def _claim(session: Session, call_id: str, expected: tuple[CallStatus, ...]) -> Call:
-    call = session.get(Call, call_id)
+def _claim(session: Session, call_id: str, expected: tuple[CallStatus, ...], worker: str) -> Call:
+    """The call, locked until the commit, if it is still due for this stage and no other worker
+    holds it."""
+    call = session.get(Call, call_id, with_for_update=True)
     if call is None or CallStatus(call.status) not in expected:
+        raise StageSkipped(call_id)
+    if call.lease_owner not in (None, worker):
         raise StageSkipped(call_id)
     return call
 

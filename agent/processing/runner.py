@@ -1,7 +1,7 @@
-"""Job runners: who runs the pipeline's stages, and where.
+"""The embedded job runner: a thread pool inside the server, and a housekeeping thread.
 
-The embedded runner is a thread pool inside the server. A runner only needs ``submit(call_id)``,
-so a Celery runner can send the same call ids to workers that run ``Pipeline.advance``.
+A runner only needs ``submit(call_id)``; with a broker configured, the Celery queue in
+``api/worker`` takes its place and workers on other hosts run the same stages.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from typing import Protocol
 
 from sqlmodel import Session, col, select
 
-from agent.core.call_states import UNFINISHED_STATUSES
+from agent.core.call_states import UNFINISHED_STATUSES, CallStatus
 from agent.core.tables import Call
 from agent.processing.pipeline import Pipeline
+from agent.processing.sweeper import release_dead_leases
 
 log = logging.getLogger(__name__)
 
@@ -28,28 +29,47 @@ class Runner(Protocol):
 
 
 class ThreadPoolRunner:
-    """Runs calls on a few threads; a call already queued or running here is not queued twice."""
+    """Runs calls on a few threads. A call submitted while it is queued or running here is not
+    queued twice, but it is run once more when the current run ends: the submission may come
+    from a change (a retry) the current run has already passed by."""
 
     def __init__(self, pipeline: Pipeline, workers: int) -> None:
         self._pipeline = pipeline
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="callsight-job")
         self._in_flight: set[str] = set()
+        self._again: set[str] = set()
         self._lock = threading.Lock()
 
     def submit(self, call_id: str) -> None:
         with self._lock:
             if call_id in self._in_flight:
+                self._again.add(call_id)
                 return
             self._in_flight.add(call_id)
         self._executor.submit(self._run, call_id)
 
+    def may_hold(self, call_id: str, status: CallStatus) -> bool:
+        with self._lock:
+            return call_id in self._in_flight
+
     def _run(self, call_id: str) -> None:
         try:
             status = self._pipeline.advance(call_id)
-            log.info("call %s rests in %s", call_id, status.value)
+            log.info("call %s stands in %s", call_id, status.value)
         except Exception:
-            log.exception("call %s: runner error", call_id)
+            log.exception("call %s: runner error; the sweeper sends it again", call_id)
         finally:
+            self._finish(call_id)
+
+    def _finish(self, call_id: str) -> None:
+        with self._lock:
+            if call_id not in self._again:
+                self._in_flight.discard(call_id)
+                return
+            self._again.discard(call_id)
+        try:
+            self._executor.submit(self._run, call_id)
+        except RuntimeError:  # shutting down; the next start resumes the call
             with self._lock:
                 self._in_flight.discard(call_id)
 
@@ -66,7 +86,9 @@ def unfinished_call_ids(pipeline: Pipeline) -> list[str]:
 
 
 def resume_unfinished(pipeline: Pipeline, runner: Runner) -> int:
-    """Queue every unfinished call again; returns how many."""
+    """Queue every unfinished call again, freeing the leases of this host's dead processes
+    first; returns how many."""
+    release_dead_leases(pipeline.engine)
     call_ids = unfinished_call_ids(pipeline)
     for call_id in call_ids:
         runner.submit(call_id)

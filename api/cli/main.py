@@ -48,13 +48,86 @@ def main(verbose: bool) -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--sample", is_flag=True, help="Also process the bundled sample call.")
 def serve(host: str, port: int, sample: bool) -> None:
-    """Run the HTTP service (API docs at /docs) with the embedded job runner."""
+    """Run the HTTP service (API docs at /docs); with no CALLSIGHT_BROKER_URL it also runs the
+    calls itself (the embedded runner), else `callsight worker` processes run them."""
     import uvicorn
 
     from api.app import create_app
 
     logging.getLogger().setLevel(logging.INFO)
     uvicorn.run(create_app(_settings(), process_sample=sample), host=host, port=port)
+
+
+@main.command()
+@click.option(
+    "--queues",
+    default="asr,io",
+    show_default=True,
+    help="Queues to take work from: asr (speech recognition), io (LLM, CRM, webhooks).",
+)
+@click.option("--concurrency", type=click.IntRange(min=1), help="Processes (default: cores).")
+@click.option("--beat", is_flag=True, help="Also run the periodic scheduler in this worker.")
+@click.option("--metrics-port", type=click.IntRange(1, 65535), help="Serve /metrics here.")
+@click.option("--name", help="Worker name (default: callsight-<queues>-<pid>@<host>).")
+def worker(
+    queues: str, concurrency: int | None, beat: bool, metrics_port: int | None, name: str | None
+) -> None:
+    """Run Celery workers on the Redis broker in CALLSIGHT_BROKER_URL."""
+    import os
+
+    from api.worker.broker import QUEUES
+
+    chosen = [queue.strip() for queue in queues.split(",") if queue.strip()]
+    unknown = sorted(set(chosen) - set(QUEUES))
+    if not chosen or unknown:
+        raise click.BadParameter(f"choose from {', '.join(QUEUES)}", param_hint="--queues")
+    settings = _require_broker()
+    if metrics_port:
+        _serve_worker_metrics(metrics_port)
+
+    from agent.core.db import upgrade
+    from api.worker.celery_app import make_celery
+
+    upgrade(settings.database_url)
+    argv = ["worker", "--queues", ",".join(chosen), "--loglevel", "INFO", "--without-gossip"]
+    argv += ["--hostname", name or f"callsight-{'-'.join(chosen)}-{os.getpid()}@%h"]
+    if concurrency:
+        argv += ["--concurrency", str(concurrency)]
+    if beat:
+        argv += ["--beat"]
+    make_celery(settings).worker_main(argv)
+
+
+@main.command()
+def scheduler() -> None:
+    """Run the periodic scheduler (Celery beat): CRM writes due after a backoff, webhook
+    deliveries, and the sweeper for stuck calls. Run exactly one per deployment."""
+    from api.worker.celery_app import make_celery
+
+    make_celery(_require_broker()).start(["beat", "--loglevel", "INFO"])
+
+
+def _require_broker() -> Settings:
+    settings = _settings()
+    if not settings.broker_url:
+        raise click.ClickException(
+            "CALLSIGHT_BROKER_URL is not set; workers need a Redis broker, "
+            "e.g. CALLSIGHT_BROKER_URL=redis://127.0.0.1:6379/0"
+        )
+    return settings
+
+
+def _serve_worker_metrics(port: int) -> None:
+    """Metrics of the worker and its pool: stages run in forked children, so each process
+    writes its figures to a shared folder, set before prometheus-client is first imported."""
+    import os
+    import tempfile
+
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="prometheus-callsight-")
+    from integrations.prometheus_metrics import serve_worker_metrics
+
+    serve_worker_metrics(port)
 
 
 @main.command()

@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from fastapi.responses import PlainTextResponse
-from sqlalchemy import text
-from sqlmodel import Session, func, select
+import hmac
+from collections.abc import Mapping
+from typing import Annotated, ClassVar
 
-from agent.core.call_states import CallStatus
-from agent.core.errors import Unavailable
-from agent.core.tables import Call
+from fastapi import APIRouter, Depends, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from prometheus_client import CONTENT_TYPE_LATEST
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from agent.core.errors import Unauthorized, Unavailable
 from api.deps import ContainerDep
+from api.metrics import ClusterCollector, exposition
 
 router = APIRouter(tags=["health"])
+
+metrics_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="MetricsToken",
+    description="CALLSIGHT_METRICS_TOKEN, when it is set.",
+)
+
+
+class MetricsTokenRequired(Unauthorized):
+    headers: ClassVar[Mapping[str, str]] = {"WWW-Authenticate": 'Bearer realm="metrics"'}
 
 
 @router.get("/healthz")
@@ -30,14 +44,32 @@ def readyz(container: ContainerDep) -> dict[str, str]:
     return {"status": "ready"}
 
 
-@router.get("/metrics", response_class=PlainTextResponse)
-def metrics(container: ContainerDep) -> str:
-    """Calls by status in the Prometheus text format."""
-    with Session(container.engine) as session:
-        counts = dict(session.exec(select(Call.status, func.count()).group_by(Call.status)).all())
-    lines = [
-        "# HELP callsight_calls Calls by pipeline status.",
-        "# TYPE callsight_calls gauge",
-    ]
-    lines += [f'callsight_calls{{status="{s.value}"}} {counts.get(s.value, 0)}' for s in CallStatus]
-    return "\n".join(lines) + "\n"
+def require_metrics_token(
+    container: ContainerDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(metrics_bearer)],
+) -> None:
+    """With CALLSIGHT_METRICS_TOKEN set, only a scraper that sends it may read the metrics."""
+    expected = container.settings.metrics_token.get_secret_value()
+    if not expected:
+        return
+    given = credentials.credentials if credentials else ""
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        raise MetricsTokenRequired(
+            "the metrics need the metrics token: send 'Authorization: Bearer <token>'"
+        )
+
+
+@router.get(
+    "/metrics",
+    response_class=Response,
+    dependencies=[Depends(require_metrics_token)],
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}},
+)
+def metrics(container: ContainerDep) -> Response:
+    """Cluster-wide figures from the database and the broker, and this process's own."""
+    cluster = ClusterCollector(container.engine, container.queue_depths)
+    try:
+        body = exposition(cluster)
+    except SQLAlchemyError as error:
+        raise Unavailable(f"database: {error}") from error
+    return Response(body, media_type=CONTENT_TYPE_LATEST)

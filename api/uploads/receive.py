@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from anyio import to_thread
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from anyio import CancelScope, to_thread
 from fastapi import Request
 from pydantic import ValidationError
 
@@ -12,7 +15,7 @@ from agent.calls import use_cases
 from agent.calls.intake import SizeLimitedSink
 from agent.calls.views import CallDetail, call_detail
 from agent.core.errors import InvalidInput, PayloadTooLarge
-from agent.core.ports import AudioSink
+from agent.core.ports import AudioSink, AudioStore
 from agent.core.transactions import unit_of_work
 from agent.processing.runner import Runner
 from api.composition import Container
@@ -33,7 +36,7 @@ async def receive_upload(
     max_bytes = container.settings.max_upload_bytes
     _refuse_oversized(request, max_bytes)
     boundary = boundary_of(request.headers.get("content-type"))
-    with container.store.open_sink() as sink:
+    async with _sink_in_thread(container.store) as sink:
         form = StreamingForm(boundary, SizeLimitedSink(sink, max_bytes).write)
         async for chunk in request.stream():
             await to_thread.run_sync(form.feed, chunk)
@@ -43,6 +46,28 @@ async def receive_upload(
         return await to_thread.run_sync(
             _store_call, container, runner, sink, filename, meta, principal
         )
+
+
+@asynccontextmanager
+async def _sink_in_thread(store: AudioStore) -> AsyncIterator[AudioSink]:
+    """The store's sink, opened and closed off the event loop: an object store's are requests.
+
+    Closing is shielded, so a cancelled request still aborts what it had sent.
+    """
+    opened = store.open_sink()
+    sink = await to_thread.run_sync(opened.__enter__)
+    try:
+        yield sink
+    except BaseException as error:
+        with CancelScope(shield=True):
+            handled = await to_thread.run_sync(
+                opened.__exit__, type(error), error, error.__traceback__
+            )
+        if not handled:
+            raise
+    else:
+        with CancelScope(shield=True):
+            await to_thread.run_sync(opened.__exit__, None, None, None)
 
 
 def _refuse_oversized(request: Request, max_bytes: int) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request, status
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import col, select
 
 from agent.auth.keys import Role
@@ -168,7 +168,7 @@ def call_state(call_id: str, session: SessionDep, visitor: VisitorDep) -> dict[s
 @router.get("/calls/{call_id}/audio")
 def call_audio(
     call_id: str, session: SessionDep, visitor: VisitorDep, container: ContainerDep
-) -> FileResponse:
+) -> Response:
     return audio_response(container, visible_call_or_404(session, call_id, visitor))
 
 

@@ -22,7 +22,9 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("lease_owner", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=True)
         )
-        batch_op.add_column(sa.Column("lease_expires_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
+        batch_op.add_column(
+            sa.Column("lease_expires_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True)
+        )
 
 
 def downgrade() -> None:

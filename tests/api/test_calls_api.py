@@ -14,6 +14,7 @@ from agent.core.settings import Settings, SyncMode
 from api.app import create_app
 from support.audio import tone, write_wav
 from support.keys import make_token
+from support.prometheus import parse
 from support.samples import SAMPLE_CALL
 from support.uploads import until_rested, upload
 
@@ -161,9 +162,10 @@ def test_health_readiness_and_metrics(
     assert client.get("/readyz").json() == {"status": "ready"}
     beep = write_wav(tmp_path / "beep.wav", [tone(0.5)])
     until_rested(client, admin_headers, upload(client, admin_headers, beep)["id"])
-    exposition = client.get("/metrics").text
-    assert 'callsight_calls{status="done"} 1' in exposition
-    assert 'callsight_calls{status="failed"} 0' in exposition
+    metrics = parse(client.get("/metrics").text)
+    assert metrics.value("callsight_calls", status="done") == 1.0
+    assert metrics.has("callsight_calls", status="failed")
+    assert metrics.value("callsight_calls", status="failed") == 0.0
 
 
 def test_started_at_is_kept_with_its_timezone(

@@ -24,6 +24,7 @@ ADAPTER_LIBRARIES = (
     "langchain_openai",
     "openai",
     "simple_salesforce",
+    "boto3",
 )
 LLM_AND_SALESFORCE = ("langchain_core", "langchain_openai", "openai", "simple_salesforce")
 # What the commands themselves load when they run; `--help` needs none of it.

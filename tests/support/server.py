@@ -15,7 +15,7 @@ from agent.core.settings import Settings
 from support.polling import wait_for
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -27,7 +27,7 @@ class Server:
     def __init__(
         self, settings: Settings, log_path: Path, extra_env: dict[str, str] | None = None
     ) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._env = {
             **os.environ,

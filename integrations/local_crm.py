@@ -50,6 +50,7 @@ class LocalCrm:
                 account_id=hint.account_id,
                 case_id=hint.case_ref,
                 owner_id=hint.agent_crm_user_id,
+                opportunity_id=hint.opportunity_id,
             )
             for hint in hints
         ]

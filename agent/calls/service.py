@@ -34,6 +34,9 @@ class CallMetadata(BaseModel):
     crm_case_id: str | None = Field(None, max_length=64)
     crm_contact_id: str | None = Field(None, max_length=64)
     crm_account_id: str | None = Field(None, max_length=64)
+    crm_opportunity_id: str | None = Field(
+        None, max_length=64, description="The deal the call is about (a sales call)."
+    )
     channel_map: str | None = Field(
         None, description="Stereo speakers, left first (e.g. 'customer,agent'), or 'auto'."
     )
@@ -86,6 +89,7 @@ def create_call(
         crm_case_id=meta.crm_case_id,
         crm_contact_id=meta.crm_contact_id,
         crm_account_id=meta.crm_account_id,
+        crm_opportunity_id=meta.crm_opportunity_id,
         customer_id=_customer_id(session, meta),
         agent_id=_agent_id(session, meta, uploader),
         uploaded_by_key_id=uploader.key_id if uploader else None,

@@ -84,6 +84,8 @@ class CrmView(BaseModel):
     contact_id: str | None
     account_id: str | None
     case_id: str | None
+    owner_id: str | None = None
+    opportunity_id: str | None = None
     records: list[CrmRecordView]
 
 
@@ -230,6 +232,8 @@ def _crm(session: Session, call: Call) -> CrmView:
         contact_id=call.crm_contact_id,
         account_id=call.crm_account_id,
         case_id=call.crm_case_id,
+        owner_id=call.crm_owner_id,
+        opportunity_id=call.crm_opportunity_id,
         records=records,
     )
 

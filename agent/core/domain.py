@@ -242,6 +242,7 @@ class MatchHint:
     account_id: str | None = None
     agent_email: str | None = None
     agent_crm_user_id: str | None = None
+    opportunity_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -252,6 +253,7 @@ class CrmLinks:
     account_id: str | None = None
     case_id: str | None = None
     owner_id: str | None = None
+    opportunity_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,7 @@ class Call(SQLModel, table=True):
     crm_case_id: str | None = Field(default=None, max_length=64)
     crm_contact_id: str | None = Field(default=None, max_length=64)
     crm_account_id: str | None = Field(default=None, max_length=64)
+    crm_opportunity_id: str | None = Field(default=None, max_length=64)
     approved_at: dt.datetime | None = None
     crm_owner_id: str | None = Field(default=None, max_length=64)
     crm_matched_at: dt.datetime | None = None

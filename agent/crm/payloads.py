@@ -7,9 +7,9 @@ from sqlmodel import Session, col, select
 from agent.core.domain import CrmWrite, MatchHint, Resolution
 from agent.core.tables import ActionItem, Call, Customer, Summary, User
 
-DESCRIPTION_LIMIT = 32_000  # Salesforce's Task.Description holds 32 KB
 _PRIORITIES = {"high": "High", "normal": "Normal", "low": "Low"}
 COMMENT_LIMIT = 4_000  # CaseComment.CommentBody holds 4,000 characters
+TRUNCATED = "… [truncated]"
 CASE_STATUS = {
     Resolution.RESOLVED.value: "Closed",
     Resolution.ESCALATED.value: "Escalated",
@@ -49,49 +49,61 @@ def match_hint(session: Session, call: Call) -> MatchHint:
         account_id=call.crm_account_id or (customer.crm_id if customer else None),
         agent_email=agent.email if agent else None,
         agent_crm_user_id=agent.crm_user_id if agent else None,
+        opportunity_id=call.crm_opportunity_id,
     )
 
 
 def call_writes(
     session: Session, call: Call, summary: Summary, comment_crm_id: str | None
 ) -> list[CrmWrite]:
-    """Every record a call writes: its activity, a task per action item, its case's update."""
+    """Every record a call writes: its activity, a task per action item, its case's update,
+    its deal's next step."""
     customer = session.get(Customer, call.customer_id) if call.customer_id else None
     items = session.exec(
         select(ActionItem).where(ActionItem.call_id == call.id).order_by(col(ActionItem.position))
     )
     writes = [call_activity(call, summary, customer)]
     writes += [follow_up_task(call, item, summary.resolution) for item in items]
-    return writes + case_writes(call, summary, comment_crm_id)
+    return writes + case_writes(call, summary, comment_crm_id) + opportunity_writes(call, summary)
 
 
 def call_activity(call: Call, summary: Summary, customer: Customer | None) -> CrmWrite:
-    """The call itself, logged as a completed Task of subtype Call."""
+    """The call itself, logged as a completed Task of subtype Call, owned as matching decided
+    (the agent's CRM user, else the integration user).
+
+    Text is not cut here: the CRM adapter cuts it to the org's field lengths, visibly.
+    """
     who = customer.name if customer else "unknown customer"
     lines = [summary.text, "", *(f"- {point}" for point in summary.key_points)]
     lines += ["", f"Resolution: {summary.resolution}", f"Sentiment: {summary.sentiment}"]
+    if summary.competitors:
+        lines.append(f"Competitors: {', '.join(summary.competitors)}")
+    if summary.objections:
+        lines += ["Objections:", *(f"- {objection}" for objection in summary.objections)]
     fields: dict[str, object] = {
-        "Subject": f"Call with {who}"[:255],
+        "Subject": f"Call with {who}",
         "Status": "Completed",
         "TaskSubtype": "Call",
         "CallType": "Inbound" if call.direction == "inbound" else "Outbound",
         "CallDurationInSeconds": round(call.duration_s or 0),
         "ActivityDate": (call.started_at or call.created_at).date().isoformat(),
-        "Description": "\n".join(lines)[:DESCRIPTION_LIMIT],
+        "Description": "\n".join(lines),
     }
+    if call.crm_owner_id:
+        fields["OwnerId"] = call.crm_owner_id
     return CrmWrite("Task", call_external_id(call), _with_links(fields, call))
 
 
 def follow_up_task(call: Call, item: ActionItem, resolution: str | None = None) -> CrmWrite:
     """An action item as an open Task due on its due date, owned by the call's agent."""
     fields: dict[str, object] = {
-        "Subject": item.description[:255],
+        "Subject": item.description,
         "Status": "Completed" if item.status == "done" else "Not Started",
         "Priority": PRIORITY_BY_RESOLUTION.get(
             resolution or "", _PRIORITIES.get(item.priority, "Normal")
         ),
         "ActivityDate": item.due_date.isoformat() if item.due_date else None,
-        "Description": f"Owner: {item.owner}\n{item.description}"[:DESCRIPTION_LIMIT],
+        "Description": f"Owner: {item.owner}\n{item.description}",
     }
     if call.crm_owner_id:
         fields["OwnerId"] = call.crm_owner_id
@@ -105,8 +117,9 @@ def case_writes(call: Call, summary: Summary, existing_comment_id: str | None) -
     status = CASE_STATUS.get(summary.resolution, "Working")
     body = f"{summary.text}\n\nResolution: {summary.resolution}\n{comment_marker(call)}"
     overflow = len(body) - COMMENT_LIMIT
-    if overflow > 0:
-        body = f"{summary.text[: len(summary.text) - overflow - 1]}…" + body[len(summary.text) :]
+    if overflow > 0:  # cut the summary, never the marker that makes the comment findable
+        kept = summary.text[: len(summary.text) - overflow - len(TRUNCATED)]
+        body = kept + TRUNCATED + body[len(summary.text) :]
     case = CrmWrite("Case", f"callsight-case-{call.id}", {"Id": call.crm_case_id, "Status": status})
     comment_fields: dict[str, object] = {"ParentId": call.crm_case_id, "CommentBody": body}
     comment = CrmWrite(
@@ -115,9 +128,23 @@ def case_writes(call: Call, summary: Summary, existing_comment_id: str | None) -
     return [case, comment]
 
 
+def opportunity_writes(call: Call, summary: Summary) -> list[CrmWrite]:
+    """The deal's next step, from the summary. Stage and amount are a person's to change: never
+    written."""
+    if not (call.crm_opportunity_id and summary.next_steps):
+        return []
+    fields: dict[str, object] = {
+        "Id": call.crm_opportunity_id,
+        "NextStep": "; ".join(summary.next_steps),
+    }
+    return [CrmWrite("Opportunity", f"callsight-opportunity-{call.id}", fields)]
+
+
 def _with_links(fields: dict[str, object], call: Call) -> dict[str, object]:
+    """Who the call was with, and what it was about: its Case, else its deal, else the Account."""
     if call.crm_contact_id:
         fields["WhoId"] = call.crm_contact_id
-    if call.crm_case_id or call.crm_account_id:
-        fields["WhatId"] = call.crm_case_id or call.crm_account_id
+    what = call.crm_case_id or call.crm_opportunity_id or call.crm_account_id
+    if what:
+        fields["WhatId"] = what
     return fields

@@ -351,6 +351,7 @@ def _apply_links(call: Call, links: CrmLinks) -> None:
     call.crm_contact_id = links.contact_id or call.crm_contact_id
     call.crm_account_id = links.account_id or call.crm_account_id
     call.crm_case_id = links.case_id or call.crm_case_id
+    call.crm_opportunity_id = links.opportunity_id or call.crm_opportunity_id
     call.crm_owner_id = links.owner_id
     call.crm_matched_at, call.crm_hold_reason = utcnow(), None
 

@@ -133,9 +133,20 @@ def _serve_worker_metrics(port: int) -> None:
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print each call as one line of JSON.")
-@click.option("--customer", help="Customer name.")
-@click.option("--agent", help="Agent name.")
-@click.option("--started-at", type=click.DateTime(), help="When the call started (UTC).")
+@click.option("--customer-name", "--customer", "customer_name", help="Customer name.")
+@click.option("--customer-email", help="Customer email; the CRM contact is found by it.")
+@click.option("--customer-phone", help="Customer phone; the CRM contact is found by it.")
+@click.option("--agent-name", "--agent", "agent_name", help="Agent name.")
+@click.option("--agent-email", help="Agent email; the CRM user who owns the call's tasks.")
+@click.option(
+    "--started-at",
+    help="When the call started, ISO 8601 (e.g. 2026-11-18T10:00:00+01:00; UTC if no offset).",
+)
+@click.option("--direction", type=click.Choice(["inbound", "outbound"]), help="Default inbound.")
+@click.option("--crm-case-id", help="The CRM case: its id, or its number (e.g. 00001026).")
+@click.option("--crm-opportunity-id", help="The CRM opportunity (deal) a sales call is about.")
+@click.option("--crm-contact-id", help="The CRM contact's id.")
+@click.option("--crm-account-id", help="The CRM account's id.")
 @click.option(
     "--channel-map", help="Stereo speakers, left first, e.g. 'customer,agent', or 'auto'."
 )
@@ -166,13 +177,19 @@ def _cli_metadata(options: dict[str, Any]) -> CallMetadata:
 
     from agent.calls.service import CallMetadata
 
-    names = {"customer": "customer_name", "agent": "agent_name"}
-    given = {names.get(key, key): value for key, value in options.items() if value is not None}
+    given = {key: value for key, value in options.items() if value is not None}
     try:
         return CallMetadata.model_validate(given)
     except ValidationError as error:
-        messages = "; ".join(e["msg"] for e in error.errors())
+        messages = "; ".join(_option_error(e["loc"], e["msg"]) for e in error.errors())
         raise click.BadParameter(messages) from error
+
+
+def _option_error(where: tuple[int | str, ...], message: str) -> str:
+    """``--started-at: <pydantic's message>``, naming the option a person typed."""
+    if not where:
+        return message
+    return f"--{str(where[0]).replace('_', '-')}: {message}"
 
 
 def _process_one(container: Container, path: Path, meta: CallMetadata) -> CallDetail | None:

@@ -23,6 +23,8 @@ class SalesforceAuthError(Exception):
 class Token:
     access_token: str
     instance_url: str
+    user_id: str | None = None
+    """The logged-in (integration) user, from the identity URL the token answer carries."""
 
 
 class Authenticator(Protocol):
@@ -106,4 +108,11 @@ def _request_token(
             f"Salesforce refused the login ({response.status_code}): {detail}",
             retriable=response.status_code >= 500 or response.status_code == 429,
         )
-    return Token(access_token=body["access_token"], instance_url=body["instance_url"])
+    return Token(body["access_token"], body["instance_url"], _user_id(body.get("id")))
+
+
+def _user_id(identity_url: object) -> str | None:
+    """``https://login.salesforce.com/id/<org id>/<user id>`` → the user id."""
+    if not isinstance(identity_url, str) or "/id/" not in identity_url:
+        return None
+    return identity_url.rstrip("/").rsplit("/", 1)[-1] or None

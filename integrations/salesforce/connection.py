@@ -38,6 +38,7 @@ class SalesforceConnection:
         self.api_requests = 0
         self.logins = 0
         self._client: Salesforce | None = None
+        self._user_id: str | None = None
         self._lock = threading.Lock()
 
     def call(self, action: Callable[[Salesforce], T]) -> T:
@@ -52,6 +53,12 @@ class SalesforceConnection:
             self._renew(client)
             self.api_requests += 1
             return action(self._current())
+
+    def integration_user_id(self) -> str | None:
+        """The user Callsight logs in as (logging in first if needed); it owns what no agent's
+        User can."""
+        self._current()
+        return self._user_id
 
     def query(self, soql: str) -> list[dict[str, Any]]:
         """Every record the query returns, following ``nextRecordsUrl`` pages."""
@@ -79,6 +86,7 @@ class SalesforceConnection:
             if self._client is None:
                 self.logins += 1
                 token = self.auth.token(self.session, self.timeout_s)
+                self._user_id = token.user_id
                 self._client = Salesforce(
                     instance_url=token.instance_url,
                     session_id=token.access_token,

@@ -8,13 +8,18 @@ from agent.core.domain import CrmLinks, CrmWrite, CrmWriteResult, MatchHint
 from agent.core.ports import CrmUnavailable, StageError
 from integrations.salesforce.connection import SalesforceConnection, describe_error
 from integrations.salesforce.matching import Matcher
+from integrations.salesforce.schema import DEFAULT_DESCRIBE_TTL_S, SchemaCache
 from integrations.salesforce.writes import COLLECTION_LIMIT, CollectionWriter
 
 DEFAULT_EXTERNAL_ID_FIELD = "Callsight_Id__c"
 
 
 class SalesforceCrm:
-    """Writes through sObject Collections; Tasks are upserted by an external id field."""
+    """Writes through sObject Collections; Tasks are upserted by an external id field.
+
+    Each object's fields are read with ``describe`` (kept ``describe_ttl_s`` seconds), and every
+    record is fitted to them before it is sent.
+    """
 
     name = "salesforce"
 
@@ -24,9 +29,13 @@ class SalesforceCrm:
         external_id_field: str = DEFAULT_EXTERNAL_ID_FIELD,
         upsert_objects: Sequence[str] = ("Task",),
         batch_size: int = COLLECTION_LIMIT,
+        describe_ttl_s: float = DEFAULT_DESCRIBE_TTL_S,
     ) -> None:
         self.connection = connection
-        self._writer = CollectionWriter(connection, external_id_field, upsert_objects, batch_size)
+        self.schemas = SchemaCache(connection, describe_ttl_s)
+        self._writer = CollectionWriter(
+            connection, external_id_field, upsert_objects, self.schemas, batch_size
+        )
         self._matcher = Matcher(connection)
 
     @property

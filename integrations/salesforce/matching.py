@@ -1,4 +1,5 @@
-"""Finding a call's Contact or Account, its Case and its agent's User, a few queries per batch."""
+"""Finding a call's Contact or Account, its Case or deal, and its agent's User, a few queries per
+batch."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ class _Found:
     contact_id: str | None = None
     account_id: str | None = None
     case_id: str | None = None
+    opportunity_id: str | None = None
 
 
 class Matcher:
@@ -28,20 +30,27 @@ class Matcher:
         self._answers: dict[str, list[dict[str, Any]]] = {}
 
     def match(self, hints: Sequence[MatchHint]) -> list[CrmLinks | None]:
-        found = [_Found(h.contact_id, h.account_id) for h in hints]
+        found = [_Found(h.contact_id, h.account_id, opportunity_id=h.opportunity_id) for h in hints]
         self._contacts_by(hints, found, "Email", lambda h: h.email)
         self._contacts_by(hints, found, "Phone", lambda h: h.phone)
         self._accounts_by_phone(hints, found)
+        self._accounts_of_opportunities(found)
         self._cases(hints, found)
+        self._open_opportunities(found)
         self._owners([h.agent_email for h in hints if h.agent_email and not h.agent_crm_user_id])
         self._answers.clear()
-        return [self._links(h, f) for h, f in zip(hints, found, strict=True)]
+        fallback = self.connection.integration_user_id()
+        return [self._links(h, f, fallback) for h, f in zip(hints, found, strict=True)]
 
-    def _links(self, hint: MatchHint, found: _Found) -> CrmLinks | None:
+    def _links(self, hint: MatchHint, found: _Found, fallback: str | None) -> CrmLinks | None:
+        """The records found; the owner is the agent's active User, else the integration user."""
         if not (found.contact_id or found.account_id):
             return None
-        owner = hint.agent_crm_user_id or self._users.get((hint.agent_email or "").lower())
-        return CrmLinks(found.contact_id, found.account_id, found.case_id, owner)
+        agent = hint.agent_crm_user_id or self._users.get((hint.agent_email or "").lower())
+        owner = agent or fallback
+        return CrmLinks(
+            found.contact_id, found.account_id, found.case_id, owner, found.opportunity_id
+        )
 
     def _contacts_by(
         self, hints: Sequence[MatchHint], found: list[_Found], how: str, key: Any
@@ -85,8 +94,13 @@ class Matcher:
                 f.case_id = (
                     by_number.get(hint.case_ref) if hint.case_ref.isdigit() else hint.case_ref
                 )
+        # A call about a deal is not filed on the contact's open case.
         self._open_cases(
-            [f for h, f in zip(hints, found, strict=True) if not h.case_ref and f.contact_id]
+            [
+                f
+                for h, f in zip(hints, found, strict=True)
+                if not h.case_ref and not f.opportunity_id and f.contact_id
+            ]
         )
 
     def _open_cases(self, todo: list[_Found]) -> None:
@@ -99,6 +113,33 @@ class Matcher:
             newest.setdefault(str(row["ContactId"]), row["Id"])
         for f in todo:
             f.case_id = newest.get(f.contact_id or "")
+
+    def _accounts_of_opportunities(self, found: list[_Found]) -> None:
+        """A call uploaded with only its deal belongs to the deal's Account."""
+        todo = [f for f in found if _unknown(f) and f.opportunity_id]
+        if not todo:
+            return
+        ids = [f.opportunity_id or "" for f in todo]
+        rows = self._select("Id, AccountId", "Opportunity", "Id IN {0}", ids)
+        accounts = {str(row["Id"]): row.get("AccountId") for row in rows}
+        for f in todo:
+            f.account_id = accounts.get(f.opportunity_id or "")
+
+    def _open_opportunities(self, found: list[_Found]) -> None:
+        """A call on an Account with exactly one open deal, and no Case, is about that deal."""
+        todo = [f for f in found if f.account_id and not (f.case_id or f.opportunity_id)]
+        if not todo:
+            return
+        where = "AccountId IN {0} AND IsClosed = false"
+        rows = self._select(
+            "Id, AccountId", "Opportunity", where, [f.account_id or "" for f in todo]
+        )
+        deals: dict[str, list[str]] = {}
+        for row in rows:
+            deals.setdefault(str(row["AccountId"]), []).append(str(row["Id"]))
+        for f in todo:
+            only = deals.get(f.account_id or "", [])
+            f.opportunity_id = only[0] if len(only) == 1 else None
 
     def _owners(self, emails: list[str]) -> None:
         todo = [email.lower() for email in emails if email.lower() not in self._users]

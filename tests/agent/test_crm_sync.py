@@ -77,7 +77,8 @@ def test_calls_land_on_the_right_records_once(
     with Session(engine) as session:
         rows = list(session.exec(select(CrmOutbox)))
     assert len(rows) == 6 and all(r.status == "written" and r.crm_id for r in rows)
-    assert sf_org.api_requests <= 8  # 4 lookups, 3 collections (Task, Case, CaseComment) + 1
+    assert sf_org.api_requests - sf_org.request_counts["describe"] <= 8  # lookups, 3 writes
+    assert sf_org.request_counts["describe"] == 3  # Task, Case, CaseComment
 
 
 def test_with_30_percent_of_requests_failing_every_record_is_written_exactly_once(
@@ -234,3 +235,45 @@ def test_writes_that_keep_failing_give_up_and_say_so(
         assert call is not None and call.status == "failed"
         assert "gave up after 3 attempts" in (call.failure_reason or "")
         assert "REQUEST_LIMIT_EXCEEDED" in (call.failure_reason or "")
+
+
+def test_the_call_task_is_owned_by_the_agents_user_else_by_the_integration_user(
+    engine: Engine, sf_org: SalesforceEmulator, https_session: requests.Session
+) -> None:
+    sf_org.add("Contact", LastName="Ng", Email="ana@acme.test")
+    sf_org.add("Contact", LastName="Bo", Email="bo@acme.test")
+    rep = sf_org.add("User", Email="rep@callsight.test", IsActive=True)
+    sf_org.add("User", Email="gone@callsight.test", IsActive=False)
+    with Session(engine) as session:
+        known = make_call_ready_for_crm(
+            session, email="ana@acme.test", agent_email="rep@callsight.test", items=1
+        )
+        unknown = make_call_ready_for_crm(
+            session, email="bo@acme.test", agent_email="gone@callsight.test", items=1
+        )
+    make_sync(sf_org, https_session, engine).flush()
+    tasks = {t["Callsight_Id__c"]: t for t in sf_org.of_type("Task")}
+    assert tasks[f"callsight-call-{known}"]["OwnerId"] == rep
+    assert tasks[f"callsight-call-{unknown}"]["OwnerId"] == sf_org.integration_user_id
+    with Session(engine) as session:
+        owners = {call.id: call.crm_owner_id for call in session.exec(select(Call))}
+    assert owners == {known: rep, unknown: sf_org.integration_user_id}
+
+
+def test_a_case_status_the_org_lacks_fails_the_call_naming_the_field_and_the_value(
+    engine: Engine, sf_org: SalesforceEmulator, https_session: requests.Session
+) -> None:
+    contact = sf_org.add("Contact", LastName="Ng", Email="ana@acme.test")
+    case = sf_org.add("Case", Status="New", ContactId=contact)
+    sf_org.set_picklist("Case", "Status", ("New", "Working", "Closed"), default="New")
+    with Session(engine) as session:
+        call_id = make_call_ready_for_crm(
+            session, email="ana@acme.test", case_ref=case, resolution="escalated", items=0
+        )
+    make_sync(sf_org, https_session, engine).flush()
+    with Session(engine) as session:
+        call = session.get(Call, call_id)
+        assert call is not None and call.status == "failed"
+        assert "Case.Status" in (call.failure_reason or "")
+        assert "'Escalated'" in (call.failure_reason or "")
+    assert sf_org.of_type("Case")[0]["Status"] == "New"

@@ -66,6 +66,7 @@ def test_a_call_syncs_to_salesforce_and_an_edit_updates_it(
     call_id = upload(client, admin_headers, beep, customer_email="ana@acme.test")
     call = rests(client, admin_headers, call_id, "done")
     assert call["crm"]["status"] == "synced" and call["crm"]["contact_id"] == contact
+    assert call["crm"]["owner_id"] == sf_org.integration_user_id  # no agent named
     activity = next(r for r in call["crm"]["records"] if r["external_id"].endswith(call_id))
     assert activity["attempts"] == 2 and activity["crm_id"].startswith("00T")
     edit = {"summary": "Customer called about the adapter; fixed.", "resolution": "resolved"}

@@ -184,7 +184,7 @@ def test_matching_finds_contacts_accounts_cases_and_owners(
     assert links[1] is not None and (links[1].contact_id, links[1].case_id) == (contact, numbered)
     assert links[2] is not None and (links[2].contact_id, links[2].account_id) == (None, account)
     assert links[3] is None
-    assert sf_org.request_counts["query"] <= 6
+    assert sf_org.request_counts["query"] <= 7  # one per kind of lookup, open deals included
 
 
 def test_a_hostile_value_cannot_change_the_query(
@@ -215,3 +215,39 @@ def test_long_query_answers_are_read_page_by_page(
     links = make_crm(sf_org, https_session).match([MatchHint(email=e) for e in emails])
     assert [link.contact_id if link else None for link in links] == contacts
     assert sf_org.request_counts["query"] >= 3  # one query and at least two more pages
+
+
+def test_a_call_task_whose_answer_was_lost_is_written_again_and_edited(
+    sf_org: SalesforceEmulator, https_session: requests.Session
+) -> None:
+    crm = make_crm(sf_org, https_session)
+    logged = task("callsight-call-c1", TaskSubtype="Call", Status="Completed")
+    sf_org.script("collections", "lost")
+    assert crm.write([logged])[0].retriable
+    again = crm.write([logged])[0]
+    assert again.ok, again.error
+    edited = CrmWrite("Task", logged.external_id, {**logged.fields, "Description": "Edited"})
+    assert crm.write([CrmWrite(**{**edited.__dict__, "crm_id": again.crm_id})])[0].ok
+    (written,) = sf_org.of_type("Task")
+    assert (written["TaskSubtype"], written["Description"]) == ("Call", "Edited")
+
+
+def test_a_case_comment_whose_answer_was_lost_waits_while_the_lookup_fails(
+    sf_org: SalesforceEmulator, https_session: requests.Session
+) -> None:
+    case_id = sf_org.add("Case", Status="New", Subject="Broken adapter")
+    crm = make_crm(sf_org, https_session)
+    comment = CrmWrite(
+        "CaseComment",
+        "callsight-comment-c2",
+        {"ParentId": case_id, "CommentBody": "Fixed.\n[callsight-comment-c2]"},
+    )
+    sf_org.script("collections", "lost")
+    assert crm.write([comment])[0].retriable
+    sf_org.script("query", "503")
+    waiting = crm.write([comment])[0]
+    assert waiting.retriable and "SERVER_UNAVAILABLE" in (waiting.error or "")
+    assert len(sf_org.of_type("CaseComment")) == 1
+    adopted = crm.write([comment])[0]
+    assert adopted.ok and adopted.crm_id == sf_org.of_type("CaseComment")[0]["Id"]
+    assert len(sf_org.of_type("CaseComment")) == 1

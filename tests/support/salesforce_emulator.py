@@ -1,15 +1,23 @@
 """A Salesforce REST emulator on loopback over HTTPS, for the adapter's tests and the benchmark.
 
 It speaks enough of the REST API for simple-salesforce: the OAuth token endpoint (client
-credentials, username-password, JWT bearer), SOQL queries, single-record create/update/upsert
-and sObject Collections. Faults can be scripted or drawn at random, before the request is
-processed (503, 403 REQUEST_LIMIT_EXCEEDED, 401 INVALID_SESSION_ID) or as a slow answer given
-after the write was applied (the client may time out and never learn of it). Scripted faults are
-taken in order, one per API request; ``"pass"`` lets a request through.
+credentials, username-password, JWT bearer), ``describe``, SOQL queries, single-record
+create/update/upsert and sObject Collections (``allOrNone`` included). Writes obey the field rules
+of ``support.salesforce_objects`` (create-only fields, lengths, restricted picklists, unknown
+fields) and are refused with Salesforce's error codes, per record in a collection.
+
+Faults can be scripted or drawn at random: before the request is processed (503, 403
+REQUEST_LIMIT_EXCEEDED, 401 INVALID_SESSION_ID), ``"lock"`` (every record of a write fails with
+UNABLE_TO_LOCK_ROW, nothing is applied), ``"lost"`` (the request is applied, then the connection
+is closed without an answer), or as a slow answer given after the write was applied (the client
+may time out and never learn of it). Scripted faults are taken in order, one per API request, from
+``faults`` (any request) or from ``faults_by_kind`` (requests of one kind: query, describe,
+collections, sobject); ``"pass"`` lets a request through.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import random
@@ -26,10 +34,12 @@ from urllib.parse import parse_qs, urlparse
 import jwt
 import trustme
 
+from support import salesforce_objects as objects
 from support import soql
+from support.salesforce_rules import FieldError, check_write, defaults
 
 PREFIXES = {"Account": "001", "Contact": "003", "User": "005", "Case": "500", "Task": "00T"}
-PREFIXES |= {"CaseComment": "00a"}
+PREFIXES |= {"CaseComment": "00a", "Opportunity": "006", "Event": "00U"}
 REFERENCE_FIELDS = ("WhoId", "WhatId", "ParentId", "OwnerId", "AccountId", "ContactId")
 FAULTS = {
     "503": (
@@ -42,13 +52,44 @@ FAULTS = {
     ),
     "401": (401, [{"errorCode": "INVALID_SESSION_ID", "message": "Session expired or invalid"}]),
 }
+LOCKED = FieldError(
+    "UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access to this record or 1 records", ()
+)
+ROLLED_BACK = FieldError(
+    "ALL_OR_NONE_OPERATION_ROLLED_BACK",
+    "Record rolled back because not all records were valid and the request was using AllOrNone "
+    "header",
+    (),
+)
 API = re.compile(r"^/services/data/v[\d.]+/(?P<rest>.*)$")
 
 
 class ApiError(Exception):
     def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(message)
-        self.status, self.body = status, [{"errorCode": code, "message": message}]
+        self.status, self.errors = status, [FieldError(code, message, ())]
+
+    @classmethod
+    def of(cls, status: int, errors: list[FieldError]) -> ApiError:
+        error = cls(status, errors[0].code, errors[0].message)
+        error.errors = errors
+        return error
+
+    @property
+    def body(self) -> list[dict[str, Any]]:
+        return [e.as_json() for e in self.errors]
+
+
+def request_kind(path: str) -> str:
+    """Which of ``faults_by_kind`` a request of the REST API draws from."""
+    path = path.rstrip("/")
+    if path == "query" or path.startswith("query/"):
+        return "query"
+    if path.startswith("sobjects/") and path.endswith("/describe"):
+        return "describe"
+    if path.startswith("composite/sobjects"):
+        return "collections"
+    return "sobject" if path.startswith("sobjects/") else "other"
 
 
 class SalesforceEmulator:
@@ -61,7 +102,11 @@ class SalesforceEmulator:
         self.records: dict[str, dict[str, dict[str, Any]]] = {}
         self.request_counts: Counter[str] = Counter()
         self.faults: deque[str] = deque()
+        self.faults_by_kind: dict[str, deque[str]] = {}
         self.fail_rate, self.fail_kinds = 0.0, ("503", "403", "401")
+        self.schema = objects.new_schema()
+        self.log_requests = False
+        self.requests: list[tuple[str, str, Any]] = []
         self.slow_s = 0.0
         self.page_size = 2000
         self._cursors: dict[str, list[dict[str, Any]]] = {}
@@ -75,6 +120,13 @@ class SalesforceEmulator:
         ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
         self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self.integration_user_id = self.add(
+            "User",
+            Username=self.username,
+            Email=self.username,
+            LastName="Integration",
+            IsActive=True,
+        )
 
     @property
     def url(self) -> str:
@@ -94,9 +146,23 @@ class SalesforceEmulator:
         self._server.server_close()
 
     def add(self, sobject: str, **fields: Any) -> str:
-        """Put a record in the org directly, as if someone had made it in Salesforce."""
+        """Put a record in the org directly, as if someone had made it in Salesforce; read-only
+        fields (CaseNumber, IsActive) may be given, and no field rule is checked."""
         with self._lock:
-            return self._create(sobject, fields)
+            return self._insert(sobject, fields)
+
+    def script(self, kind: str, *faults: str) -> None:
+        """Queue faults for the next requests of one kind (query, describe, collections...)."""
+        with self._lock:
+            self.faults_by_kind.setdefault(kind, deque()).extend(faults)
+
+    def set_picklist(
+        self, sobject: str, field: str, values: tuple[str, ...], default: str | None = None
+    ) -> None:
+        """Change a picklist's values, as an admin does in Setup."""
+        with self._lock:
+            spec = self.schema[sobject][field]
+            self.schema[sobject][field] = objects.with_picklist(spec, values, default)
 
     def of_type(self, sobject: str) -> list[dict[str, Any]]:
         with self._lock:
@@ -115,7 +181,7 @@ class SalesforceEmulator:
         return 200, {
             "access_token": token,
             "instance_url": self.url,
-            "id": f"{self.url}/id/00D000000000001/005000000000001",
+            "id": f"{self.url}/id/00D000000000001/{self.integration_user_id}",
             "token_type": "Bearer",
             "issued_at": str(int(time.time() * 1000)),
             "signature": secrets.token_urlsafe(16),
@@ -148,11 +214,14 @@ class SalesforceEmulator:
             return False
         return claims.get("iss") == self.client_id and claims.get("sub") == self.username
 
-    def fault_for(self, token: str | None) -> str | None:
+    def fault_for(self, token: str | None, kind: str = "other") -> str | None:
         with self._lock:
             if token not in self._tokens:
                 return "401"
-            fault = self.faults.popleft() if self.faults else None
+            scripted = self.faults_by_kind.get(kind)
+            fault = scripted.popleft() if scripted else None
+            if fault is None and self.faults:
+                fault = self.faults.popleft()
             if fault is None and self.fail_rate and self._rng.random() < self.fail_rate:
                 fault = self._rng.choice(self.fail_kinds)
             if fault == "401":
@@ -164,6 +233,11 @@ class SalesforceEmulator:
     ) -> tuple[int, Any]:
         path = path.rstrip("/")
         with self._lock:
+            if self.log_requests:
+                self.requests.append((method, path, copy.deepcopy(body)))
+            if request_kind(path) == "describe" and method == "GET":
+                self.request_counts["describe"] += 1
+                return 200, self._describe(path.split("/")[1])
             if path.startswith("query/") and method == "GET":
                 self.request_counts["query"] += 1
                 return 200, self._page(path.split("/")[1])
@@ -178,17 +252,46 @@ class SalesforceEmulator:
                 return self._single(method, path.split("/")[1:], body)
         raise ApiError(404, "NOT_FOUND", f"the requested resource does not exist: {path}")
 
+    def locked(self, method: str, path: str, body: Any) -> tuple[int, Any] | None:
+        """The answer to a write that met a locked row (nothing applied); None for a read."""
+        with self._lock:
+            kind = request_kind(path)
+            if method == "GET" or kind not in ("collections", "sobject"):
+                return None
+            self.request_counts["fault-lock"] += 1
+            if kind == "sobject":
+                return 400, [LOCKED.as_json()]
+            records = body.get("records") if isinstance(body, dict) else None
+            return 200, [_failure([LOCKED]) for _ in records or [None]]
+
+    def _describe(self, sobject: str) -> dict[str, Any]:
+        fields = self.schema.get(sobject)
+        if fields is None:
+            raise ApiError(404, "NOT_FOUND", "The requested resource does not exist")
+        return objects.describe(sobject, fields)
+
     def _query(self, text: str) -> dict[str, Any]:
         try:
             parsed = soql.parse(text)
         except soql.MalformedQuery as error:
             raise ApiError(400, "MALFORMED_QUERY", str(error)) from error
+        self._check_columns(parsed.sobject, parsed.fields)
         rows = soql.run(parsed, list(self.records.get(parsed.sobject, {}).values()))
         for row in rows:
             row["attributes"] = {"type": parsed.sobject}
         cursor = secrets.token_hex(6)
         self._cursors[cursor] = rows
         return self._page(cursor) | {"totalSize": len(rows)}
+
+    def _check_columns(self, sobject: str, names: list[str]) -> None:
+        fields = self.schema.get(sobject)
+        if fields is None:
+            raise ApiError(400, "INVALID_TYPE", f"sObject type '{sobject}' is not supported.")
+        for name in names:
+            if name not in fields:
+                raise ApiError(
+                    400, "INVALID_FIELD", f"No such column '{name}' on entity '{sobject}'."
+                )
 
     def _page(self, cursor: str) -> dict[str, Any]:
         rows = self._cursors.pop(cursor, None)
@@ -212,20 +315,28 @@ class SalesforceEmulator:
                 "record limit reached. cannot submit more than 200 records into this call",
             )
         if method == "POST" and not parts:
-            return 200, [
-                self._outcome(lambda r=r: self._create(_type_of(r), _fields(r))) for r in records
+            actions = [lambda r=r: self._create(_type_of(r), _fields(r)) for r in records]
+        elif method == "PATCH" and not parts:
+            actions = [
+                lambda r=r: self._update(_type_of(r), r.get("id"), _fields(r)) for r in records
             ]
-        if method == "PATCH" and not parts:
-            return 200, [
-                self._outcome(lambda r=r: self._update(_type_of(r), r.get("id"), _fields(r)))
-                for r in records
-            ]
-        if method == "PATCH" and len(parts) == 2:
+        elif method == "PATCH" and len(parts) == 2:
             sobject, field = parts
-            return 200, [
-                self._outcome(lambda r=r: self._upsert(sobject, field, _fields(r))) for r in records
-            ]
-        raise ApiError(405, "METHOD_NOT_ALLOWED", f"{method} is not allowed here")
+            actions = [lambda r=r: self._upsert(sobject, field, _fields(r)) for r in records]
+        else:
+            raise ApiError(405, "METHOD_NOT_ALLOWED", f"{method} is not allowed here")
+        if body.get("allOrNone"):
+            return 200, self._all_or_none(actions)
+        return 200, [self._outcome(action) for action in actions]
+
+    def _all_or_none(self, actions: list[Any]) -> list[dict[str, Any]]:
+        """Every record written, or none: on one failure the others are rolled back."""
+        saved = copy.deepcopy((self.records, self._external, self._sequence))
+        outcomes = [self._outcome(action) for action in actions]
+        if all(outcome["success"] for outcome in outcomes):
+            return outcomes
+        self.records, self._external, self._sequence = saved
+        return [o if not o["success"] else _failure([ROLLED_BACK]) for o in outcomes]
 
     def _single(self, method: str, parts: list[str], body: Any) -> tuple[int, Any]:
         fields = body if isinstance(body, dict) else {}
@@ -248,23 +359,23 @@ class SalesforceEmulator:
         try:
             result = action()
         except ApiError as error:
-            return {
-                "success": False,
-                "errors": [
-                    {"statusCode": error.body[0]["errorCode"], "message": str(error), "fields": []}
-                ],
-            }
+            return _failure(error.errors)
         record_id, created = result if isinstance(result, tuple) else (result, True)
         return {"id": record_id, "success": True, "errors": [], "created": created}
 
     def _create(self, sobject: str, fields: dict[str, Any]) -> str:
-        self._check(sobject, fields)
+        """A create through the API: the field rules hold, and defaults are filled in."""
+        self._check(sobject, fields, creating=True)
+        filled = defaults(self.schema[sobject], fields, self.integration_user_id)
+        return self._insert(sobject, filled | fields)
+
+    def _insert(self, sobject: str, fields: dict[str, Any]) -> str:
         self._sequence += 1
         record_id = f"{PREFIXES.get(sobject, 'a00')}{self._sequence:012d}AAA"
         record = {"Id": record_id, "CreatedDate": _now(self._sequence)} | fields
         if sobject == "Case":
             record.setdefault("CaseNumber", f"{self._sequence:08d}")
-            record["IsClosed"] = record.get("Status") == "Closed"
+        _derive(sobject, record)
         for name, value in fields.items():
             if name.endswith("__c") and value is not None:
                 if (sobject, name, value) in self._external:  # an external id field is unique
@@ -277,10 +388,9 @@ class SalesforceEmulator:
         record = self.records.get(sobject, {}).get(str(record_id))
         if record is None:
             raise ApiError(400, "INVALID_ID_FIELD", f"invalid {sobject} id: {record_id}")
-        self._check(sobject, fields)
+        self._check(sobject, fields, creating=False)
         record.update(fields)
-        if sobject == "Case":
-            record["IsClosed"] = record.get("Status") == "Closed"
+        _derive(sobject, record)
         return str(record_id)
 
     def _upsert(self, sobject: str, field: str, fields: dict[str, Any]) -> tuple[str, bool]:
@@ -292,7 +402,13 @@ class SalesforceEmulator:
             return self._update(sobject, existing, fields), False
         return self._create(sobject, fields), True
 
-    def _check(self, sobject: str, fields: dict[str, Any]) -> None:
+    def _check(self, sobject: str, fields: dict[str, Any], creating: bool) -> None:
+        schema = self.schema.get(sobject)
+        if schema is None:
+            raise ApiError(400, "INVALID_TYPE", f"sObject type '{sobject}' is not supported.")
+        errors = check_write(sobject, schema, fields, creating)
+        if errors:
+            raise ApiError.of(400, errors)
         for name in REFERENCE_FIELDS:
             value = fields.get(name)
             if value and not any(str(value) in ids for ids in self.records.values()):
@@ -301,8 +417,20 @@ class SalesforceEmulator:
                     "INVALID_CROSS_REFERENCE_KEY",
                     f"invalid cross reference id: {name} {value}",
                 )
-        if sobject == "Task" and len(str(fields.get("Subject") or "")) > 255:
-            raise ApiError(400, "STRING_TOO_LONG", "Subject: data value too large")
+
+
+def _failure(errors: list[FieldError]) -> dict[str, Any]:
+    return {"success": False, "errors": [e.as_json("statusCode") for e in errors]}
+
+
+def _derive(sobject: str, record: dict[str, Any]) -> None:
+    """Fields Salesforce computes from others."""
+    if sobject == "Case":
+        record["IsClosed"] = record.get("Status") == "Closed"
+    elif sobject == "Task":
+        record["IsClosed"] = record.get("Status") == "Completed"
+    elif sobject == "Opportunity":
+        record["IsClosed"] = str(record.get("StageName") or "").startswith("Closed")
 
 
 def _type_of(record: dict[str, Any]) -> str:
@@ -351,22 +479,37 @@ def _handler_for(org: SalesforceEmulator) -> type[BaseHTTPRequestHandler]:
 
         def _api(self, method: str, path: str, query: dict[str, list[str]], raw: bytes) -> None:
             auth = self.headers.get("Authorization", "")
-            fault = org.fault_for(
-                auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else None
-            )
+            token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else None
+            fault = org.fault_for(token, request_kind(path))
             if fault in FAULTS:
                 org.request_counts[f"fault-{fault}"] += 1
                 self._reply(*FAULTS[fault])
                 return
-            try:
-                status, body = org.handle(method, path, query, json.loads(raw) if raw else None)
-            except ApiError as error:
-                status, body = error.status, error.body
-            except json.JSONDecodeError:
-                status, body = 400, [{"errorCode": "JSON_PARSER_ERROR", "message": "bad JSON"}]
+            status, body = self._answer(method, path, query, raw, fault)
+            if fault == "lost":
+                org.request_counts["fault-lost"] += 1
+                self.close_connection = True  # applied, but the client never hears of it
+                return
             if org.slow_s:
                 time.sleep(org.slow_s)
             self._reply(status, body)
+
+        def _answer(
+            self,
+            method: str,
+            path: str,
+            query: dict[str, list[str]],
+            raw: bytes,
+            fault: str | None,
+        ) -> tuple[int, Any]:
+            try:
+                body = json.loads(raw) if raw else None
+                locked = org.locked(method, path, body) if fault == "lock" else None
+                return locked or org.handle(method, path, query, body)
+            except ApiError as error:
+                return error.status, error.body
+            except json.JSONDecodeError:
+                return 400, [{"errorCode": "JSON_PARSER_ERROR", "message": "bad JSON"}]
 
         def _reply(self, status: int, body: Any) -> None:
             data = b"" if body is None else json.dumps(body).encode()

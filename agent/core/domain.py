@@ -54,6 +54,10 @@ class SpeakerRoles(enum.StrEnum):
 
 AUTO_CHANNEL_MAP = "auto"
 
+# The largest id (or offset) a database integer column holds, on SQLite and PostgreSQL alike;
+# a larger Python int reaching a query fails inside the driver instead of finding nothing.
+MAX_DB_INT = 2**63 - 1
+
 
 @dataclass(frozen=True)
 class Word:

@@ -7,6 +7,7 @@ import datetime as dt
 from pydantic import BaseModel, Field, model_validator
 from sqlmodel import Session, select
 
+from agent.core.domain import MAX_DB_INT
 from agent.core.errors import NotFound
 from agent.core.tables import Customer
 from agent.kpis.periods import KpiConfig, aware, local_day_and_month, to_epoch
@@ -17,8 +18,8 @@ class SurveyIn(BaseModel):
     """One response. Name the call or the contact it is about, or at least the customer."""
 
     call_id: str | None = Field(None, max_length=32)
-    contact_id: int | None = None
-    customer_id: int | None = None
+    contact_id: int | None = Field(None, ge=1, le=MAX_DB_INT)
+    customer_id: int | None = Field(None, ge=1, le=MAX_DB_INT)
     responded_at: dt.datetime | None = Field(None, description="When answered; default now.")
     csat: int | None = Field(None, ge=1, le=5, description="1 (very unsatisfied) to 5.")
     nps: int | None = Field(None, ge=0, le=10, description="Likelihood to recommend, 0 to 10.")

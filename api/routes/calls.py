@@ -18,6 +18,7 @@ from agent.core.call_states import CallStatus
 from agent.core.errors import Conflict
 from agent.core.tables import Call
 from api.deps import ContainerDep, LeadDep, PrincipalDep, RunnerDep, SessionDep
+from api.ids import Offset
 from api.uploads.receive import receive_upload
 
 router = APIRouter(prefix="/api/v1", tags=["calls"])
@@ -42,7 +43,7 @@ def list_calls(
     started_to: dt.datetime | None = None,
     q: Annotated[str | None, Query(max_length=200, description="Words in the transcript.")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> CallPage:
     """Calls newest first; a rep sees only their own."""
     filters = calls.CallFilters(status_, customer, agent, started_from, started_to, q)

@@ -17,6 +17,7 @@ from agent.kpis.queries import KpiFilters
 from agent.kpis.report import KpiReport, kpi_report
 from agent.kpis.surveys import SurveyIn, add_survey
 from api.deps import ContainerDep, LeadDep, PrincipalDep, SessionDep
+from api.ids import DbId, id_query
 
 router = APIRouter(prefix="/api/v1", tags=["kpis"])
 
@@ -30,8 +31,8 @@ def kpi_filters(
         dt.date | None, Query(alias="to", description="Last business-local day.")
     ] = None,
     team: str | None = None,
-    agent: Annotated[int | None, Query(description="Agent (user) id.")] = None,
-    customer: Annotated[int | None, Query(description="Customer id.")] = None,
+    agent: Annotated[int | None, id_query("Agent (user) id.")] = None,
+    customer: Annotated[int | None, id_query("Customer id.")] = None,
     category: str | None = None,
 ) -> KpiFilters:
     """The filters as asked, narrowed to the caller's own numbers for a rep."""
@@ -72,7 +73,7 @@ def get_kpis(
 
 @router.get("/customers/{customer_id}", response_model=CustomerDetail)
 def get_customer(
-    customer_id: int,
+    customer_id: DbId,
     container: ContainerDep,
     session: SessionDep,
     filters: FiltersDep,

@@ -13,6 +13,7 @@ from agent.core.errors import NotFound
 from agent.core.tables import WebhookDelivery, WebhookSubscription
 from agent.webhooks.outbound import SubscriptionCreate
 from api.deps import AdminDep, SessionDep
+from api.ids import DbId
 
 router = APIRouter(prefix="/api/v1/webhooks/subscriptions", tags=["webhooks"])
 
@@ -56,7 +57,7 @@ def list_subscriptions(session: SessionDep, _admin: AdminDep) -> list[Subscripti
 
 
 @router.delete("/{subscription_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_subscription(subscription_id: int, session: SessionDep, _admin: AdminDep) -> None:
+def delete_subscription(subscription_id: DbId, session: SessionDep, _admin: AdminDep) -> None:
     """Stop deliveries to this subscription; its delivery log is kept."""
     row = _subscription(session, subscription_id)
     row.active = False
@@ -66,7 +67,7 @@ def delete_subscription(subscription_id: int, session: SessionDep, _admin: Admin
 
 @router.get("/{subscription_id}/deliveries", response_model=list[DeliveryView])
 def list_deliveries(
-    subscription_id: int,
+    subscription_id: DbId,
     session: SessionDep,
     _admin: AdminDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,

@@ -16,10 +16,14 @@ from agent.core.errors import Conflict, InvalidInput, NotFound
 from agent.core.tables import ApiKey, WebhookDelivery, WebhookSubscription, utcnow
 from agent.webhooks.outbound import EVENT_TYPES, SubscriptionCreate
 from api.deps import SessionDep
+from api.ids import existing_id
 from api.web.auth import FormVisitorDep, VisitorDep, require_role
 from api.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
+
+NO_KEY = "There is no such key."
+NO_SUBSCRIPTION = "There is no such subscription."
 
 
 @router.get("/admin", response_class=HTMLResponse)
@@ -84,9 +88,9 @@ def create_api_key(
 @router.post("/admin/keys/{key_id}/revoke")
 def revoke_api_key(key_id: int, session: SessionDep, visitor: FormVisitorDep) -> RedirectResponse:
     require_role(visitor.principal, Role.ADMIN)
-    key = session.get(ApiKey, key_id)
+    key = session.get(ApiKey, existing_id(key_id, NO_KEY))
     if key is None:
-        raise NotFound("There is no such key.")
+        raise NotFound(NO_KEY)
     if key.id == visitor.principal.key_id:
         raise Conflict("You cannot revoke the key you are using.")
     key.revoked_at = key.revoked_at or utcnow()
@@ -121,9 +125,9 @@ def stop_subscription(
     subscription_id: int, session: SessionDep, visitor: FormVisitorDep
 ) -> RedirectResponse:
     require_role(visitor.principal, Role.ADMIN)
-    row = session.get(WebhookSubscription, subscription_id)
+    row = session.get(WebhookSubscription, existing_id(subscription_id, NO_SUBSCRIPTION))
     if row is None:
-        raise NotFound("There is no such subscription.")
+        raise NotFound(NO_SUBSCRIPTION)
     row.active = False
     session.add(row)
     session.flush()

@@ -15,6 +15,7 @@ from agent.kpis.periods import GroupBy
 from agent.kpis.queries import KpiFilters
 from agent.kpis.report import KpiReport, kpi_report
 from api.deps import ContainerDep, SessionDep
+from api.ids import id_query
 from api.web.auth import VisitorDep, require_role
 from api.web.rendering import render
 
@@ -49,7 +50,7 @@ def dashboard_kpis(
     date_from: Annotated[dt.date | None, Query(alias="from")] = None,
     date_to: Annotated[dt.date | None, Query(alias="to")] = None,
     team: str | None = None,
-    agent: int | None = None,
+    agent: Annotated[int | None, id_query("Agent (user) id.")] = None,
 ) -> KpiReport:
     """The same report as ``GET /api/v1/kpis``, for the signed-in page."""
     require_role(visitor.principal, Role.LEAD, Role.ADMIN)

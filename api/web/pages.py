@@ -22,6 +22,7 @@ from agent.core.tables import ApiKey, Call, Customer
 from agent.kpis.customer_view import customer_detail
 from agent.kpis.queries import KpiFilters
 from api.deps import ContainerDep, SessionDep
+from api.ids import existing_id
 from api.routes.audio import audio_response
 from api.web.auth import COOKIE, FormVisitorDep, VisitorDep, visible_call_or_404
 from api.web.rendering import clock, day_bounds, list_rows, render
@@ -29,6 +30,8 @@ from api.web.rendering import clock, day_bounds, list_rows, render
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 25
+NO_PAGE = "There is no such page of calls."
+NO_CUSTOMER = "There is no such customer."
 
 
 def _safe_next(target: str | None) -> str:
@@ -106,9 +109,7 @@ def calls_page(
         day_bounds(date_to, end=True),
         q or None,
     )
-    found, total = calls.list_calls(
-        session, filters, visitor.principal, PAGE_SIZE, (page - 1) * PAGE_SIZE
-    )
+    found, total = calls.list_calls(session, filters, visitor.principal, PAGE_SIZE, _offset(page))
     shown = {
         "q": q,
         "status": status_.value if status_ else None,
@@ -129,6 +130,12 @@ def calls_page(
         prev_url=_page_url(shown, page - 1) if page > 1 else None,
         next_url=_page_url(shown, page + 1) if page * PAGE_SIZE < total else None,
     )
+
+
+def _offset(page: int) -> int:
+    """Calls before ``page``; a page past any a database could hold is not found."""
+    first_call = (page - 1) * PAGE_SIZE + 1
+    return existing_id(first_call, NO_PAGE) - 1
 
 
 def _page_url(filters: Mapping[str, object], page: int) -> str:
@@ -180,13 +187,13 @@ def customer_page(
     visitor: VisitorDep,
     container: ContainerDep,
 ) -> HTMLResponse:
-    customer = session.get(Customer, customer_id)
+    customer = session.get(Customer, existing_id(customer_id, NO_CUSTOMER))
     query = select(Call).where(Call.customer_id == customer_id)
     if not visitor.principal.sees_all_calls:
         query = query.where(Call.agent_id == visitor.principal.user_id)
     found = list(session.exec(query.order_by(col(Call.created_at).desc()).limit(200)))
     if customer is None or (not found and visitor.principal.role is Role.REP):
-        raise NotFound("There is no such customer.")
+        raise NotFound(NO_CUSTOMER)
     own = None if visitor.principal.sees_all_calls else visitor.principal.user_id
     scope = KpiFilters(agent_id=own, customer_id=customer_id)
     kpis = customer_detail(container.engine, customer, container.settings.kpi_config, scope, 0)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from email.utils import format_datetime
-from urllib.parse import quote
 
 from anyio import to_thread
 from fastapi import APIRouter
@@ -19,6 +18,7 @@ from agent.core.ports import AudioMissing, AudioStore
 from agent.core.tables import Call
 from api.byte_ranges import ByteRange, MalformedRange, RangeNotSatisfiable, requested_range
 from api.composition import Container
+from api.content_disposition import content_disposition
 from api.deps import ContainerDep, PrincipalDep, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["calls"])
@@ -123,17 +123,10 @@ def _recording_headers(call: Call, size: int) -> dict[str, str]:
     return {
         "accept-ranges": "bytes",
         "content-length": str(size),
-        "content-disposition": _attachment(call.original_filename),
+        "content-disposition": content_disposition("attachment", call.original_filename),
         "etag": f'"{call.audio_sha256}"',
         "last-modified": format_datetime(_utc(call.created_at), usegmt=True),
     }
-
-
-def _attachment(filename: str) -> str:
-    quoted = quote(filename)
-    if quoted != filename:
-        return f"attachment; filename*=utf-8''{quoted}"
-    return f'attachment; filename="{filename}"'
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:

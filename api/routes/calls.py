@@ -17,6 +17,7 @@ from agent.calls.views import CallDetail, CallPage, call_detail, call_row, trans
 from agent.core.call_states import CallStatus
 from agent.core.errors import Conflict
 from agent.core.tables import Call
+from api.content_disposition import content_disposition
 from api.deps import ContainerDep, LeadDep, PrincipalDep, RunnerDep, SessionDep
 from api.ids import Offset
 from api.uploads.receive import receive_upload
@@ -79,7 +80,7 @@ def get_transcript(
     return Response(
         render(document, format),
         media_type=MEDIA_TYPES[format],
-        headers={"Content-Disposition": f'inline; filename="{filename(document, format)}"'},
+        headers={"Content-Disposition": content_disposition("inline", filename(document, format))},
     )
 
 

@@ -34,7 +34,7 @@ class StreamingForm:
         self.fields: dict[str, str] = {}
         self.filename: str | None = None
         self._write_file = write_file
-        self._headers: dict[str, str] = {}
+        self._headers: dict[str, bytes] = {}
         self._header_name = b""
         self._header_value = b""
         self._part_name: str | None = None
@@ -75,11 +75,12 @@ class StreamingForm:
 
     def _on_header_end(self) -> None:
         name = self._header_name.decode("latin-1").lower()
-        self._headers[name] = self._header_value.decode("utf-8", "replace")
+        # Kept as bytes: browsers send UTF-8 filenames raw, which no text codec round-trips.
+        self._headers[name] = self._header_value
         self._header_name, self._header_value = b"", b""
 
     def _on_headers_finished(self) -> None:
-        _, options = parse_options_header(self._headers.get("content-disposition", ""))
+        _, options = parse_options_header(self._headers.get("content-disposition", b""))
         name = options.get(b"name", b"").decode("utf-8", "replace")
         filename = options.get(b"filename")
         self._part_name = name

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
+from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from agent.core.errors import BadRequest
@@ -11,6 +13,9 @@ from agent.core.errors import BadRequest
 FILE_FIELD = "file"
 MAX_FIELD_BYTES = 16 * 1024
 MAX_FIELDS = 50
+# RFC 2046: a boundary is 1 to 70 characters of a small ASCII set; anything else is a client bug.
+BOUNDARY = re.compile(rb"[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]")
+HOW_TO_SEND = "send the recording as multipart/form-data with the audio in a field named 'file'"
 
 
 class BadUpload(BadRequest):
@@ -21,10 +26,13 @@ def boundary_of(content_type: str | None) -> bytes:
     """The multipart boundary, or BadUpload naming what the request should have been."""
     kind, options = parse_options_header(content_type or "")
     if kind != b"multipart/form-data" or b"boundary" not in options:
+        raise BadUpload(HOW_TO_SEND)
+    boundary = options[b"boundary"]
+    if not BOUNDARY.fullmatch(boundary):
         raise BadUpload(
-            "send the recording as multipart/form-data with the audio in a field named 'file'"
+            "the multipart boundary must be 1 to 70 letters, digits or punctuation (RFC 2046)"
         )
-    return options[b"boundary"]
+    return boundary
 
 
 class StreamingForm:
@@ -40,6 +48,8 @@ class StreamingForm:
         self._part_name: str | None = None
         self._part_is_file = False
         self._field_value = bytearray()
+        self._received = 0
+        self._ended = False
         self._parser = MultipartParser(
             boundary,
             callbacks={
@@ -50,14 +60,28 @@ class StreamingForm:
                 "on_headers_finished": self._on_headers_finished,
                 "on_part_data": self._on_part_data,
                 "on_part_end": self._on_part_end,
+                "on_end": self._on_end,
             },
         )
 
     def feed(self, chunk: bytes) -> None:
-        self._parser.write(chunk)
+        self._received += len(chunk)
+        try:
+            self._parser.write(chunk)
+        except FormParserError as error:
+            raise BadUpload(
+                f"the body is not a well-formed multipart/form-data form ({error}); {HOW_TO_SEND}"
+            ) from error
 
     def finish(self) -> None:
+        """Check the whole form arrived: its closing boundary, and a file part in it."""
         self._parser.finalize()
+        if self._received == 0:
+            raise BadUpload(f"the request body is empty; {HOW_TO_SEND}")
+        if not self._ended:
+            raise BadUpload(
+                "the form was cut short: its closing boundary never arrived; send it again"
+            )
         if self.filename is None:
             raise BadUpload("the form has no 'file' field with the recording")
 
@@ -101,6 +125,9 @@ class StreamingForm:
             raise BadUpload(
                 f"form field {self._part_name!r} is longer than {MAX_FIELD_BYTES} bytes"
             )
+
+    def _on_end(self) -> None:
+        self._ended = True
 
     def _on_part_end(self) -> None:
         if not self._part_is_file and self._part_name:

@@ -124,6 +124,51 @@ def test_a_form_without_a_file_or_not_multipart_is_400(
     _nothing_left(engine, settings)
 
 
+BOUNDARY = "b0undary"
+FILE_PART = (
+    f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="a.flac"\r\n\r\n'
+).encode()
+CLOSING = f"\r\n--{BOUNDARY}--\r\n".encode()
+MULTIPART = f"multipart/form-data; boundary={BOUNDARY}"
+
+
+def malformed_forms(audio: bytes) -> dict[str, tuple[str, bytes, str]]:
+    """What a broken client might send: content type, body, and words the answer must hold."""
+    whole = FILE_PART + audio + CLOSING
+    return {
+        "no boundary": ("multipart/form-data", whole, "multipart/form-data"),
+        "an empty boundary": ("multipart/form-data; boundary=", whole, "boundary"),
+        "an overlong boundary": (f"multipart/form-data; boundary={'b' * 71}", whole, "boundary"),
+        "a body cut short in the file": (MULTIPART, whole[: len(whole) // 2], "cut short"),
+        "a body cut short in the headers": (MULTIPART, FILE_PART[:30], "cut short"),
+        "an empty body": (MULTIPART, b"", "empty"),
+        "garbage": (MULTIPART, bytes(range(256)) * 4, "not a well-formed"),
+        "another boundary": (MULTIPART, whole.replace(BOUNDARY.encode(), b"other"), "well-formed"),
+        "a header with no colon": (
+            MULTIPART,
+            f"--{BOUNDARY}\r\nContent-Disposition form-data\r\n\r\nx".encode() + CLOSING,
+            "well-formed",
+        ),
+        "no file part": (
+            MULTIPART,
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="x"\r\n\r\nhi'.encode()
+            + CLOSING,
+            "'file'",
+        ),
+    }
+
+
+def test_a_malformed_multipart_body_is_400_and_keeps_nothing(
+    client: TestClient, admin_headers: dict[str, str], engine: Engine, settings: Settings
+) -> None:
+    for case, (content_type, body, words) in malformed_forms(SAMPLE_CALL.read_bytes()).items():
+        headers = {**admin_headers, "Content-Type": content_type}
+        response = client.post("/api/v1/calls", headers=headers, content=body)
+        assert response.status_code == 400, (case, response.text)
+        assert words in response.json()["detail"], (case, response.text)
+    _nothing_left(engine, settings)
+
+
 def test_uploads_need_a_valid_key(client: TestClient, engine: Engine, settings: Settings) -> None:
     anonymous = _upload(client, {}, "call.flac", SAMPLE_CALL.read_bytes())
     assert anonymous.status_code == 401

@@ -15,6 +15,7 @@ from agent.calls.intake import SizeLimitedSink, check_audio
 from agent.core.call_states import CallStatus, move
 from agent.core.domain import ChannelMap, Direction, check_language, parse_channel_map
 from agent.core.errors import Conflict, NotFound
+from agent.core.moments import EventTime
 from agent.core.ports import AudioSink, AudioStore
 from agent.core.tables import Call, Customer, Summary, TranscriptSegment, User, utcnow
 from agent.core.transactions import after_rollback
@@ -30,7 +31,7 @@ class CallMetadata(BaseModel):
     agent_name: str | None = Field(None, max_length=200)
     agent_email: str | None = Field(None, max_length=320)
     direction: Direction = Direction.INBOUND
-    started_at: dt.datetime | None = None
+    started_at: EventTime | None = None
     crm_case_id: str | None = Field(None, max_length=64)
     crm_contact_id: str | None = Field(None, max_length=64)
     crm_account_id: str | None = Field(None, max_length=64)

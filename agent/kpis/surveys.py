@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from agent.core.domain import MAX_DB_INT
 from agent.core.errors import NotFound
+from agent.core.moments import EventTime
 from agent.core.tables import Customer
 from agent.kpis.periods import KpiConfig, aware, local_day_and_month, to_epoch
 from agent.kpis.tables import Contact, Survey
@@ -20,7 +21,7 @@ class SurveyIn(BaseModel):
     call_id: str | None = Field(None, max_length=32)
     contact_id: int | None = Field(None, ge=1, le=MAX_DB_INT)
     customer_id: int | None = Field(None, ge=1, le=MAX_DB_INT)
-    responded_at: dt.datetime | None = Field(None, description="When answered; default now.")
+    responded_at: EventTime | None = Field(None, description="When answered; default now.")
     csat: int | None = Field(None, ge=1, le=5, description="1 (very unsatisfied) to 5.")
     nps: int | None = Field(None, ge=0, le=10, description="Likelihood to recommend, 0 to 10.")
     ces: int | None = Field(None, ge=1, le=7, description="Customer effort, 1 (low) to 7.")

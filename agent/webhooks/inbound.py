@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import enum
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from sqlmodel import Session
 
 from agent.calls.service import CallMetadata
 from agent.core.errors import BadRequest
+from agent.core.moments import EventTime
 from agent.core.tables import CrmCase, InboundEvent, utcnow
 from agent.kpis.cases import close_crm_case
 from agent.kpis.periods import KpiConfig
@@ -57,7 +57,7 @@ class CaseData(BaseModel):
     status: str | None = Field(None, max_length=64)
     contact_id: str | None = Field(None, max_length=64)
     subject: str | None = Field(None, max_length=1000)
-    closed_at: dt.datetime | None = None
+    closed_at: EventTime | None = None
 
 
 def already_received(session: Session, event_id: str) -> bool:

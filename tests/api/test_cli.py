@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,20 +14,8 @@ from sqlmodel import Session
 from agent.auth.keys import authenticate
 from agent.core.settings import Settings
 from support.audio import tone, write_wav
+from support.cli import callsight
 from support.samples import SAMPLE_CALL
-
-
-def callsight(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "CALLSIGHT_DATA_DIR": str(settings.data_dir),
-        "CALLSIGHT_DATABASE_URL": settings.database_url,
-    }
-    executable = shutil.which("callsight", path=str(Path(sys.executable).parent))
-    command = [executable] if executable else [sys.executable, "-m", "api"]
-    return subprocess.run(
-        [*command, *args], env=env, capture_output=True, text=True, timeout=300, check=False
-    )
 
 
 @pytest.mark.slow

@@ -231,6 +231,26 @@ def require_visible(
     return call
 
 
+def require_visible_customer(
+    session: Session, customer_id: int, principal: Principal, message: str
+) -> Customer:
+    """The customer if ``principal`` may see it, else NotFound: leads and admins see every
+    customer, a rep only one that a call of their own belongs to."""
+    customer = session.get(Customer, customer_id)
+    if customer is None or not _customer_shown_to(session, customer_id, principal):
+        raise NotFound(message)
+    return customer
+
+
+def _customer_shown_to(session: Session, customer_id: int, principal: Principal) -> bool:
+    if principal.sees_all_calls:
+        return True
+    own_call = select(Call.id).where(
+        Call.customer_id == customer_id, Call.agent_id == principal.user_id
+    )
+    return session.exec(own_call.limit(1)).first() is not None
+
+
 def approve(session: Session, call: Call, approver: Principal | None) -> None:
     """A lead's approval of a reviewed call; it moves on to the CRM."""
     if call.status != CallStatus.REVIEW:

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel
 
 from agent.auth.keys import Principal
-from agent.core.errors import Forbidden, InvalidInput, NotFound
-from agent.core.tables import Customer
+from agent.calls.service import require_visible_customer
+from agent.core.errors import Forbidden, InvalidInput
 from agent.kpis.customer_view import CustomerDetail, customer_detail
 from agent.kpis.periods import GroupBy
 from agent.kpis.queries import KpiFilters
@@ -76,13 +76,15 @@ def get_customer(
     customer_id: DbId,
     container: ContainerDep,
     session: SessionDep,
+    principal: PrincipalDep,
     filters: FiltersDep,
     limit: Annotated[int, Query(ge=1, le=500, description="Newest contacts shown.")] = 100,
 ) -> CustomerDetail:
-    """A customer's KPIs and contact history, newest first."""
-    customer = session.get(Customer, customer_id)
-    if customer is None:
-        raise NotFound(f"no customer {customer_id}")
+    """A customer's KPIs and contact history, newest first; a rep sees only customers of their
+    own calls."""
+    customer = require_visible_customer(
+        session, customer_id, principal, f"no customer {customer_id}"
+    )
     if filters.customer_id not in (None, customer_id):
         raise InvalidInput("the 'customer' filter differs from the path")
     narrowed = KpiFilters(

@@ -11,14 +11,12 @@ from fastapi import APIRouter, Form, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import col, select
 
-from agent.auth.keys import Role
 from agent.auth.web_sessions import sign_in, sign_out
 from agent.calls import service as calls
 from agent.calls.views import call_detail
 from agent.core.call_states import EDITABLE_STATUSES, CallStatus
 from agent.core.domain import Resolution
-from agent.core.errors import NotFound
-from agent.core.tables import ApiKey, Call, Customer
+from agent.core.tables import ApiKey, Call
 from agent.kpis.customer_view import customer_detail
 from agent.kpis.queries import KpiFilters
 from api.deps import ContainerDep, SessionDep
@@ -187,13 +185,13 @@ def customer_page(
     visitor: VisitorDep,
     container: ContainerDep,
 ) -> HTMLResponse:
-    customer = session.get(Customer, existing_id(customer_id, NO_CUSTOMER))
+    customer = calls.require_visible_customer(
+        session, existing_id(customer_id, NO_CUSTOMER), visitor.principal, NO_CUSTOMER
+    )
     query = select(Call).where(Call.customer_id == customer_id)
     if not visitor.principal.sees_all_calls:
         query = query.where(Call.agent_id == visitor.principal.user_id)
     found = list(session.exec(query.order_by(col(Call.created_at).desc()).limit(200)))
-    if customer is None or (not found and visitor.principal.role is Role.REP):
-        raise NotFound(NO_CUSTOMER)
     own = None if visitor.principal.sees_all_calls else visitor.principal.user_id
     scope = KpiFilters(agent_id=own, customer_id=customer_id)
     kpis = customer_detail(container.engine, customer, container.settings.kpi_config, scope, 0)

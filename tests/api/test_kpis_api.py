@@ -23,6 +23,7 @@ from agent.core.tables import User
 from agent.kpis.periods import KpiConfig
 from agent.kpis.tables import Contact, ServiceCase, Survey
 from api.app import create_app
+from support.factories import make_agent, make_call, make_customer
 from support.keys import make_token
 from support.kpi_example import EXAMPLE, load_example
 from support.samples import REPO
@@ -175,6 +176,31 @@ def test_a_rep_sees_only_their_own_numbers(
     assert own["filters"]["agent_id"] == ids["Ann"]
     others = ny_client.get("/api/v1/kpis", params={"agent": ids["Ben"]}, headers=ann)
     assert others.status_code == 403 and "own numbers" in others.json()["detail"]
+
+
+def test_a_rep_reads_only_customers_of_their_own_calls(
+    client: TestClient, settings: Settings, engine: Engine
+) -> None:
+    ria, rob = bearer(settings, Role.REP, "Ria"), bearer(settings, Role.REP, "Rob")
+    with Session(engine) as session:
+        acme, bolt = make_customer(session, name="Acme"), make_customer(session, name="Bolt")
+        make_call(session, customer=acme, agent=make_agent(session, name="Ria"))
+        make_call(session, customer=bolt, agent=make_agent(session, name="Rob"))
+        session.commit()
+        ids = (acme.id, bolt.id)
+    for headers, own, other in [(ria, ids[0], ids[1]), (rob, ids[1], ids[0])]:
+        assert client.get(f"/api/v1/customers/{own}", headers=headers).status_code == 200
+        hidden = client.get(f"/api/v1/customers/{other}", headers=headers)
+        missing = client.get("/api/v1/customers/999", headers=headers)
+        assert hidden.status_code == missing.status_code == 404
+        assert hidden.json()["detail"] == f"no customer {other}"
+    lead = bearer(settings, Role.LEAD, "Lee")
+    assert all(client.get(f"/api/v1/customers/{i}", headers=lead).status_code == 200 for i in ids)
+    page = TestClient(client.app)
+    page.post("/login", data={"api_key": ria["Authorization"].removeprefix("Bearer ")})
+    html = {"Accept": "text/html"}
+    assert page.get(f"/customers/{ids[0]}", headers=html).status_code == 200
+    assert page.get(f"/customers/{ids[1]}", headers=html).status_code == 404
 
 
 def test_the_customer_page_matches_the_report(

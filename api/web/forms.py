@@ -1,6 +1,8 @@
 """What the pages' forms and scripts change: uploads, edits, approval, retries.
 
-Each form calls the same use case as the JSON API; the request's session commits once the
+Each form calls the same use case as the JSON API, under the same role rule: editing and
+approving a call need a lead or admin (as ``PATCH`` and ``/approve`` do), uploading and
+retrying a visible call need any signed-in role. The request's session commits once the
 handler returns (see ``api.deps.get_session``).
 """
 
@@ -23,6 +25,9 @@ from api.uploads.receive import receive_upload
 from api.web.auth import FormVisitorDep, ScriptVisitorDep, require_role, visible_call_or_404
 
 router = APIRouter(include_in_schema=False)
+
+# Who may change a call's summary, action items or review state: the API's LeadDep.
+EDITORS = (Role.LEAD, Role.ADMIN)
 
 
 @router.post("/calls/upload")
@@ -57,6 +62,7 @@ def edit_item(
     owner: Annotated[str, Form()],
     due_date: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
+    require_role(visitor.principal, *EDITORS)
     call = visible_call_or_404(session, call_id, visitor)
     form = _item_form(description, owner, due_date)
     use_cases.edit_action_item(session, call, item_id, form, visitor.principal, runner)
@@ -71,6 +77,7 @@ def edit_resolution(
     visitor: FormVisitorDep,
     resolution: Annotated[Resolution, Form()],
 ) -> RedirectResponse:
+    require_role(visitor.principal, *EDITORS)
     call = visible_call_or_404(session, call_id, visitor)
     use_cases.set_resolution(session, call, resolution, visitor.principal, runner)
     return _back_to(call)
@@ -84,7 +91,7 @@ def approve(
     container: ContainerDep,
     visitor: FormVisitorDep,
 ) -> RedirectResponse:
-    require_role(visitor.principal, Role.LEAD, Role.ADMIN)
+    require_role(visitor.principal, *EDITORS)
     call = visible_call_or_404(session, call_id, visitor)
     use_cases.approve_call(session, call, visitor.principal, runner, container.pipeline)
     return _back_to(call)

@@ -155,7 +155,7 @@ def call_page(
         call=call_detail(session, call),
         customer_id=call.customer_id,
         length=clock(call.duration_s),
-        editable=CallStatus(call.status) in EDITABLE_STATUSES,
+        editable=CallStatus(call.status) in EDITABLE_STATUSES and visitor.principal.sees_all_calls,
         can_approve=call.status == CallStatus.REVIEW and visitor.principal.sees_all_calls,
         resolutions=[r.value for r in Resolution],
         approved_by=approver.name if approver else None,

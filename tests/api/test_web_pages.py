@@ -9,14 +9,23 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from agent.auth.keys import Role
-from agent.core.call_states import RESTING_STATUSES
+from agent.core.call_states import RESTING_STATUSES, CallStatus
 from agent.core.settings import Settings
-from agent.core.tables import ApiKey, TranscriptSegment, WebhookSubscription
+from agent.core.tables import (
+    ActionItem,
+    ApiKey,
+    Call,
+    CrmOutbox,
+    Summary,
+    TranscriptSegment,
+    WebhookSubscription,
+)
 from integrations.local_crm import LocalCrmRecord
 from support.audio import tone, write_wav
+from support.factories import SeedSummary, make_agent, make_call
 from support.keys import make_token
 from support.polling import wait_for
 
@@ -233,3 +242,34 @@ def test_admins_manage_webhook_subscriptions_from_the_page(
     lead_csrf = signed_in(lead, make_token(settings, Role.LEAD, "Lee"))
     refused = lead.post("/admin/webhooks", data={**form, "csrf_token": lead_csrf}, headers=HTML)
     assert refused.status_code == 403
+
+
+def test_a_rep_cannot_change_a_call_through_the_forms_the_api_keeps_for_leads(
+    client: TestClient, settings: Settings, engine: Engine
+) -> None:
+    with Session(engine) as session:
+        call = make_call(
+            session,
+            status=CallStatus.DONE,
+            agent=make_agent(session, name="Ria"),
+            summary=SeedSummary(resolution="resolved"),
+            action_items=1,
+        )
+        session.commit()
+        call_id, item_id = call.id, session.exec(select(ActionItem.id)).one()
+    csrf = signed_in(client, make_token(settings, Role.REP, "Ria"))
+    assert '<button type="submit">Save</button>' not in client.get(f"/calls/{call_id}").text
+    forms = {
+        f"/calls/{call_id}/resolution": {"resolution": "escalated"},
+        f"/calls/{call_id}/items/{item_id}": {"description": "Changed", "owner": "customer"},
+        f"/calls/{call_id}/approve": {},
+    }
+    for path, fields in forms.items():
+        refused = client.post(path, data={**fields, "csrf_token": csrf}, headers=HTML)
+        assert refused.status_code == 403, (path, refused.text)
+        assert "this needs the lead or admin role" in refused.text
+    with Session(engine) as session:
+        assert session.exec(select(Summary.resolution)).one() == "resolved"
+        assert session.exec(select(ActionItem.description)).one().startswith("Follow-up 0")
+        assert session.exec(select(Call.status)).one() == CallStatus.DONE
+        assert session.exec(select(func.count()).select_from(CrmOutbox)).one() == 0

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Sequence
 
 from agent.core.errors import Unauthorized
 
 HEADER = "Callsight-Signature"
 DEFAULT_TOLERANCE_S = 300
+TIMESTAMP = re.compile(r"[0-9]{1,12}")  # Unix seconds, up to the year 33658
+DIGEST = re.compile(r"[0-9a-f]{64}")  # HMAC-SHA256 in hex, lowered before the match
 
 
 class SignatureError(Unauthorized):
@@ -46,17 +49,26 @@ def verify(
 
 
 def _parse(header: str) -> tuple[int, list[str]]:
-    timestamp: int | None = None
+    """Strictly: one ``t`` of ASCII digits, and ``v1`` values of 64 hex digits each; other
+    schemes are skipped. ``str.isdigit`` would take "²" or Arabic-Indic digits, which ``int``
+    then refuses or reads, so only the ASCII patterns below count."""
+    timestamps: list[str] = []
     signatures: list[str] = []
     for part in header.split(","):
         key, _, value = part.strip().partition("=")
-        if key == "t" and value.isdigit():
-            timestamp = int(value)
-        elif key == "v1" and value:
+        if key == "t":
+            timestamps.append(value)
+        elif key == "v1":
             signatures.append(value.lower())
-    if timestamp is None or not signatures:
+    well_formed = (
+        len(timestamps) == 1
+        and TIMESTAMP.fullmatch(timestamps[0]) is not None
+        and signatures
+        and all(DIGEST.fullmatch(given) for given in signatures)
+    )
+    if not well_formed:
         raise SignatureError(f"the {HEADER} header must look like t=<unix seconds>,v1=<hex>")
-    return timestamp, signatures
+    return int(timestamps[0]), signatures
 
 
 def _digest(secret: str, body: bytes, timestamp: int) -> str:

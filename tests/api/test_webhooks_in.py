@@ -16,7 +16,7 @@ from agent.core.call_states import RESTING_STATUSES
 from agent.core.settings import Settings
 from agent.core.tables import Call, CrmCase, InboundEvent
 from agent.kpis.tables import ServiceCase
-from agent.webhooks.signatures import sign
+from agent.webhooks.signatures import SignatureError, sign, verify
 from support.audio import tone, write_wav
 from support.http_peer import HttpPeer
 from support.polling import wait_for
@@ -142,6 +142,45 @@ def test_malformed_bodies_get_a_clear_4xx_and_change_nothing(
     huge = raw(b"[" + b"1," * 600_000 + b"1]")
     assert huge.status_code == 413
     assert counts(engine) == (0, 0, 0)
+
+
+ODD_SIGNATURES = [
+    b"t=",
+    b"t=1,v1=",
+    b"t=,v1=" + b"a" * 64,
+    "t=\u00b2,v1=ab".encode("latin-1"),  # a superscript two: a digit to str.isdigit, not to int
+    "t=\u0661\u0662,v1=ab".encode(),  # Arabic-Indic digits, as UTF-8
+    "t=1,v1=\u00e9\u00e9".encode("latin-1"),
+    "t=1,v1=\u901a\u8a71".encode(),
+    b"t=" + b"9" * 5000 + b",v1=" + b"a" * 64,
+    b"t=" + b"9" * 30 + b",v1=" + b"a" * 64,
+    b"t=-5,v1=" + b"a" * 64,
+    b"t=1.5,v1=" + b"a" * 64,
+    b"t=1,t=2,v1=" + b"a" * 64,
+    b",,,=,=",
+]
+
+
+def test_odd_signature_headers_are_401_with_the_format_message(
+    client: TestClient, engine: Engine
+) -> None:
+    body = json.dumps(case_event("evt-odd", "case.created")).encode()
+    for header in ODD_SIGNATURES:
+        response = client.post(
+            "/api/v1/webhooks/crm", content=body, headers={"Callsight-Signature": header}
+        )
+        assert response.status_code == 401, (header[:40], response.text)
+        assert "must look like t=<unix seconds>,v1=<hex>" in response.json()["detail"], header
+    empty = client.post("/api/v1/webhooks/crm", content=body, headers={"Callsight-Signature": ""})
+    assert empty.status_code == 401 and "missing" in empty.json()["detail"]
+    assert counts(engine) == (0, 0, 0)
+
+
+@pytest.mark.parametrize("header", [h.decode("latin-1") for h in ODD_SIGNATURES])
+def test_the_verifier_refuses_odd_headers_as_the_server_decodes_them(header: str) -> None:
+    # The test client re-encodes non-ASCII header bytes; a server hands them over as Latin-1.
+    with pytest.raises(SignatureError, match="must look like"):
+        verify(header, b"{}", [SECRET], time.time())
 
 
 def recording_event(event_id: str, url: str) -> dict[str, Any]:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import sys
 from typing import IO, TYPE_CHECKING
 
 import click
 
 from agent.kpis.periods import GroupBy
+from api.cli.spreadsheet import spreadsheet_csv
 
 if TYPE_CHECKING:
     from agent.core.settings import Settings
@@ -109,11 +108,7 @@ def render(report: KpiReport, fmt: str) -> str:
     if fmt == "json":
         return report.model_dump_json(indent=2) + "\n"
     if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=list(KpiRow.model_fields), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(row.model_dump() for row in report.rows)
-        return out.getvalue()
+        return spreadsheet_csv(list(KpiRow.model_fields), (row.model_dump() for row in report.rows))
     return _table(report)
 
 

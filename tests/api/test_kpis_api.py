@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import re
@@ -14,12 +16,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func
-from sqlmodel import Session, select
+from sqlalchemy import Engine, func, update
+from sqlmodel import Session, col, select
 
 from agent.auth.keys import Role
 from agent.core.settings import Settings
-from agent.core.tables import User
+from agent.core.tables import Customer, User
 from agent.kpis.periods import KpiConfig
 from agent.kpis.tables import Contact, ServiceCase, Survey
 from api.app import create_app
@@ -126,6 +128,31 @@ def test_cli_table_and_csv(ny_settings: Settings, engine: Engine) -> None:
     csv_out = callsight(ny_settings, "kpis", "--by", "month", "--format", "csv").stdout.splitlines()
     assert csv_out[0].startswith("key,label,contacts,cases,resolved_cases,fcr_rate")
     assert csv_out[1].startswith("2026-11,2026-11,10,7,6,0.5,")
+
+
+def test_csv_cells_never_reach_a_spreadsheet_as_formulas(
+    ny_settings: Settings, engine: Engine
+) -> None:
+    load_example(engine)
+    formula = '=HYPERLINK("http://x","y")'
+    with Session(engine) as session:
+        acme = session.exec(select(Customer).where(Customer.name == "Acme")).one()
+        acme.name = formula
+        session.add(acme)
+        session.exec(update(Contact).where(col(Contact.team) == "north").values(team="@cmd|x"))
+        session.commit()
+    for group_by, label in [("customer", formula), ("team", "@cmd|x")]:
+        out = callsight(ny_settings, "kpis", "--by", group_by, "--format", "csv")
+        assert out.returncode == 0, out.stderr
+        rows = list(csv.DictReader(io.StringIO(out.stdout)))
+        assert "'" + label in [row["label"] for row in rows]
+        for row in rows:
+            assert not row["label"].startswith(("=", "+", "-", "@", "\t", "\r"))
+            assert all(_number_or_empty(row[name]) for name in ("contacts", "fcr_rate", "nps"))
+
+
+def _number_or_empty(cell: str) -> bool:
+    return cell == "" or re.fullmatch(r"-?\d+(\.\d+)?", cell) is not None
 
 
 def test_a_bad_import_names_every_problem_and_writes_nothing(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
@@ -11,6 +9,7 @@ from agent.auth.keys import Principal
 from agent.calls.service import CallStateError
 from agent.core.call_states import EDITABLE_STATUSES, CallStatus, move
 from agent.core.domain import Resolution
+from agent.core.moments import IsoDate
 from agent.core.tables import ActionItem, Call, Summary, utcnow
 
 
@@ -18,7 +17,7 @@ class ActionItemEdit(BaseModel):
     id: str = Field(max_length=32)
     description: str | None = Field(None, min_length=1, max_length=2000)
     owner: str | None = Field(None, max_length=200)
-    due_date: dt.date | None = None
+    due_date: IsoDate | None = None
     status: str | None = Field(None, pattern="^(open|done)$")
 
 

@@ -6,8 +6,6 @@ failed or unmatched) syncs again, so the CRM's records are updated in place.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
@@ -15,13 +13,14 @@ from agent.auth.keys import Principal
 from agent.calls import edits as call_edits
 from agent.core.call_states import CallStatus
 from agent.core.domain import Resolution
+from agent.core.moments import IsoDate
 from agent.core.tables import Call
 
 
 class ActionItemForm(BaseModel):
     description: str = Field(min_length=1, max_length=2000)
     owner: str = Field(min_length=1, max_length=200)
-    due_date: dt.date | None = None
+    due_date: IsoDate | None = None
 
 
 def edit_action_item(

@@ -55,13 +55,6 @@ class CallMetadata(BaseModel):
     def _language_code(cls, value: str | None) -> str | None:
         return check_language(value) if value else None
 
-    @field_validator("started_at")
-    @classmethod
-    def _aware(cls, value: dt.datetime | None) -> dt.datetime | None:
-        if value is not None and value.utcoffset() is None:
-            return value.replace(tzinfo=dt.UTC)
-        return value
-
 
 def create_call(
     session: Session,

@@ -20,6 +20,7 @@ from api.byte_ranges import ByteRange, MalformedRange, RangeNotSatisfiable, requ
 from api.composition import Container
 from api.content_disposition import content_disposition
 from api.deps import ContainerDep, PrincipalDep, SessionDep
+from api.error_responses import errors
 
 router = APIRouter(prefix="/api/v1", tags=["calls"])
 
@@ -98,7 +99,8 @@ class RecordingResponse(Response):
     responses={
         200: {"content": {media: {} for media in MEDIA_TYPES.values()}},
         206: {"description": "The byte range the Range header asked for"},
-        410: {"description": "The recording is no longer stored"},
+        400: {"description": "The Range header is malformed", "content": {"text/plain": {}}},
+        **errors(401, 404, 410, 422),
         416: {"description": "The range starts past the end of the recording"},
     },
 )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
@@ -16,16 +15,23 @@ from agent.calls.exports import MEDIA_TYPES, TranscriptFormat, filename, render
 from agent.calls.views import CallDetail, CallPage, call_detail, call_row, transcript_document
 from agent.core.call_states import CallStatus
 from agent.core.errors import Conflict
+from agent.core.moments import IsoDateTime
 from agent.core.tables import Call
 from api.content_disposition import content_disposition
 from api.deps import ContainerDep, LeadDep, PrincipalDep, RunnerDep, SessionDep
+from api.error_responses import errors
 from api.ids import Offset
 from api.uploads.receive import receive_upload
 
 router = APIRouter(prefix="/api/v1", tags=["calls"])
 
 
-@router.post("/calls", status_code=status.HTTP_201_CREATED, response_model=CallDetail)
+@router.post(
+    "/calls",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CallDetail,
+    responses=errors(400, 401, 413, 415, 422),
+)
 async def upload_call(
     request: Request, container: ContainerDep, runner: RunnerDep, principal: PrincipalDep
 ) -> CallDetail:
@@ -33,15 +39,15 @@ async def upload_call(
     return await receive_upload(request, container, runner, principal)
 
 
-@router.get("/calls", response_model=CallPage)
+@router.get("/calls", response_model=CallPage, responses=errors(401, 422))
 def list_calls(
     session: SessionDep,
     principal: PrincipalDep,
     status_: Annotated[CallStatus | None, Query(alias="status")] = None,
     customer: Annotated[str | None, Query(description="Customer name or CRM id.")] = None,
     agent: Annotated[str | None, Query(description="Agent name or email.")] = None,
-    started_from: dt.datetime | None = None,
-    started_to: dt.datetime | None = None,
+    started_from: Annotated[IsoDateTime | None, Query(description="ISO 8601.")] = None,
+    started_to: Annotated[IsoDateTime | None, Query(description="ISO 8601.")] = None,
     q: Annotated[str | None, Query(max_length=200, description="Words in the transcript.")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Offset = 0,
@@ -54,7 +60,7 @@ def list_calls(
     )
 
 
-@router.get("/calls/{call_id}", response_model=CallDetail)
+@router.get("/calls/{call_id}", response_model=CallDetail, responses=errors(401, 404, 422))
 def get_call(call_id: str, session: SessionDep, principal: PrincipalDep) -> CallDetail:
     return call_detail(session, _visible(session, call_id, principal))
 
@@ -62,7 +68,10 @@ def get_call(call_id: str, session: SessionDep, principal: PrincipalDep) -> Call
 @router.get(
     "/calls/{call_id}/transcript",
     response_class=Response,
-    responses={200: {"content": {media: {} for media in MEDIA_TYPES.values()}}},
+    responses={
+        200: {"content": {media: {} for media in MEDIA_TYPES.values()}},
+        **errors(401, 404, 409, 422),
+    },
 )
 def get_transcript(
     call_id: str,
@@ -84,7 +93,9 @@ def get_transcript(
     )
 
 
-@router.post("/calls/{call_id}/approve", response_model=CallDetail)
+@router.post(
+    "/calls/{call_id}/approve", response_model=CallDetail, responses=errors(401, 403, 404, 409, 422)
+)
 def approve_call(
     call_id: str,
     session: SessionDep,
@@ -98,7 +109,9 @@ def approve_call(
     return call_detail(session, call)
 
 
-@router.patch("/calls/{call_id}", response_model=CallDetail)
+@router.patch(
+    "/calls/{call_id}", response_model=CallDetail, responses=errors(401, 403, 404, 409, 422)
+)
 def edit_call(
     call_id: str,
     body: call_edits.CallEdit,
@@ -114,7 +127,11 @@ def edit_call(
     return call_detail(session, call)
 
 
-@router.post("/calls/{call_id}/crm-links", response_model=CallDetail)
+@router.post(
+    "/calls/{call_id}/crm-links",
+    response_model=CallDetail,
+    responses=errors(401, 403, 404, 409, 422),
+)
 def link_call(
     call_id: str,
     body: call_edits.CrmLinkEdit,
@@ -128,7 +145,9 @@ def link_call(
     return call_detail(session, call)
 
 
-@router.post("/calls/{call_id}/retry", response_model=CallDetail)
+@router.post(
+    "/calls/{call_id}/retry", response_model=CallDetail, responses=errors(401, 404, 409, 422)
+)
 def retry_call(
     call_id: str, session: SessionDep, principal: PrincipalDep, runner: RunnerDep
 ) -> CallDetail:

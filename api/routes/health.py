@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from agent.core.errors import Unauthorized, Unavailable
 from api.deps import ContainerDep
+from api.error_responses import errors
 from api.metrics import ClusterCollector, exposition
 
 router = APIRouter(tags=["health"])
@@ -34,7 +35,7 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get("/readyz", responses=errors(503))
 def readyz(container: ContainerDep) -> dict[str, str]:
     try:
         with container.engine.connect() as connection:
@@ -63,7 +64,7 @@ def require_metrics_token(
     "/metrics",
     response_class=Response,
     dependencies=[Depends(require_metrics_token)],
-    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}},
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}, **errors(401, 503)},
 )
 def metrics(container: ContainerDep) -> Response:
     """Cluster-wide figures from the database and the broker, and this process's own."""

@@ -11,12 +11,14 @@ from pydantic import BaseModel
 from agent.auth.keys import Principal
 from agent.calls.service import require_visible_customer
 from agent.core.errors import Forbidden, InvalidInput
+from agent.core.moments import IsoDate
 from agent.kpis.customer_view import CustomerDetail, customer_detail
 from agent.kpis.periods import GroupBy
 from agent.kpis.queries import KpiFilters
 from agent.kpis.report import KpiReport, kpi_report
 from agent.kpis.surveys import SurveyIn, add_survey
 from api.deps import ContainerDep, LeadDep, PrincipalDep, SessionDep
+from api.error_responses import errors
 from api.ids import DbId, id_query
 
 router = APIRouter(prefix="/api/v1", tags=["kpis"])
@@ -25,10 +27,10 @@ router = APIRouter(prefix="/api/v1", tags=["kpis"])
 def kpi_filters(
     principal: PrincipalDep,
     date_from: Annotated[
-        dt.date | None, Query(alias="from", description="First business-local day.")
+        IsoDate | None, Query(alias="from", description="First business-local day (ISO 8601).")
     ] = None,
     date_to: Annotated[
-        dt.date | None, Query(alias="to", description="Last business-local day.")
+        IsoDate | None, Query(alias="to", description="Last business-local day (ISO 8601).")
     ] = None,
     team: str | None = None,
     agent: Annotated[int | None, id_query("Agent (user) id.")] = None,
@@ -60,7 +62,7 @@ def _own_numbers(filters: KpiFilters, principal: Principal) -> KpiFilters:
 FiltersDep = Annotated[KpiFilters, Depends(kpi_filters)]
 
 
-@router.get("/kpis", response_model=KpiReport)
+@router.get("/kpis", response_model=KpiReport, responses=errors(401, 403, 422))
 def get_kpis(
     container: ContainerDep,
     filters: FiltersDep,
@@ -71,7 +73,11 @@ def get_kpis(
     return kpi_report(container.engine, group_by, filters, config)
 
 
-@router.get("/customers/{customer_id}", response_model=CustomerDetail)
+@router.get(
+    "/customers/{customer_id}",
+    response_model=CustomerDetail,
+    responses=errors(401, 403, 404, 422),
+)
 def get_customer(
     customer_id: DbId,
     container: ContainerDep,
@@ -111,7 +117,12 @@ class SurveyOut(BaseModel):
     ces: int | None
 
 
-@router.post("/surveys", status_code=status.HTTP_201_CREATED, response_model=SurveyOut)
+@router.post(
+    "/surveys",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SurveyOut,
+    responses=errors(401, 403, 404, 409, 422),
+)
 def post_survey(
     data: SurveyIn, container: ContainerDep, session: SessionDep, _lead: LeadDep
 ) -> SurveyOut:

@@ -13,6 +13,7 @@ from agent.core.errors import NotFound
 from agent.core.tables import WebhookDelivery, WebhookSubscription
 from agent.webhooks.outbound import SubscriptionCreate
 from api.deps import AdminDep, SessionDep
+from api.error_responses import errors
 from api.ids import DbId
 
 router = APIRouter(prefix="/api/v1/webhooks/subscriptions", tags=["webhooks"])
@@ -39,7 +40,12 @@ class DeliveryView(BaseModel):
     delivered_at: dt.datetime | None
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=SubscriptionView)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SubscriptionView,
+    responses=errors(401, 403, 422),
+)
 def create_subscription(
     body: SubscriptionCreate, session: SessionDep, _admin: AdminDep
 ) -> SubscriptionView:
@@ -50,13 +56,17 @@ def create_subscription(
     return SubscriptionView.model_validate(row, from_attributes=True)
 
 
-@router.get("", response_model=list[SubscriptionView])
+@router.get("", response_model=list[SubscriptionView], responses=errors(401, 403))
 def list_subscriptions(session: SessionDep, _admin: AdminDep) -> list[SubscriptionView]:
     rows = session.exec(select(WebhookSubscription).order_by(col(WebhookSubscription.id)))
     return [SubscriptionView.model_validate(r, from_attributes=True) for r in rows]
 
 
-@router.delete("/{subscription_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{subscription_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=errors(401, 403, 404, 422),
+)
 def delete_subscription(subscription_id: DbId, session: SessionDep, _admin: AdminDep) -> None:
     """Stop deliveries to this subscription; its delivery log is kept."""
     row = _subscription(session, subscription_id)
@@ -65,7 +75,11 @@ def delete_subscription(subscription_id: DbId, session: SessionDep, _admin: Admi
     session.flush()
 
 
-@router.get("/{subscription_id}/deliveries", response_model=list[DeliveryView])
+@router.get(
+    "/{subscription_id}/deliveries",
+    response_model=list[DeliveryView],
+    responses=errors(401, 403, 404, 422),
+)
 def list_deliveries(
     subscription_id: DbId,
     session: SessionDep,

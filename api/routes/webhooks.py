@@ -35,6 +35,7 @@ from agent.webhooks.inbound import CrmEventIn, EventType
 from agent.webhooks.signatures import HEADER, verify
 from api.composition import Container
 from api.deps import ContainerDep, RunnerDep
+from api.error_responses import errors
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
 
@@ -53,7 +54,7 @@ async def _body(request: Request) -> bytes:
     return body
 
 
-@router.post("/crm", status_code=status.HTTP_200_OK)
+@router.post("/crm", status_code=status.HTTP_200_OK, responses=errors(400, 401, 409, 413, 422))
 async def crm_event(request: Request, container: ContainerDep, runner: RunnerDep) -> dict[str, Any]:
     """A signed CRM event: recording.available, case.created, case.updated or case.closed."""
     body = await _body(request)
@@ -159,7 +160,14 @@ def _receive(
         raise InvalidInput(error.message) from error
 
 
-@router.post("/salesforce", response_class=Response)
+@router.post(
+    "/salesforce",
+    response_class=Response,
+    responses={
+        200: {"description": "The Ack Salesforce expects", "content": {"text/xml": {}}},
+        **errors(400, 401, 403, 413, 422),
+    },
+)
 async def salesforce_outbound_message(
     request: Request,
     container: ContainerDep,

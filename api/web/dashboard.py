@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -10,6 +9,7 @@ from fastapi.responses import HTMLResponse
 from sqlmodel import col, select
 
 from agent.auth.keys import Role
+from agent.core.moments import IsoDate
 from agent.core.tables import User
 from agent.kpis.periods import GroupBy
 from agent.kpis.queries import KpiFilters
@@ -47,8 +47,8 @@ def dashboard_kpis(
     container: ContainerDep,
     visitor: VisitorDep,
     group_by: GroupBy = GroupBy.WEEK,
-    date_from: Annotated[dt.date | None, Query(alias="from")] = None,
-    date_to: Annotated[dt.date | None, Query(alias="to")] = None,
+    date_from: Annotated[IsoDate | None, Query(alias="from")] = None,
+    date_to: Annotated[IsoDate | None, Query(alias="to")] = None,
     team: str | None = None,
     agent: Annotated[int | None, id_query("Agent (user) id.")] = None,
 ) -> KpiReport:

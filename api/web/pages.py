@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from typing import Annotated
 from urllib.parse import urlencode
@@ -16,6 +15,7 @@ from agent.calls import service as calls
 from agent.calls.views import call_detail
 from agent.core.call_states import EDITABLE_STATUSES, CallStatus
 from agent.core.domain import Resolution
+from agent.core.moments import IsoDate
 from agent.core.tables import ApiKey, Call
 from agent.kpis.customer_view import customer_detail
 from agent.kpis.queries import KpiFilters
@@ -95,8 +95,8 @@ def calls_page(
     status_: Annotated[CallStatus | None, Query(alias="status")] = None,
     customer: str | None = None,
     agent: str | None = None,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
+    date_from: IsoDate | None = None,
+    date_to: IsoDate | None = None,
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> HTMLResponse:
     filters = calls.CallFilters(

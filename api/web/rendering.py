@@ -67,7 +67,8 @@ def list_rows(session: Session, calls: list[Call]) -> list[CallListRow]:
 
 def day_bounds(day: dt.date | None, end: bool = False) -> dt.datetime | None:
     """Midnight UTC at the start of ``day`` (or of the next day, for an inclusive end)."""
-    if day is None:
-        return None
-    start = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
-    return start + dt.timedelta(days=1) if end else start
+    if day is None or (end and day == dt.date.max):
+        return None  # the end of the last day a date can name bounds nothing
+    if end:
+        day += dt.timedelta(days=1)
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)

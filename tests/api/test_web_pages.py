@@ -273,3 +273,13 @@ def test_a_rep_cannot_change_a_call_through_the_forms_the_api_keeps_for_leads(
         assert session.exec(select(ActionItem.description)).one().startswith("Follow-up 0")
         assert session.exec(select(Call.status)).one() == CallStatus.DONE
         assert session.exec(select(func.count()).select_from(CrmOutbox)).one() == 0
+
+
+def test_the_calls_page_reads_its_dates_as_iso_only(client: TestClient, settings: Settings) -> None:
+    signed_in(client, make_token(settings, Role.LEAD, "Lee"))
+    for far in ("9999-12-31", "0001-01-01"):
+        for name in ("date_from", "date_to"):
+            page = client.get("/calls", params={name: far}, headers=HTML)
+            assert page.status_code == 200, (name, far)
+    number = client.get("/calls", params={"date_to": "0"}, headers=HTML)
+    assert number.status_code == 422 and "ISO 8601" in number.text

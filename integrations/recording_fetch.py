@@ -49,7 +49,8 @@ class HttpRecordingFetcher:
                     f"the recording server answered HTTP {response.status_code} for {url[:200]}"
                 )
             declared = response.headers.get("Content-Length", "")
-            if declared.isdigit() and int(declared) > self.max_bytes:
+            # isdigit() alone takes "²", which int() refuses: only ASCII digits are a length.
+            if declared.isascii() and declared.isdigit() and int(declared) > self.max_bytes:
                 raise RecordingRefused(f"the recording is larger than {self.max_bytes} bytes")
             for chunk in response.iter_content(CHUNK_BYTES):
                 if sink.size + len(chunk) > self.max_bytes:

@@ -188,6 +188,17 @@ def recording_event(event_id: str, url: str) -> dict[str, Any]:
     return {"id": event_id, "type": "recording.available", "data": data}
 
 
+def test_a_recording_server_announcing_an_odd_length_is_read_to_its_end(
+    client: TestClient, engine: Engine, tmp_path: Path
+) -> None:
+    with HttpPeer() as peer:
+        peer.files["/rec/odd.wav"] = write_wav(tmp_path / "odd.wav", [tone(0.2)]).read_bytes()
+        peer.declared_length = "\u00b2"  # a superscript two: a digit to str.isdigit, not to int
+        response = post_event(client, recording_event("rec-odd", f"{peer.url}/rec/odd.wav"))
+    assert response.status_code == 200, response.text
+    assert counts(engine) == (1, 0, 1)  # the length is ignored; the size limit still holds
+
+
 def test_a_recording_is_fetched_once_and_becomes_a_call(
     client: TestClient, engine: Engine, tmp_path: Path
 ) -> None:

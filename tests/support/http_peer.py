@@ -27,6 +27,8 @@ class HttpPeer:
         self.statuses: deque[int] = deque()
         # Called before each GET is answered: a test looks at its own side while a fetch is out.
         self.on_get: Callable[[str], None] | None = None
+        # A Content-Length to announce instead of the true one; the connection then closes.
+        self.declared_length: str | None = None
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -55,7 +57,10 @@ def _handler(peer: HttpPeer) -> type[BaseHTTPRequestHandler]:
                 peer.on_get(self.path)
             data = peer.files.get(self.path)
             self.send_response(200 if data is not None else 404)
-            self.send_header("Content-Length", str(len(data or b"")))
+            self.send_header("Content-Length", peer.declared_length or str(len(data or b"")))
+            if peer.declared_length is not None:
+                self.send_header("Connection", "close")
+                self.close_connection = True
             self.end_headers()
             self.wfile.write(data or b"")
 

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from agent.auth.keys import Principal, Role, authenticate
 from agent.core.errors import Forbidden, Unauthorized
-from agent.core.transactions import transaction
+from agent.core.transactions import transaction, unit_of_work
 from agent.processing.runner import Runner
 from api.composition import Container
 
@@ -49,10 +49,15 @@ class MissingApiKey(Unauthorized):
 
 
 def get_principal(
-    session: SessionDep,
+    container: ContainerDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
-    principal = authenticate(session, credentials.credentials) if credentials else None
+    """Who is asking, read in a transaction of its own: the route's session opens only when it
+    first queries, so an upload holds no connection while its body streams in."""
+    principal = None
+    if credentials:
+        with unit_of_work(container.engine) as session:
+            principal = authenticate(session, credentials.credentials)
     if principal is None:
         raise MissingApiKey("a valid API key is required: send 'Authorization: Bearer <key>'")
     return principal

@@ -1,8 +1,10 @@
 """Locks held across processes and hosts for work that must not run twice at once.
 
-On PostgreSQL a session-level advisory lock on a connection of its own; on SQLite, whose users
-all share one host, an ``flock`` on a file beside the database. Both vanish with the process
-that holds them, so a killed worker never leaves one behind.
+On PostgreSQL a session-level advisory lock on a connection of its own, outside the engine's
+pool (the lock is held while the CRM answers, and the pool's connections are for short
+transactions only); on SQLite, whose users all share one host, an ``flock`` on a file beside the
+database. Both vanish with the process that holds them, so a killed worker never leaves one
+behind.
 """
 
 from __future__ import annotations
@@ -14,7 +16,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.pool import NullPool
+
+_lock_engines: dict[str, Engine] = {}
 
 
 def _key(name: str) -> int:
@@ -33,9 +38,16 @@ def try_cluster_lock(engine: Engine, name: str) -> Iterator[bool]:
         yield taken
 
 
+def _unpooled(engine: Engine) -> Engine:
+    name = engine.url.render_as_string(hide_password=False)
+    if name not in _lock_engines:
+        _lock_engines[name] = create_engine(engine.url, poolclass=NullPool)
+    return _lock_engines[name]
+
+
 @contextmanager
 def _advisory_lock(engine: Engine, key: int) -> Iterator[bool]:
-    with engine.connect() as connection:
+    with _unpooled(engine).connect() as connection:
         taken = bool(
             connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
         )

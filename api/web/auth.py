@@ -14,7 +14,8 @@ from agent.auth.web_sessions import SignedIn, signed_in
 from agent.calls.service import require_visible
 from agent.core.errors import Forbidden
 from agent.core.tables import Call
-from api.deps import SessionDep
+from agent.core.transactions import unit_of_work
+from api.deps import ContainerDep
 
 COOKIE = "callsight_session"
 CSRF_HEADER = "x-csrf-token"
@@ -28,9 +29,13 @@ class NeedsSignIn(Exception):
         self.location = f"/login?next={quote(next_path, safe='/')}"
 
 
-def current_visitor(request: Request, session: SessionDep) -> SignedIn:
+def current_visitor(request: Request, container: ContainerDep) -> SignedIn:
+    """The signed-in visitor, read in a transaction of its own (see ``get_principal``)."""
     token = request.cookies.get(COOKIE)
-    visitor = signed_in(session, token) if token else None
+    visitor = None
+    if token:
+        with unit_of_work(container.engine) as session:
+            visitor = signed_in(session, token)
     if visitor is None:
         raise NeedsSignIn(request.url.path)
     return visitor

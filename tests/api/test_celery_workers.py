@@ -13,18 +13,21 @@ from typing import Any
 
 import httpx
 import pytest
+import trustme
 from sqlalchemy import Engine, create_engine, text
 from sqlmodel import Session, func, select
 
 from agent.auth.keys import Role
 from agent.core.db import upgrade
 from agent.core.settings import Settings
-from agent.core.tables import Call, CrmOutbox, TranscriptSegment, WebhookDelivery
+from agent.core.tables import Call, CrmOutbox, Summary, TranscriptSegment, WebhookDelivery
 from api.worker.celery_app import make_celery
 from integrations.local_crm import LocalCrmRecord
 from support.keys import make_token
+from support.openai_server import Reply, fake_openai_server
 from support.polling import wait_for
 from support.redis_server import RedisServer
+from support.salesforce_emulator import SalesforceEmulator
 from support.samples import SAMPLE_CALL
 from support.server import Server
 from support.workers import Worker, cluster_env
@@ -280,3 +283,57 @@ def test_database_connections_cut_mid_run_lose_no_call(cluster: Cluster) -> None
     assert cut > 0
 
     assert_done_once(cluster, call_ids)
+
+
+def test_a_flaky_crm_and_a_timing_out_llm_still_end_every_call_once(
+    cluster: Cluster, sf_org: SalesforceEmulator, test_ca: trustme.CA
+) -> None:
+    bundle = cluster.folder / "ca.pem"
+    test_ca.cert_pem.write_to_path(str(bundle))
+    contact = sf_org.add("Contact", LastName="Ng", Email="ana@acme.test")
+    case = sf_org.add("Case", ContactId=contact, Status="New", Subject="Refund")
+    sf_org.fail_rate = 0.3
+    sf_org.fail_kinds = ("503", "403", "401", "lost", "lock")
+    with fake_openai_server() as llm:
+        llm.default = lambda body: Reply({"summary": "late"}, delay_s=5)
+        cluster.extra_env.update(
+            {
+                "CALLSIGHT_CRM": "salesforce",
+                "CALLSIGHT_SALESFORCE_LOGIN_URL": sf_org.url,
+                "CALLSIGHT_SALESFORCE_CLIENT_ID": sf_org.client_id,
+                "CALLSIGHT_SALESFORCE_CLIENT_SECRET": sf_org.client_secret,
+                "CALLSIGHT_SALESFORCE_CA_BUNDLE": str(bundle),
+                "CALLSIGHT_CRM_RETRY_BASE_S": "0.2",
+                "CALLSIGHT_CRM_RETRY_CAP_S": "2",
+                "CALLSIGHT_CRM_RETRY_MAX_ATTEMPTS": "40",
+                "CALLSIGHT_LLM_BASE_URL": llm.url,
+                "CALLSIGHT_LLM_API_KEY": "sk-test",
+                "CALLSIGHT_LLM_TIMEOUT_S": "1",
+                "CALLSIGHT_LLM_MAX_RETRIES": "0",
+            }
+        )
+        cluster.start_api()
+        cluster.start_worker("asr")
+        cluster.start_worker("io", beat=True)
+        call_ids = [
+            cluster.upload(f"call-{n}.flac", customer_email="ana@acme.test") for n in range(3)
+        ]
+        statuses = cluster.wait_resting(call_ids)
+        asked_llm = len(llm.requests)
+
+    assert set(statuses.values()) == {"done"}, (statuses, cluster.logs())
+    assert asked_llm >= len(call_ids)
+    assert sf_org.request_counts["faults drawn"] >= 3
+    with Session(cluster.engine) as session:
+        summaries = [session.get_one(Summary, call_id) for call_id in call_ids]
+        outbox = session.exec(select(CrmOutbox).where(CrmOutbox.call_id.in_(call_ids))).all()  # type: ignore[attr-defined]
+    assert all("timed out" in str(s.details.get("fallback_reason", "")).lower() for s in summaries)
+    tasks = [t for t in sf_org.of_type("Task") if t.get("Callsight_Id__c")]
+    task_ids = [t["Callsight_Id__c"] for t in tasks]
+    assert len(task_ids) == len(set(task_ids))
+    expected_tasks = {row.external_id for row in outbox if row.object_type == "Task"}
+    assert expected_tasks <= set(task_ids)
+    comments = [c for c in sf_org.of_type("CaseComment") if c.get("ParentId") == case]
+    comment_rows = [row for row in outbox if row.object_type == "CaseComment"]
+    assert comment_rows
+    assert len(comments) == len(comment_rows), (comments, [r.crm_id for r in comment_rows])

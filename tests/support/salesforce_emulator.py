@@ -224,6 +224,7 @@ class SalesforceEmulator:
                 fault = self.faults.popleft()
             if fault is None and self.fail_rate and self._rng.random() < self.fail_rate:
                 fault = self._rng.choice(self.fail_kinds)
+                self.request_counts["faults drawn"] += 1
             if fault == "401":
                 self._tokens.clear()
             return fault

@@ -21,6 +21,8 @@ class PendingWork:
 
     records: int
     oldest: dt.datetime | None
+    retries: int = 0
+    """Due rows the CRM failed before: their backoff has run, they wait for nothing else."""
 
 
 def _unprepared() -> ColumnElement[bool]:
@@ -67,13 +69,15 @@ def pending_work(session: Session, now: dt.datetime) -> PendingWork:
     items = session.exec(
         select(func.count()).select_from(ActionItem).join(Call).where(_unprepared())
     ).one()
-    rows, row_since = session.exec(
-        select(func.count(), func.min(CrmOutbox.created_at))
+    rows, row_since, retries = session.exec(
+        select(
+            func.count(), func.min(CrmOutbox.created_at), func.count(col(CrmOutbox.next_attempt_at))
+        )
         .join(Call, col(Call.id) == CrmOutbox.call_id)
         .where(_due(now))
     ).one()
     oldest = min((_aware(m) for m in (since, row_since) if m is not None), default=None)
-    return PendingWork(calls + items + rows, oldest)
+    return PendingWork(calls + items + rows, oldest, retries)
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:

@@ -50,7 +50,7 @@ class RetryPolicy:
 @dataclass(frozen=True)
 class BatchPolicy:
     """When waiting CRM work is flushed: at ``records`` records, or once the oldest has waited
-    ``window_s`` seconds (0: at once)."""
+    ``window_s`` seconds (0: at once), or when a retry's backoff has run."""
 
     records: int = 200
     window_s: float = 0.0
@@ -59,7 +59,7 @@ class BatchPolicy:
         if pending.oldest is None:
             return False
         waited = (now - pending.oldest).total_seconds()
-        return pending.records >= self.records or waited >= self.window_s
+        return pending.retries > 0 or pending.records >= self.records or waited >= self.window_s
 
 
 @dataclass

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 import trustme
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -14,7 +15,9 @@ from sqlmodel import Session
 from agent.core.call_states import CallStatus
 from agent.core.settings import Settings
 from agent.core.tables import Call
+from agent.crm.sync import BatchPolicy, CrmSync, RetryPolicy
 from api.composition import Container, build_container
+from integrations.salesforce import ClientCredentials, SalesforceConnection, SalesforceCrm
 from support.clock import FakeClock
 from support.factories import make_call_ready_for_crm
 from support.salesforce_emulator import SalesforceEmulator
@@ -132,3 +135,23 @@ def test_200_waiting_records_go_out_at_once_without_the_window(
     assert workers[1].pipeline.run_stage(call_ids[-1]) == CallStatus.DONE  # the 200th record
     assert {status(engine, call_id) for call_id in call_ids} == {CallStatus.DONE}
     assert sf_org.request_counts["collections"] == 1
+
+
+def test_a_failed_write_goes_again_once_its_backoff_has_run_without_a_new_window(
+    engine: Engine, sf_org: SalesforceEmulator, https_session: requests.Session
+) -> None:
+    clock = FakeClock()
+    auth = ClientCredentials(sf_org.url, sf_org.client_id, sf_org.client_secret)
+    crm = SalesforceCrm(SalesforceConnection(auth, https_session, timeout_s=10))
+    policy = RetryPolicy(base_s=4, cap_s=4)  # a retry 2 to 4 s later
+    sync = CrmSync(
+        engine, crm, policy=policy, batching=BatchPolicy(window_s=WINDOW_S), clock=clock.now
+    )
+    call_id = finished_call(engine, sf_org, clock, 1)
+    sf_org.script("collections", "503")
+    clock.advance(WINDOW_S)
+    first = sync.flush_if_due()
+    assert first is not None and first.retrying == 4
+    clock.advance(4)
+    again = sync.flush_if_due()
+    assert again is not None and again.done_calls == [call_id]

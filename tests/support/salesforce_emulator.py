@@ -116,6 +116,7 @@ class SalesforceEmulator:
         self.schema = objects.new_schema()
         self.log_requests = False
         self.requests: list[tuple[str, str, Any]] = []
+        self.soql: list[str] = []  # with log_requests, the text of each query
         self.slow_s = 0.0
         self.page_size = 2000
         self.api_limit, self.api_used = DAILY_API_LIMIT, 0
@@ -273,7 +274,10 @@ class SalesforceEmulator:
                 return 200, self._page(path.split("/")[1])
             if path == "query" and method == "GET":
                 self.request_counts["query"] += 1
-                return 200, self._query(query.get("q", [""])[0])
+                text = query.get("q", [""])[0]
+                if self.log_requests:
+                    self.soql.append(text)
+                return 200, self._query(text)
             if path.startswith("composite/sobjects"):
                 self.request_counts["collections"] += 1
                 return self._collections(method, path.split("/")[2:], body)

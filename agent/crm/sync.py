@@ -197,12 +197,23 @@ class CrmSync:
             delay = self.policy.delay_s(self._match_failures, self._rng)
             self._match_not_before = time.monotonic() + delay
             log.warning("CRM matching postponed by %.1f s: %s", delay, error)
+            self._note_waiting(list(hints), error)
             return None
         except StageError as error:
             reason = f"CRM matching failed: {error}; fix the setting, then retry the call"
             return _Matched({}, reason)
         self._match_failures = 0
         return _Matched(dict(zip(hints, links, strict=True)))
+
+    def _note_waiting(self, call_ids: list[str], error: CrmUnavailable) -> None:
+        """Says on each call why it waits: it has no records yet to carry the error."""
+        reason = f"waiting for the CRM, tried again after a backoff: {error}"
+        with Session(self.engine) as session:
+            for call in outbox_queries.locked_calls(session, call_ids):
+                if call.status == CallStatus.SYNCING and call.crm_matched_at is None:
+                    call.crm_hold_reason = reason
+                    session.add(call)
+            session.commit()
 
     def _record_prepared(
         self, batch: _Unprepared, matched: _Matched, report: FlushReport

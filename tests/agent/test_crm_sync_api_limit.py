@@ -4,6 +4,7 @@ why, and syncs once Salesforce reports room again; waiting never counts as a fai
 from __future__ import annotations
 
 import random
+import time
 
 import requests
 from sqlalchemy import Engine
@@ -20,16 +21,20 @@ from support.factories import make_call_ready_for_crm
 from support.salesforce_emulator import SalesforceEmulator
 
 RECHECK_S = 60.0
+SLOW = RetryPolicy(base_s=10, cap_s=10, max_attempts=2)
 
 
 def make_sync(
-    org: SalesforceEmulator, session: requests.Session, engine: Engine, clock: FakeClock
+    org: SalesforceEmulator,
+    session: requests.Session,
+    engine: Engine,
+    clock: FakeClock,
+    policy: RetryPolicy = SLOW,
 ) -> CrmSync:
     auth = ClientCredentials(org.url, org.client_id, org.client_secret)
     limits = ApiLimits(ApiReserve.parse("5%"), recheck_s=RECHECK_S, clock=clock.seconds)
     connection = SalesforceConnection(auth, session, timeout_s=10, limits=limits)
     crm = SalesforceCrm(connection, clock=clock.seconds)
-    policy = RetryPolicy(base_s=10, cap_s=10, max_attempts=2)
     return CrmSync(engine, crm, policy=policy, rng=random.Random(1), clock=clock.now)
 
 
@@ -72,3 +77,30 @@ def test_writes_wait_at_the_reserve_with_the_reason_shown_then_sync(
         (OutboxStatus.WRITTEN, 1, None)
     }
     assert len(sf_org.of_type("Task")) == 4
+
+
+def test_a_call_not_yet_matched_says_why_it_waits(
+    engine: Engine, sf_org: SalesforceEmulator, https_session: requests.Session
+) -> None:
+    sf_org.add("Contact", LastName="Ng", Email="ana@acme.test")
+    sf_org.add("Contact", LastName="Li", Email="li@acme.test")
+    sf_org.set_api_usage(946, limit=1000)
+    clock = FakeClock()
+    quick = RetryPolicy(base_s=0.01, cap_s=0.01)
+    sync = make_sync(sf_org, https_session, engine, clock, quick)
+    with Session(engine) as session:
+        first = make_call_ready_for_crm(session, email="ana@acme.test", items=1)
+    assert sync.flush().done_calls == [first]  # 2 lookups, describe, 1 write: 950 used
+    with Session(engine) as session:
+        second = make_call_ready_for_crm(session, email="li@acme.test", items=1)
+    assert sync.flush().prepared == 0  # the lookups wait too
+    with Session(engine) as session:
+        reason = session.get_one(Call, second).crm_hold_reason or ""
+    assert reason.startswith("waiting for the CRM") and "daily API limit" in reason
+
+    sf_org.set_api_usage(0)
+    clock.advance(RECHECK_S)
+    time.sleep(0.02)  # the lookups' own backoff
+    assert sync.flush().done_calls == [second]
+    with Session(engine) as session:
+        assert session.get_one(Call, second).crm_hold_reason is None

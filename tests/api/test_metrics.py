@@ -270,7 +270,7 @@ def test_queue_depth_counts_every_priority_list_kombu_writes(broker: redis.Redis
 def test_the_api_reports_the_celery_queues_when_a_broker_is_set(
     settings: Settings, broker: redis.Redis
 ) -> None:
-    with_broker = BrokerSettings(**(settings.model_dump() | {"broker_url": BROKER_URL}))
+    with_broker = BrokerSettings(**settings.model_dump(), broker_url=BROKER_URL)
     assert build_queue_depths(settings) is None
     broker.delete(*queue_keys("asr"), *queue_keys("io"))  # what a run cut short left behind
     keys = publish("asr", [None, 6]) + publish("io", [None, None, None])

@@ -50,6 +50,8 @@ class LookupCache:
 
     def forget(self, kind: str, answers: set[Any]) -> None:
         """Drops the kept answers of ``kind`` that are among ``answers``."""
+        if not answers:
+            return
         with self._lock:
             stale = [
                 key

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from agent.core.db import make_engine
 from agent.core.ports import AudioStore, Crm, RecordingFetcher, Summariser, Transcriber
 from agent.core.settings import BUNDLED_ASR_MODEL, CrmKind, SalesforceAuthFlow, Settings
-from agent.crm.sync import RetryPolicy
+from agent.crm.sync import BatchPolicy, RetryPolicy
 from agent.processing.leases import LeasePolicy
 from agent.processing.pipeline import Pipeline
 from agent.webhooks.outbound import WebhookDeliveries
@@ -144,7 +144,9 @@ def build_crm(settings: Settings, engine: Engine) -> Crm:
 def build_salesforce_crm(settings: Settings) -> Crm:
     import requests
 
+    from integrations.prometheus_metrics import record_salesforce_api_usage
     from integrations.salesforce import SalesforceConnection, SalesforceCrm
+    from integrations.salesforce.limits import ApiLimits, ApiReserve
 
     session = requests.Session()
     if settings.salesforce_ca_bundle:
@@ -155,8 +157,23 @@ def build_salesforce_crm(settings: Settings) -> Crm:
         session,
         api_version=settings.salesforce_api_version,
         timeout_s=settings.salesforce_timeout_s,
+        limits=ApiLimits(
+            ApiReserve.parse(settings.salesforce_api_reserve),
+            on_usage=record_salesforce_api_usage,
+        ),
     )
-    return SalesforceCrm(connection, external_id_field=settings.salesforce_external_id_field)
+    return SalesforceCrm(
+        connection,
+        external_id_field=settings.salesforce_external_id_field,
+        lookup_ttl_s=settings.salesforce_lookup_ttl_s,
+    )
+
+
+def crm_batching(settings: Settings) -> BatchPolicy:
+    """Salesforce counts API requests, so finished calls wait a while to share them; the local
+    CRM's writes are rows in the same database, and go at once."""
+    window_s = settings.crm_batch_window_s if settings.crm == CrmKind.SALESFORCE else 0.0
+    return BatchPolicy(records=settings.crm_batch_records, window_s=window_s)
 
 
 def build_store(settings: Settings) -> AudioStore:
@@ -222,6 +239,7 @@ def build_container(settings: Settings) -> Container:
             cap_s=settings.crm_retry_cap_s,
             max_attempts=settings.crm_retry_max_attempts,
         ),
+        crm_batching=crm_batching(settings),
         kpi=settings.kpi_config,
         company_name=settings.company_name,
         fallback_channel_map=settings.fallback_channel_map,

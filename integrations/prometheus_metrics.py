@@ -1,4 +1,5 @@
-"""Process-local Prometheus metrics: stage durations, CRM batches, webhook delivery attempts.
+"""Process-local Prometheus metrics: stage durations, CRM batches, webhook delivery attempts,
+and what Salesforce says is left of its daily API limit.
 
 Every process (the API server, each worker) counts what it did itself in prometheus-client's
 process registry. The API serves them on ``/metrics`` beside the cluster-wide figures it reads
@@ -16,7 +17,14 @@ from dataclasses import dataclass
 from functools import cache
 from wsgiref.simple_server import WSGIServer
 
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, start_http_server
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    start_http_server,
+)
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from agent.core.domain import CrmLinks, CrmWrite, CrmWriteResult, MatchHint
@@ -64,6 +72,38 @@ def process_metrics() -> ProcessMetrics:
             ["outcome"],
         ),
     )
+
+
+@dataclass(frozen=True)
+class SalesforceApiGauges:
+    remaining: Gauge
+    limit: Gauge
+
+
+@cache
+def salesforce_api_gauges() -> SalesforceApiGauges:
+    """Made when Salesforce first reports its usage, so a process that never asked it shows
+    none rather than a remaining count of 0."""
+    return SalesforceApiGauges(
+        remaining=Gauge(
+            "callsight_salesforce_api_remaining",
+            "API requests left in the Salesforce org's daily limit, as its last answer to this "
+            "process said (Sforce-Limit-Info).",
+            multiprocess_mode="mostrecent",
+        ),
+        limit=Gauge(
+            "callsight_salesforce_api_limit",
+            "The Salesforce org's daily API limit, as its last answer to this process said.",
+            multiprocess_mode="mostrecent",
+        ),
+    )
+
+
+def record_salesforce_api_usage(used: int, limit: int) -> None:
+    """The Salesforce adapter's ``on_usage``: the org's usage into the gauges."""
+    gauges = salesforce_api_gauges()
+    gauges.remaining.set(limit - used)
+    gauges.limit.set(limit)
 
 
 def stage_label(stage: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 import zoneinfo
 from pathlib import Path
 from typing import Literal
@@ -140,6 +141,14 @@ class Settings(BaseSettings):
     crm_retry_cap_s: float = Field(900.0, gt=0)
     crm_retry_max_attempts: int = Field(10, ge=1)
     outbox_poll_s: float = Field(2.0, gt=0, description="How often due retries are looked for.")
+    crm_batch_records: int = Field(
+        200, ge=1, description="Waiting CRM records that are sent at once, without the window."
+    )
+    crm_batch_window_s: float = Field(
+        40.0,
+        ge=0,
+        description="Salesforce: longest a finished call waits for others to share its requests.",
+    )
 
     salesforce_login_url: str = "https://login.salesforce.com"
     salesforce_auth: SalesforceAuthFlow = SalesforceAuthFlow.CLIENT_CREDENTIALS
@@ -153,6 +162,12 @@ class Settings(BaseSettings):
     salesforce_api_version: str = "60.0"
     salesforce_external_id_field: str = "Callsight_Id__c"
     salesforce_timeout_s: float = Field(30.0, gt=0)
+    salesforce_lookup_ttl_s: float = Field(
+        300.0, ge=0, description="How long Contacts, Cases and Users looked up are kept; 0: never."
+    )
+    salesforce_api_reserve: str = Field(
+        "5%", description="Of the org's daily API limit, left to others: a percentage or a number."
+    )
     salesforce_ca_bundle: Path | None = Field(None, description="Extra CA bundle for TLS.")
     salesforce_outbound_token: SecretStr = Field(
         SecretStr(""), description="Token Salesforce Outbound Messages must carry (?token=)."
@@ -219,6 +234,17 @@ class Settings(BaseSettings):
     @classmethod
     def _patterns_compile(cls, value: list[str]) -> list[str]:
         compile_patterns(value)
+        return value
+
+    @field_validator("salesforce_api_reserve")
+    @classmethod
+    def _reserve_readable(cls, value: str) -> str:
+        given = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*%\s*|\s*\d+\s*", value)
+        if given is None or (given[1] is not None and float(given[1]) >= 100):
+            raise ValueError(
+                f"CALLSIGHT_SALESFORCE_API_RESERVE {value!r} is neither a percentage below 100 "
+                "(5%) nor a number of requests (2000)"
+            )
         return value
 
     @field_validator("storage_url")

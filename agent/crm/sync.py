@@ -1,9 +1,12 @@
 """CRM sync through the outbox: match calls to CRM records, then send due writes in batches.
 
-Rows of many calls go out together, so a backlog costs a handful of API requests. One flush runs
-at a time across every process and host (a cluster lock); a flush that finds the lock taken
-leaves the work to the holder and the next periodic flush. Should a row still go out twice, every
-write is an upsert by external id (or an update of a stored CRM id).
+Rows of many calls go out together, so a backlog costs a handful of API requests. Calls that
+finish one at a time wait for each other: the work is flushed once ``BatchPolicy.records``
+records wait, or once the oldest has waited ``BatchPolicy.window_s``. What waits is read from the
+database, so the calls of every worker process count together. One flush runs at a time across
+every process and host (a cluster lock); a flush that finds the lock taken leaves the work to the
+holder and the next periodic flush. Should a row still go out twice, every write is an upsert by
+external id (or an update of a stored CRM id).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
@@ -44,6 +47,21 @@ class RetryPolicy:
         return float(ceiling / 2 + rng.uniform(0, ceiling / 2))
 
 
+@dataclass(frozen=True)
+class BatchPolicy:
+    """When waiting CRM work is flushed: at ``records`` records, or once the oldest has waited
+    ``window_s`` seconds (0: at once), or when a retry's backoff has run."""
+
+    records: int = 200
+    window_s: float = 0.0
+
+    def due(self, pending: outbox_queries.PendingWork, now: dt.datetime) -> bool:
+        if pending.oldest is None:
+            return False
+        waited = (now - pending.oldest).total_seconds()
+        return pending.retries > 0 or pending.records >= self.records or waited >= self.window_s
+
+
 @dataclass
 class FlushReport:
     prepared: int = 0
@@ -51,6 +69,8 @@ class FlushReport:
     sent: int = 0
     written: int = 0
     retrying: int = 0
+    postponed: int = 0
+    """Rows not sent because the CRM said it could not take writes now (outage, API limit)."""
     failed: int = 0
     done_calls: list[str] = field(default_factory=list)
     elsewhere: bool = False
@@ -106,16 +126,21 @@ class CrmSync:
         policy: RetryPolicy | None = None,
         batch_size: int = 1000,
         rng: random.Random | None = None,
+        batching: BatchPolicy | None = None,
+        clock: Callable[[], dt.datetime] = utcnow,
     ) -> None:
         self.engine, self.crm, self.events = engine, crm, events
         self.policy = policy or RetryPolicy()
         self.batch_size = batch_size
+        self.batching = batching or BatchPolicy()
+        self.clock = clock
         self._rng = rng or random.Random()
         self._lock = threading.Lock()
         self._match_failures, self._match_not_before = 0, 0.0
+        self._write_failures = 0
 
     def flush(self) -> FlushReport:
-        """Prepare every waiting call and send every due write; returns what happened."""
+        """Prepare every waiting call and send every due write now; returns what happened."""
         report = FlushReport()
         with self._lock, try_cluster_lock(self.engine, "crm-flush") as ours:
             if not ours:
@@ -127,14 +152,14 @@ class CrmSync:
         return report
 
     def flush_if_due(self) -> FlushReport | None:
-        """Flush when a call waits to be prepared or a write is due; else do nothing."""
+        """Flush when enough work waits, or the oldest has waited long enough; else nothing."""
         return self.flush() if self.has_due_work() else None
 
     def has_due_work(self) -> bool:
+        now = self.clock()
         with Session(self.engine) as session:
-            return bool(session.exec(outbox_queries.unprepared_calls().limit(1)).first()) or bool(
-                session.exec(outbox_queries.due_rows(utcnow()).limit(1)).first()
-            )
+            pending = outbox_queries.pending_work(session, now)
+        return self.batching.due(pending, now)
 
     def _prepare_all(self, report: FlushReport) -> set[str]:
         touched: set[str] = set()
@@ -172,12 +197,23 @@ class CrmSync:
             delay = self.policy.delay_s(self._match_failures, self._rng)
             self._match_not_before = time.monotonic() + delay
             log.warning("CRM matching postponed by %.1f s: %s", delay, error)
+            self._note_waiting(list(hints), error)
             return None
         except StageError as error:
             reason = f"CRM matching failed: {error}; fix the setting, then retry the call"
             return _Matched({}, reason)
         self._match_failures = 0
         return _Matched(dict(zip(hints, links, strict=True)))
+
+    def _note_waiting(self, call_ids: list[str], error: CrmUnavailable) -> None:
+        """Says on each call why it waits: it has no records yet to carry the error."""
+        reason = f"waiting for the CRM, tried again after a backoff: {error}"
+        with Session(self.engine) as session:
+            for call in outbox_queries.locked_calls(session, call_ids):
+                if call.status == CallStatus.SYNCING and call.crm_matched_at is None:
+                    call.crm_hold_reason = reason
+                    session.add(call)
+            session.commit()
 
     def _record_prepared(
         self, batch: _Unprepared, matched: _Matched, report: FlushReport
@@ -221,12 +257,13 @@ class CrmSync:
                     crm=self.crm.name,
                     object_type=write.object_type,
                     external_id=write.external_id,
+                    created_at=self.clock(),
                 )
             if row.status != OutboxStatus.WRITTEN or row.payload != write.fields:
                 row.payload, row.status = dict(write.fields), OutboxStatus.PENDING
                 row.attempts, row.next_attempt_at = 0, None
             session.add(row)
-        call.crm_outbox_filled_at = utcnow()
+        call.crm_outbox_filled_at = self.clock()
 
     def _send_due(self, report: FlushReport) -> set[str]:
         touched: set[str] = set()
@@ -234,15 +271,38 @@ class CrmSync:
             sent = self._read_due()
             if not sent:
                 return touched
-            results = self.crm.write([item.write for item in sent])
+            try:
+                results = self.crm.write([item.write for item in sent])
+            except CrmUnavailable as error:
+                self._postpone(error, report)
+                return touched
+            self._write_failures = 0
             self._record_sent(sent, results, report)
             touched.update(item.call_id for item in sent)
             report.sent += len(sent)
 
     def _read_due(self) -> list[_Sent]:
         with Session(self.engine) as session:
-            rows = session.exec(outbox_queries.due_rows(utcnow()).limit(self.batch_size))
+            rows = session.exec(outbox_queries.due_rows(self.clock()).limit(self.batch_size))
             return [_Sent.of(row) for row in rows]
+
+    def _postpone(self, error: CrmUnavailable, report: FlushReport) -> None:
+        """The CRM takes no writes now: every due row waits, saying why. Attempts are not
+        counted, so a long wait (a spent API limit) never makes a call fail."""
+        self._write_failures += 1
+        delay = self.policy.delay_s(self._write_failures, self._rng)
+        log.warning("CRM writes postponed by %.1f s: %s", delay, error)
+        now = self.clock()
+        with Session(self.engine) as session:
+            due = outbox_queries.due_row_ids(session, now)
+            rows = outbox_queries.locked_rows(session, due)
+            for row in rows.values():
+                if row.status == OutboxStatus.PENDING:
+                    row.last_error = str(error)
+                    row.next_attempt_at = now + dt.timedelta(seconds=delay)
+                    session.add(row)
+                    report.postponed += 1
+            session.commit()
 
     def _record_sent(
         self, sent: list[_Sent], results: list[CrmWriteResult], report: FlushReport
@@ -267,12 +327,12 @@ class CrmSync:
         if result.ok:
             row.status, row.last_error, row.next_attempt_at = OutboxStatus.WRITTEN, None, None
             row.crm_id = result.crm_id or row.crm_id
-            row.written_at = utcnow()
+            row.written_at = self.clock()
             report.written += 1
         elif result.retriable and row.attempts < self.policy.max_attempts:
             row.last_error = result.error
             delay = self.policy.delay_s(row.attempts, self._rng)
-            row.next_attempt_at = utcnow() + dt.timedelta(seconds=delay)
+            row.next_attempt_at = self.clock() + dt.timedelta(seconds=delay)
             report.retrying += 1
         else:
             row.status, row.next_attempt_at = OutboxStatus.FAILED, None

@@ -40,7 +40,7 @@ from agent.core.ports import (
 )
 from agent.core.settings import SyncMode
 from agent.core.tables import ActionItem, Call, Summary, TranscriptSegment
-from agent.crm.sync import CrmSync, RetryPolicy, call_event
+from agent.crm.sync import BatchPolicy, CrmSync, RetryPolicy, call_event
 from agent.kpis.call_contacts import record_call_contact
 from agent.kpis.periods import KpiConfig
 from agent.processing.conversation_metrics import conversation_metrics
@@ -75,6 +75,7 @@ class Pipeline:
     sync_mode: SyncMode = SyncMode.AUTO
     events: EventPublisher | None = None
     retry_policy: RetryPolicy = field(default_factory=RetryPolicy)
+    crm_batching: BatchPolicy = field(default_factory=BatchPolicy)
     kpi: KpiConfig = field(default_factory=KpiConfig)
     company_name: str | None = None
     fallback_channel_map: ChannelMap = field(default_factory=ChannelMap)
@@ -84,7 +85,9 @@ class Pipeline:
     crm_sync: CrmSync = field(init=False)
 
     def __post_init__(self) -> None:
-        self.crm_sync = CrmSync(self.engine, self.crm, self.events, self.retry_policy)
+        self.crm_sync = CrmSync(
+            self.engine, self.crm, self.events, self.retry_policy, batching=self.crm_batching
+        )
 
     def advance(self, call_id: str, on_progress: ProgressCallback | None = None) -> CallStatus:
         """Run stages until the call rests (review, done or failed) or another worker has it;
@@ -245,15 +248,16 @@ class Pipeline:
     def sync(self, call_id: str) -> None:
         """Write the call and its action items to the CRM through the outbox, once each.
 
-        Writes the CRM could not take now stay due in the outbox and the call stays in
-        ``syncing``; the runner's outbox drainer sends them again after a backoff.
+        The call waits in ``syncing`` with the calls of every worker until their writes are due
+        together (``crm_batching``); this flushes them when they are, else the outbox's periodic
+        flush does. Writes the CRM could not take now stay due and are sent after a backoff.
         """
         with Session(self.engine) as session:
             call = _claim(session, call_id, (CallStatus.SYNCING,), self.worker)
             # Syncing means the summary is approved: from now on the call counts in the KPIs.
             record_call_contact(session, call, self.kpi)
             session.commit()
-        self.crm_sync.flush()
+        self.crm_sync.flush_if_due()
 
     def publish(self, event_type: str, call_id: str, **data: object) -> None:
         """Tell subscribers about a call; a failure to record the event never fails the call."""

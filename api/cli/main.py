@@ -164,7 +164,10 @@ def process(
 
     meta = _cli_metadata(options)
     container = start_container(_settings())
-    results = [_process_one(container, Path(name), meta) for name in files]
+    call_ids = [_process_one(container, Path(name), meta) for name in files]
+    # No outbox poller runs after this command: what waits for the CRM's batch window goes now.
+    container.pipeline.crm_sync.flush()
+    results = [_detail(container, call_id) if call_id else None for call_id in call_ids]
     for detail in results:
         if detail is not None:
             click.echo(detail.model_dump_json() if as_json else _human(detail))
@@ -192,14 +195,13 @@ def _option_error(where: tuple[int | str, ...], message: str) -> str:
     return f"--{str(where[0]).replace('_', '-')}: {message}"
 
 
-def _process_one(container: Container, path: Path, meta: CallMetadata) -> CallDetail | None:
+def _process_one(container: Container, path: Path, meta: CallMetadata) -> str | None:
+    """Runs the call's stages; its id, or None when the file was refused."""
     from sqlmodel import Session
     from tqdm import tqdm
 
     from agent.calls.intake import UploadRejected
     from agent.calls.service import create_call_from_file
-    from agent.calls.views import call_detail
-    from agent.core.tables import Call
 
     settings = container.settings
     with Session(container.engine) as session:
@@ -219,9 +221,17 @@ def _process_one(container: Container, path: Path, meta: CallMetadata) -> CallDe
         call_id = call.id
     with tqdm(total=100, desc=path.name, unit="%", file=sys.stderr, leave=False) as bar:
         container.pipeline.advance(call_id, on_progress=lambda share: _move(bar, share))
+    return call_id
+
+
+def _detail(container: Container, call_id: str) -> CallDetail:
+    from sqlmodel import Session
+
+    from agent.calls.views import call_detail
+    from agent.core.tables import Call
+
     with Session(container.engine) as session:
-        finished = session.get_one(Call, call_id)
-        return call_detail(session, finished)
+        return call_detail(session, session.get_one(Call, call_id))
 
 
 def _move(bar: tqdm, share: float) -> None:

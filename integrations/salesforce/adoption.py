@@ -40,8 +40,8 @@ def adopt_earlier_comments(
 def _earlier(connection: SalesforceConnection, new: list[CrmWrite]) -> dict[str, str]:
     found: dict[str, str] = {}
     parents = [str(write.fields["ParentId"]) for write in new]
-    for chunk in soql.chunks(parents):
-        query = f"SELECT Id, CommentBody FROM CaseComment WHERE ParentId IN {soql.in_list(chunk)}"
+    template = "SELECT Id, CommentBody FROM CaseComment WHERE ParentId IN {0}"
+    for query in soql.queries(template, parents):
         for row in connection.query(query):
             found.update(_markers(new, row))
     return found

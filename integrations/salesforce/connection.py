@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import requests
 
 from integrations.salesforce.auth import Authenticator, SalesforceAuthError
+from integrations.salesforce.limits import ApiLimits, ApiReserveReached
 
 if TYPE_CHECKING:
     from simple_salesforce.api import Salesforce
@@ -32,9 +33,11 @@ class SalesforceConnection:
         session: requests.Session | None = None,
         api_version: str = DEFAULT_API_VERSION,
         timeout_s: float = 30.0,
+        limits: ApiLimits | None = None,
     ) -> None:
         self.auth, self.api_version, self.timeout_s = auth, api_version, timeout_s
         self.session = session or requests.Session()
+        self.limits = limits or ApiLimits()
         self.api_requests = 0
         self.logins = 0
         self._client: Salesforce | None = None
@@ -42,17 +45,28 @@ class SalesforceConnection:
         self._lock = threading.Lock()
 
     def call(self, action: Callable[[Salesforce], T]) -> T:
-        """Run ``action`` logged in; an expired session is renewed and the action run again."""
+        """Run ``action`` logged in; an expired session is renewed and the action run again.
+
+        Raises ApiReserveReached, sending nothing, while the org's daily API limit is down to the
+        reserve.
+        """
         from simple_salesforce.exceptions import SalesforceExpiredSession
 
+        self.limits.check()
         client = self._current()
         try:
-            self.api_requests += 1
-            return action(client)
+            return self._counted(client, action)
         except SalesforceExpiredSession:
             self._renew(client)
-            self.api_requests += 1
-            return action(self._current())
+            return self._counted(self._current(), action)
+
+    def _counted(self, client: Salesforce, action: Callable[[Salesforce], T]) -> T:
+        self.api_requests += 1
+        answer = action(client)
+        usage = client.api_usage.get("api-usage")
+        if usage is not None:
+            self.limits.observe(usage.used, usage.total)
+        return answer
 
     def integration_user_id(self) -> str | None:
         """The user Callsight logs in as (logging in first if needed); it owns what no agent's
@@ -109,6 +123,8 @@ def describe_error(error: Exception) -> tuple[str, bool]:
         return f"no answer from Salesforce ({type(error).__name__}: {error})", True
     if isinstance(error, SalesforceAuthError):
         return str(error), error.retriable
+    if isinstance(error, ApiReserveReached):
+        return str(error), True
     if isinstance(error, SalesforceError):
         code, message = _first_error(error.content)
         text = f"{code}: {message}" if code else message

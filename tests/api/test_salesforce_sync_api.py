@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from agent.core.settings import Settings
 from support.audio import tone, write_wav
 from support.polling import wait_for
+from support.prometheus import parse
 from support.salesforce_emulator import SalesforceEmulator
 
 
@@ -32,6 +33,7 @@ def settings(
         salesforce_ca_bundle=bundle,
         crm_retry_base_s=0.05,
         outbox_poll_s=0.1,
+        crm_batch_window_s=0.3,
     )
 
 
@@ -106,3 +108,25 @@ def test_an_unmatched_call_is_held_and_linked_by_a_lead(
     assert {t["WhatId"] for t in sf_org.of_type("Task")} == {account}
     again = client.post(f"{url}/crm-links", headers=lead_headers, json={"account_id": account})
     assert again.status_code == 409
+
+
+def test_metrics_show_what_is_left_of_the_orgs_daily_api_limit(
+    client: TestClient,
+    admin_headers: dict[str, str],
+    sf_org: SalesforceEmulator,
+    tmp_path: Path,
+) -> None:
+    sf_org.add("Contact", LastName="Ng", Email="ana@acme.test")
+    sf_org.set_api_usage(40_000, limit=100_000)
+    beep = write_wav(tmp_path / "beep.wav", [tone(0.5)])
+    rests(
+        client,
+        admin_headers,
+        upload(client, admin_headers, beep, customer_email="ana@acme.test"),
+        "done",
+    )
+    metrics = parse(client.get("/metrics").text)
+    assert metrics.families["callsight_salesforce_api_remaining"] == "gauge"
+    assert metrics.value("callsight_salesforce_api_remaining") == 100_000 - sf_org.api_used
+    assert sf_org.api_used > 40_000
+    assert metrics.value("callsight_salesforce_api_limit") == 100_000

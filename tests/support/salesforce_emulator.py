@@ -6,6 +6,10 @@ create/update/upsert and sObject Collections (``allOrNone`` included). Writes ob
 of ``support.salesforce_objects`` (create-only fields, lengths, restricted picklists, unknown
 fields) and are refused with Salesforce's error codes, per record in a collection.
 
+Like an org, it counts API requests against a daily limit (``api_limit``, ``api_used``), reports
+the usage on every answer (``Sforce-Limit-Info: api-usage=used/limit``), refuses requests past the
+limit with REQUEST_LIMIT_EXCEEDED, and refuses a request URI over 16,384 bytes (414).
+
 Faults can be scripted or drawn at random: before the request is processed (503, 403
 REQUEST_LIMIT_EXCEEDED, 401 INVALID_SESSION_ID), ``"lock"`` (every record of a write fails with
 UNABLE_TO_LOCK_ROW, nothing is applied), ``"lost"`` (the request is applied, then the connection
@@ -62,6 +66,11 @@ ROLLED_BACK = FieldError(
     (),
 )
 API = re.compile(r"^/services/data/v[\d.]+/(?P<rest>.*)$")
+MAX_URI_BYTES = 16_384
+DAILY_API_LIMIT = 100_000
+LIMIT_EXCEEDED = [
+    {"errorCode": "REQUEST_LIMIT_EXCEEDED", "message": "TotalRequests Limit exceeded."}
+]
 
 
 class ApiError(Exception):
@@ -107,8 +116,10 @@ class SalesforceEmulator:
         self.schema = objects.new_schema()
         self.log_requests = False
         self.requests: list[tuple[str, str, Any]] = []
+        self.soql: list[str] = []  # with log_requests, the text of each query
         self.slow_s = 0.0
         self.page_size = 2000
+        self.api_limit, self.api_used = DAILY_API_LIMIT, 0
         self._cursors: dict[str, list[dict[str, Any]]] = {}
         self._rng = random.Random(seed)
         self._tokens: set[str] = set()
@@ -167,6 +178,25 @@ class SalesforceEmulator:
     def of_type(self, sobject: str) -> list[dict[str, Any]]:
         with self._lock:
             return [dict(r) for r in self.records.get(sobject, {}).values()]
+
+    def set_api_usage(self, used: int, limit: int | None = None) -> None:
+        """The org's API usage over the last 24 hours (and its limit), as if time had passed."""
+        with self._lock:
+            self.api_used = used
+            self.api_limit = self.api_limit if limit is None else limit
+
+    def take_api_request(self) -> bool:
+        """Counts a request against the daily limit; False once the limit is spent."""
+        with self._lock:
+            if self.api_used >= self.api_limit:
+                self.request_counts["limit exceeded"] += 1
+                return False
+            self.api_used += 1
+            return True
+
+    def limit_info(self) -> str:
+        with self._lock:
+            return f"api-usage={self.api_used}/{self.api_limit}"
 
     def expire_sessions(self) -> None:
         with self._lock:
@@ -244,7 +274,10 @@ class SalesforceEmulator:
                 return 200, self._page(path.split("/")[1])
             if path == "query" and method == "GET":
                 self.request_counts["query"] += 1
-                return 200, self._query(query.get("q", [""])[0])
+                text = query.get("q", [""])[0]
+                if self.log_requests:
+                    self.soql.append(text)
+                return 200, self._query(text)
             if path.startswith("composite/sobjects"):
                 self.request_counts["collections"] += 1
                 return self._collections(method, path.split("/")[2:], body)
@@ -467,6 +500,9 @@ def _handler_for(org: SalesforceEmulator) -> type[BaseHTTPRequestHandler]:
         def _serve(self, method: str) -> None:
             url = urlparse(self.path)
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if len(self.path.encode()) > MAX_URI_BYTES:
+                self._reply(414, [{"errorCode": "URI_TOO_LONG", "message": "URI Too Long"}])
+                return
             if url.path == "/services/oauth2/token" and method == "POST":
                 org.request_counts["oauth"] += 1
                 form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
@@ -481,10 +517,13 @@ def _handler_for(org: SalesforceEmulator) -> type[BaseHTTPRequestHandler]:
         def _api(self, method: str, path: str, query: dict[str, list[str]], raw: bytes) -> None:
             auth = self.headers.get("Authorization", "")
             token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else None
+            if not org.take_api_request():
+                self._reply(403, LIMIT_EXCEEDED, org.limit_info())
+                return
             fault = org.fault_for(token, request_kind(path))
             if fault in FAULTS:
                 org.request_counts[f"fault-{fault}"] += 1
-                self._reply(*FAULTS[fault])
+                self._reply(*FAULTS[fault], org.limit_info())
                 return
             status, body = self._answer(method, path, query, raw, fault)
             if fault == "lost":
@@ -493,7 +532,7 @@ def _handler_for(org: SalesforceEmulator) -> type[BaseHTTPRequestHandler]:
                 return
             if org.slow_s:
                 time.sleep(org.slow_s)
-            self._reply(status, body)
+            self._reply(status, body, org.limit_info())
 
         def _answer(
             self,
@@ -512,11 +551,13 @@ def _handler_for(org: SalesforceEmulator) -> type[BaseHTTPRequestHandler]:
             except json.JSONDecodeError:
                 return 400, [{"errorCode": "JSON_PARSER_ERROR", "message": "bad JSON"}]
 
-        def _reply(self, status: int, body: Any) -> None:
+        def _reply(self, status: int, body: Any, limit_info: str | None = None) -> None:
             data = b"" if body is None else json.dumps(body).encode()
             try:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json;charset=UTF-8")
+                if limit_info:
+                    self.send_header("Sforce-Limit-Info", limit_info)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)

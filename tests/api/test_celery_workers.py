@@ -306,6 +306,7 @@ def test_a_flaky_crm_and_a_timing_out_llm_still_end_every_call_once(
                 "CALLSIGHT_CRM_RETRY_BASE_S": "0.2",
                 "CALLSIGHT_CRM_RETRY_CAP_S": "2",
                 "CALLSIGHT_CRM_RETRY_MAX_ATTEMPTS": "40",
+                "CALLSIGHT_CRM_BATCH_WINDOW_S": "1",
                 "CALLSIGHT_LLM_BASE_URL": llm.url,
                 "CALLSIGHT_LLM_API_KEY": "sk-test",
                 "CALLSIGHT_LLM_TIMEOUT_S": "1",

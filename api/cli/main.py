@@ -189,7 +189,9 @@ def _cli_metadata(options: dict[str, Any]) -> CallMetadata:
 
 
 def _option_error(where: tuple[int | str, ...], message: str) -> str:
-    """``--started-at: <pydantic's message>``, naming the option a person typed."""
+    """``--started-at: <pydantic's message>``, naming the option a person typed, without
+    pydantic's "Value error, " prefix on messages our own validators wrote."""
+    message = message.removeprefix("Value error, ")
     if not where:
         return message
     return f"--{str(where[0]).replace('_', '-')}: {message}"

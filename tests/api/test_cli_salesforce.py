@@ -87,7 +87,8 @@ def test_process_refuses_a_malformed_start_time_and_direction(
     beep = write_wav(tmp_path / "beep.wav", [tone(0.1)])
     runner = CliRunner()
     late = runner.invoke(main, ["process", str(beep), "--started-at", "yesterday"], env=env)
-    assert late.exit_code == 2 and "--started-at: Input should be" in late.output
+    assert late.exit_code == 2
+    assert "--started-at: 'yesterday' is not an ISO 8601 date and time" in late.output
     sideways = runner.invoke(main, ["process", str(beep), "--direction", "sideways"], env=env)
     assert sideways.exit_code == 2 and "sideways" in sideways.output
     assert sf_org.api_requests == 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -11,8 +10,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from agent.core.ports import AudioMissing
+from integrations.received_bytes import ReceivedBytes
 
-SNIFF_BYTES = 64 * 1024
 READ_CHUNK_BYTES = 64 * 1024
 
 
@@ -24,29 +23,24 @@ class LocalAudioSink:
         self._file = os.fdopen(handle, "wb")
         self._temp_path = Path(name)
         self._root = root
-        self._hash = hashlib.sha256()
-        self._head = bytearray()
-        self._size = 0
+        self._received = ReceivedBytes()
         self.committed_path: Path | None = None
 
     def write(self, chunk: bytes) -> None:
         self._file.write(chunk)
-        self._hash.update(chunk)
-        self._size += len(chunk)
-        if len(self._head) < SNIFF_BYTES:
-            self._head += chunk[: SNIFF_BYTES - len(self._head)]
+        self._received.take(chunk)
 
     @property
     def size(self) -> int:
-        return self._size
+        return self._received.size
 
     @property
     def sha256(self) -> str:
-        return self._hash.hexdigest()
+        return self._received.sha256
 
     @property
     def head(self) -> bytes:
-        return bytes(self._head)
+        return self._received.head
 
     def commit(self, key: str) -> None:
         self._file.close()

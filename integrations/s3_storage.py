@@ -7,7 +7,6 @@ the server and removes the staging object. A small upload is sent in one request
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import tempfile
@@ -25,12 +24,12 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from agent.core.ports import AudioMissing
+from integrations.received_bytes import ReceivedBytes
 
 log = logging.getLogger(__name__)
 
 MIN_PART_BYTES = 5 * 1024 * 1024  # S3 refuses smaller parts, except the last one
 PARTS_PER_SIZE_STEP = 1000  # S3 allows 10,000 parts: parts grow so a long upload stays under
-SNIFF_BYTES = 64 * 1024
 READ_CHUNK_BYTES = 64 * 1024
 STAGING_FOLDER = ".uploads/"
 TEMP_PREFIX = "callsight-audio-"
@@ -82,9 +81,7 @@ class S3AudioSink:
         self._prefix = location.prefix
         self._part_bytes = part_bytes
         self._staging_key = f"{location.prefix}{STAGING_FOLDER}{uuid.uuid4().hex}"
-        self._hash = hashlib.sha256()
-        self._head = bytearray()
-        self._size = 0
+        self._received = ReceivedBytes()
         self._pending = bytearray()
         self._upload_id: str | None = None
         self._parts: list[dict[str, Any]] = []
@@ -92,10 +89,7 @@ class S3AudioSink:
         self.committed_key: str | None = None
 
     def write(self, chunk: bytes) -> None:
-        self._hash.update(chunk)
-        self._size += len(chunk)
-        if len(self._head) < SNIFF_BYTES:
-            self._head += chunk[: SNIFF_BYTES - len(self._head)]
+        self._received.take(chunk)
         self._pending += chunk
         while len(self._pending) >= self._next_part_bytes():
             part_bytes = self._next_part_bytes()
@@ -104,15 +98,15 @@ class S3AudioSink:
 
     @property
     def size(self) -> int:
-        return self._size
+        return self._received.size
 
     @property
     def sha256(self) -> str:
-        return self._hash.hexdigest()
+        return self._received.sha256
 
     @property
     def head(self) -> bytes:
-        return bytes(self._head)
+        return self._received.head
 
     def commit(self, key: str) -> None:
         target = self._prefix + key

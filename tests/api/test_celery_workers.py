@@ -9,13 +9,12 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 import trustme
 from sqlalchemy import Engine, create_engine, text
-from sqlmodel import Session, func, select
+from sqlmodel import Session, select
 
 from agent.auth.keys import Role
 from agent.core.db import upgrade
@@ -23,6 +22,7 @@ from agent.core.settings import Settings
 from agent.core.tables import Call, CrmOutbox, Summary, TranscriptSegment, WebhookDelivery
 from api.worker.celery_app import make_celery
 from integrations.local_crm import LocalCrmRecord
+from support.factories import count_rows
 from support.keys import make_token
 from support.openai_server import Reply, fake_openai_server
 from support.polling import wait_for
@@ -128,13 +128,6 @@ def cluster(settings: Settings, engine: Engine, tmp_path: Path) -> Iterator[Clus
     running.stop()
 
 
-def _count(session: Session, model: type, **where: Any) -> int:
-    query = select(func.count()).select_from(model)
-    for column, value in where.items():
-        query = query.where(getattr(model, column) == value)
-    return int(session.exec(query).one())
-
-
 def assert_done_once(cluster: Cluster, call_ids: list[str]) -> None:
     """Every call done, its transcript stored once, each CRM record written exactly once."""
     statuses = cluster.wait_resting(call_ids)
@@ -149,8 +142,8 @@ def assert_done_once(cluster: Cluster, call_ids: list[str]) -> None:
                 )
             ).all()
             assert len(turns) > 10 and len(turns) == len(set(turns))
-            written = _count(session, CrmOutbox, call_id=call_id, status="written")
-            assert written == _count(session, CrmOutbox, call_id=call_id) >= 2
+            written = count_rows(session, CrmOutbox, call_id=call_id, status="written")
+            assert written == count_rows(session, CrmOutbox, call_id=call_id) >= 2
         outbox = session.exec(select(CrmOutbox).where(CrmOutbox.call_id.in_(call_ids))).all()  # type: ignore[attr-defined]
         records = list(session.exec(select(LocalCrmRecord)))
     expected = {(row.object_type, row.external_id) for row in outbox}
@@ -198,7 +191,7 @@ def test_two_workers_racing_for_one_call_transcribe_it_once(cluster: Cluster) ->
 
     assert_done_once(cluster, [call_id])
     with Session(cluster.engine) as session:
-        transcribed = _count(session, WebhookDelivery, event_type="call.transcribed")
+        transcribed = count_rows(session, WebhookDelivery, event_type="call.transcribed")
     assert transcribed == 1
     taken = sum(w.log().count("callsight.transcribe[") for w in cluster.workers[:2])
     assert taken >= 4  # every message was run, and all but one found the call taken or done

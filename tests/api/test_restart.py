@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import Session, func, select
+from sqlmodel import Session
 
 from agent.auth.keys import Role
 from agent.core.db import upgrade
 from agent.core.settings import Settings
 from agent.core.tables import ActionItem, Call, CrmOutbox, TranscriptSegment
 from integrations.local_crm import LocalCrmRecord
+from support.factories import count_rows
 from support.keys import make_token
 from support.polling import wait_for
 from support.samples import SAMPLE_CALL
@@ -30,13 +30,6 @@ def server(settings: Settings, tmp_path: Path) -> Iterator[Server]:
     running = Server(settings, tmp_path / "server.log")
     yield running
     running.stop()
-
-
-def _count(session: Session, model: type, **where: Any) -> int:
-    query = select(func.count()).select_from(model)
-    for column, value in where.items():
-        query = query.where(getattr(model, column) == value)
-    return int(session.exec(query).one())
 
 
 def test_a_killed_server_finishes_the_call_once_after_restart(
@@ -65,12 +58,12 @@ def test_a_killed_server_finishes_the_call_once_after_restart(
     assert call["status"] == "done", call["failure_reason"]
     with Session(engine) as session:
         call_id = call["id"]
-        assert _count(session, Call) == 1
-        segments = _count(session, TranscriptSegment, call_id=call_id)
+        assert count_rows(session, Call) == 1
+        segments = count_rows(session, TranscriptSegment, call_id=call_id)
         assert segments == len(call["transcript"]["segments"]) > 10
         turns = [(s["start"], s["speaker"]) for s in call["transcript"]["segments"]]
         assert len(turns) == len(set(turns))
-        items = _count(session, ActionItem, call_id=call_id)
+        items = count_rows(session, ActionItem, call_id=call_id)
         assert items == len(call["action_items"]) >= 1
-        assert _count(session, CrmOutbox, call_id=call_id) == 1 + items
-        assert _count(session, LocalCrmRecord) == 1 + items
+        assert count_rows(session, CrmOutbox, call_id=call_id) == 1 + items
+        assert count_rows(session, LocalCrmRecord) == 1 + items

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from agent.core.call_states import CallStatus
 from agent.core.tables import ActionItem, Call, Customer, Summary, TranscriptSegment, User
@@ -192,3 +192,11 @@ def _action_items(call: Call, count: int) -> list[ActionItem]:
         )
         for position in range(count)
     ]
+
+
+def count_rows(session: Session, model: type, **where: Any) -> int:
+    """Rows of ``model`` whose columns equal the values given."""
+    query = select(func.count()).select_from(model)
+    for column, value in where.items():
+        query = query.where(getattr(model, column) == value)
+    return int(session.exec(query).one())

@@ -110,7 +110,7 @@ def approve_call(
 
 
 @router.patch(
-    "/calls/{call_id}", response_model=CallDetail, responses=errors(401, 403, 404, 409, 422)
+    "/calls/{call_id}", response_model=CallDetail, responses=errors(400, 401, 403, 404, 409, 422)
 )
 def edit_call(
     call_id: str,
@@ -130,7 +130,7 @@ def edit_call(
 @router.post(
     "/calls/{call_id}/crm-links",
     response_model=CallDetail,
-    responses=errors(401, 403, 404, 409, 422),
+    responses=errors(400, 401, 403, 404, 409, 422),
 )
 def link_call(
     call_id: str,

@@ -44,7 +44,7 @@ class DeliveryView(BaseModel):
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=SubscriptionView,
-    responses=errors(401, 403, 422),
+    responses=errors(400, 401, 403, 422),
 )
 def create_subscription(
     body: SubscriptionCreate, session: SessionDep, _admin: AdminDep

@@ -36,13 +36,13 @@ ERRORS = {
     ("get", "/api/v1/calls/{call_id}/transcript"): {401, 404, 409, 422},
     ("get", "/api/v1/calls/{call_id}/audio"): {400, 401, 404, 410, 416, 422},
     ("post", "/api/v1/calls/{call_id}/approve"): {401, 403, 404, 409, 422},
-    ("patch", "/api/v1/calls/{call_id}"): {401, 403, 404, 409, 422},
-    ("post", "/api/v1/calls/{call_id}/crm-links"): {401, 403, 404, 409, 422},
+    ("patch", "/api/v1/calls/{call_id}"): {400, 401, 403, 404, 409, 422},
+    ("post", "/api/v1/calls/{call_id}/crm-links"): {400, 401, 403, 404, 409, 422},
     ("post", "/api/v1/calls/{call_id}/retry"): {401, 404, 409, 422},
     ("get", "/api/v1/kpis"): {401, 403, 422},
     ("get", "/api/v1/customers/{customer_id}"): {401, 403, 404, 422},
-    ("post", "/api/v1/surveys"): {401, 403, 404, 409, 422},
-    ("post", "/api/v1/webhooks/subscriptions"): {401, 403, 422},
+    ("post", "/api/v1/surveys"): {400, 401, 403, 404, 409, 422},
+    ("post", "/api/v1/webhooks/subscriptions"): {400, 401, 403, 422},
     ("get", "/api/v1/webhooks/subscriptions"): {401, 403},
     ("delete", "/api/v1/webhooks/subscriptions/{subscription_id}"): {401, 403, 404, 422},
     ("get", "/api/v1/webhooks/subscriptions/{subscription_id}/deliveries"): {
@@ -56,6 +56,13 @@ ERRORS = {
     ("get", "/readyz"): {503},
     ("get", "/metrics"): {401, 503},
 }
+# Routes that read a JSON body: bytes that are not UTF-8 are a 400 (FastAPI's own answer).
+JSON_BODIES = [
+    ("patch", "/api/v1/calls/{call_id}"),
+    ("post", "/api/v1/calls/{call_id}/crm-links"),
+    ("post", "/api/v1/surveys"),
+    ("post", "/api/v1/webhooks/subscriptions"),
+]
 PLAIN_TEXT_ERRORS = {("get", "/api/v1/calls/{call_id}/audio"): {400, 416}}
 
 
@@ -125,3 +132,15 @@ def test_error_answers_are_documented_as_callsight_messages(schema: dict[str, An
                 documented = answer["content"]["application/json"]["schema"]
                 shapes = documented.get("anyOf", [documented])
                 assert message in shapes, (method, path, code)
+
+
+def test_a_json_body_that_is_not_utf8_is_a_documented_400(
+    client: TestClient, admin_headers: dict[str, str], schema: dict[str, Any]
+) -> None:
+    headers = {**admin_headers, "Content-Type": "application/json"}
+    for method, path in JSON_BODIES:
+        url = path.replace("{call_id}", "no-such-call")
+        response = client.request(method, url, content=b"\xff\xfe{", headers=headers)
+        assert response.status_code == 400, (method, path, response.text)
+        assert isinstance(response.json()["detail"], str)
+        assert "400" in schema["paths"][path][method]["responses"], (method, path)

@@ -29,7 +29,7 @@ from schemathesis.checks import (
 from agent.core.db import upgrade
 from agent.core.settings import Settings
 from api.app import create_app
-from support.world import World, seed_world
+from support.world import World, revoke_the_revoked_key, seed_world
 
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
 EXAMPLES = 25  # per operation and role: about 15 s for the whole schema
@@ -47,7 +47,9 @@ def world_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 @pytest.fixture(scope="module")
 def world(world_settings: Settings) -> World:
-    return seed_world(world_settings)
+    world = seed_world(world_settings)
+    revoke_the_revoked_key(world_settings)
+    return world
 
 
 @pytest.fixture(scope="module")

@@ -28,11 +28,13 @@ class World:
     item_id: str
     customer_id: int
     subscription_id: int
-    key_id: int
+    subscription_to_stop_id: int  # a stopped subscription reads as gone, so tests stop this one
+    key_id: int  # a spare rep key, there to be revoked
 
 
 def seed_world(settings: Settings) -> World:
-    """Keys for admin, lead, the rep who owns the call, another rep, and a revoked key."""
+    """Keys for admin, lead, the rep who owns the call, another rep, the key to be revoked
+    (``revoke_the_revoked_key``), and a spare key for the admin page to revoke."""
     tokens = {
         "admin": make_token(settings, Role.ADMIN, "Ada Admin"),
         "lead": make_token(settings, Role.LEAD, "Lee Lead"),
@@ -40,6 +42,7 @@ def seed_world(settings: Settings) -> World:
         "other rep": make_token(settings, Role.REP, "Rob", "rob@example.com"),
         "revoked": make_token(settings, Role.REP, "Rex", "rex@example.com"),
     }
+    make_token(settings, Role.REP, "Spare", "spare@example.com")
     engine = make_engine(settings.database_url)
     with Session(engine) as session:
         world = _seed_rows(session, settings, tokens)
@@ -49,7 +52,6 @@ def seed_world(settings: Settings) -> World:
 
 
 def _seed_rows(session: Session, settings: Settings, tokens: dict[str, str]) -> World:
-    _revoke(session, "Rex")
     call = make_call(
         session,
         status=CallStatus.REVIEW,
@@ -64,22 +66,29 @@ def _seed_rows(session: Session, settings: Settings, tokens: dict[str, str]) -> 
     (settings.audio_dir / call.audio_key).parent.mkdir(parents=True, exist_ok=True)
     (settings.audio_dir / call.audio_key).write_bytes(AUDIO)
     subscription = WebhookSubscription(url="https://hooks.example.com/in", secret="s" * 32)
-    session.add(subscription)
+    to_stop = WebhookSubscription(url="https://hooks.example.com/old", secret="s" * 32)
+    session.add_all([subscription, to_stop])
     session.flush()
-    rob_key = session.exec(select(ApiKey).where(ApiKey.name == "Rob")).one()
+    spare_key = session.exec(select(ApiKey).where(ApiKey.name == "Spare")).one()
     item = session.exec(select(ActionItem).where(ActionItem.call_id == call.id)).first()
-    assert call.customer_id and subscription.id and rob_key.id and item
+    assert call.customer_id and subscription.id and to_stop.id and spare_key.id and item
     return World(
         tokens=tokens,
         call_id=call.id,
         item_id=item.id,
         customer_id=call.customer_id,
         subscription_id=subscription.id,
-        key_id=rob_key.id,
+        subscription_to_stop_id=to_stop.id,
+        key_id=spare_key.id,
     )
 
 
-def _revoke(session: Session, name: str) -> None:
-    key = session.exec(select(ApiKey).where(ApiKey.name == name)).one()
-    key.revoked_at = utcnow()
-    session.add(key)
+def revoke_the_revoked_key(settings: Settings) -> None:
+    """Revoke the key behind ``tokens["revoked"]`` (after a test signed in with it, if it must)."""
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session:
+        key = session.exec(select(ApiKey).where(ApiKey.name == "Rex")).one()
+        key.revoked_at = utcnow()
+        session.add(key)
+        session.commit()
+    engine.dispose()

@@ -21,6 +21,7 @@ from api.content_disposition import content_disposition
 from api.deps import ContainerDep, LeadDep, PrincipalDep, RunnerDep, SessionDep
 from api.error_responses import errors
 from api.ids import Offset
+from api.uploads.form_schema import upload_request_body
 from api.uploads.receive import receive_upload
 
 router = APIRouter(prefix="/api/v1", tags=["calls"])
@@ -31,6 +32,7 @@ router = APIRouter(prefix="/api/v1", tags=["calls"])
     status_code=status.HTTP_201_CREATED,
     response_model=CallDetail,
     responses=errors(400, 401, 413, 415, 422),
+    openapi_extra=upload_request_body(),
 )
 async def upload_call(
     request: Request, container: ContainerDep, runner: RunnerDep, principal: PrincipalDep

@@ -144,3 +144,17 @@ def test_a_json_body_that_is_not_utf8_is_a_documented_400(
         assert response.status_code == 400, (method, path, response.text)
         assert isinstance(response.json()["detail"], str)
         assert "400" in schema["paths"][path][method]["responses"], (method, path)
+
+
+def test_the_upload_documents_its_multipart_form(schema: dict[str, Any]) -> None:
+    body = schema["paths"]["/api/v1/calls"]["post"]["requestBody"]
+    form = body["content"]["multipart/form-data"]["schema"]
+    assert form["required"] == ["file"]
+    assert form["properties"]["file"] == {
+        "type": "string",
+        "format": "binary",
+        "description": form["properties"]["file"]["description"],
+    }
+    assert form["properties"]["direction"]["enum"] == ["inbound", "outbound"]
+    assert form["properties"]["customer_email"]["maxLength"] == 320
+    assert form["properties"]["started_at"]["format"] == "date-time"

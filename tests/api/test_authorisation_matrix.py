@@ -7,7 +7,7 @@ not a sign-in demand, or the route's own refusal of the call's state or the body
 ``LOGIN`` is the pages' 303 to ``/login?next=...``; numbers are the exact status. API routes
 get the role's bearer key; pages get a session signed in with it (and its CSRF token), and
 "revoked" is a session whose key was revoked after signing in. Path ids name the seeded call,
-owned by "rep owner".
+owned by "rep owner". Every path also answers 405 to a method no route takes (PUT).
 """
 
 from __future__ import annotations
@@ -183,6 +183,13 @@ def test_each_role_gets_the_answer_the_matrix_declares(
         method, _filled(method, path, world), headers=headers, follow_redirects=False, **body
     )
     assert _answer(response) == MATRIX[route][role], response.text[:300]
+
+
+@pytest.mark.parametrize("path", sorted({path for _, path in MATRIX}))
+def test_a_method_no_route_takes_is_a_405(started: tuple[FastAPI, World, str], path: str) -> None:
+    app, world, _ = started
+    response = TestClient(app).put(_filled("PUT", path, world), follow_redirects=False)
+    assert response.status_code == 405, response.text[:300]
 
 
 def _is_page(path: str) -> bool:

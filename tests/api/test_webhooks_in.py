@@ -269,6 +269,18 @@ def test_recording_urls_outside_the_allowed_hosts_are_refused(
     assert counts(engine) == (0, 0, 0)
 
 
+def test_recording_metadata_with_a_bad_language_or_email_is_refused_before_fetching(
+    client: TestClient, engine: Engine
+) -> None:
+    event = recording_event("rec-meta", "http://127.0.0.1:9/x.wav")
+    event["data"].update(customer_email="<script>", language="xx")
+    response = post_event(client, event)
+    assert response.status_code == 422, response.text
+    assert "not a valid email address" in response.json()["detail"]
+    assert "language 'xx'" in response.json()["detail"]
+    assert counts(engine) == (0, 0, 0)
+
+
 def test_oversized_or_missing_recordings_are_refused(
     client: TestClient, engine: Engine, tmp_path: Path
 ) -> None:

@@ -15,7 +15,7 @@ from agent.auth.web_sessions import SignedIn
 from agent.core.errors import Conflict, InvalidInput, NotFound
 from agent.core.tables import ApiKey, WebhookDelivery, WebhookSubscription, utcnow
 from agent.webhooks.outbound import EVENT_TYPES, SubscriptionCreate
-from api.deps import SessionDep
+from api.deps import ContainerDep, SessionDep
 from api.ids import existing_id
 from api.web.auth import FormVisitorDep, VisitorDep, require_role
 from api.web.rendering import render
@@ -103,6 +103,7 @@ def revoke_api_key(key_id: int, session: SessionDep, visitor: FormVisitorDep) ->
 def create_subscription(
     request: Request,
     session: SessionDep,
+    container: ContainerDep,
     visitor: FormVisitorDep,
     url: Annotated[str, Form(max_length=2000)],
     events: Annotated[list[str], Form()],
@@ -115,6 +116,7 @@ def create_subscription(
     except ValidationError as error:
         problems = "; ".join(f"{e['loc'][-1]}: {e['msg']}" for e in error.errors())
         raise InvalidInput(problems) from error
+    container.deliveries.check_target(body.url)
     session.add(WebhookSubscription(url=body.url, secret=body.secret, events=body.events))
     session.flush()
     return _admin_view(request, session, visitor, {"secret": chosen, "url": body.url})

@@ -17,6 +17,7 @@ from agent.core.transactions import unit_of_work
 from agent.processing.runner import BackgroundLoop, Runner, ThreadPoolRunner, resume_unfinished
 from agent.processing.sweeper import SweepPolicy, sweep
 from api.composition import Container, build_container
+from api.error_responses import errors
 from api.errors import install_error_json
 from api.routes import audio as routes_audio
 from api.routes import calls as routes_calls
@@ -50,12 +51,14 @@ def create_app(settings: Settings | None = None, process_sample: bool = False) -
         summary="Call recordings in; transcripts, summaries, action items and CRM records out.",
         lifespan=lifespan,
     )
+    # Every route that checks an API key may answer 429 (see api.deps.get_principal).
+    throttled = errors(429)
     app.include_router(routes_health.router)
-    app.include_router(routes_calls.router)
-    app.include_router(routes_audio.router)
+    app.include_router(routes_calls.router, responses=throttled)
+    app.include_router(routes_audio.router, responses=throttled)
     app.include_router(routes_webhooks.router)
-    app.include_router(routes_subscriptions.router)
-    app.include_router(routes_kpis.router)
+    app.include_router(routes_subscriptions.router, responses=throttled)
+    app.include_router(routes_kpis.router, responses=throttled)
     install_error_json(app)
     install_web(app)
     return app

@@ -31,10 +31,12 @@ async def receive_upload(
     """Stream the form's file to storage, check it, create the call and queue it.
 
     Raises a CallsightError (UploadRejected, BadUpload, ...) with a 4xx status and a message for
-    anything that cannot become a call; nothing is kept in that case.
+    anything that cannot become a call, and 429 past the key's uploads per hour; nothing is kept
+    in that case.
     """
     max_bytes = container.settings.max_upload_bytes
     _refuse_oversized(request, max_bytes)
+    container.throttle.count_upload(principal.key_id)
     boundary = boundary_of(request.headers.get("content-type"))
     async with _sink_in_thread(container.store) as sink:
         form = StreamingForm(boundary, SizeLimitedSink(sink, max_bytes).write)

@@ -10,7 +10,9 @@ from fastapi import APIRouter, Form, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import col, select
 
-from agent.auth.web_sessions import sign_in, sign_out
+from agent.auth.keys import Refusal, verify
+from agent.auth.throttle import SignInAttempt
+from agent.auth.web_sessions import sign_out, start_session
 from agent.calls import service as calls
 from agent.calls.views import call_detail
 from agent.core.call_states import EDITABLE_STATUSES, CallStatus
@@ -19,7 +21,7 @@ from agent.core.moments import IsoDate
 from agent.core.tables import ApiKey, Call
 from agent.kpis.customer_view import customer_detail
 from agent.kpis.queries import KpiFilters
-from api.deps import ContainerDep, SessionDep
+from api.deps import ContainerDep, SessionDep, client_address
 from api.ids import existing_id
 from api.routes.audio import audio_response
 from api.web.auth import COOKIE, FormVisitorDep, VisitorDep, visible_call_or_404
@@ -53,11 +55,16 @@ def login_page(request: Request, next: str = "/calls") -> HTMLResponse:
 def login(
     request: Request,
     session: SessionDep,
+    container: ContainerDep,
     api_key: Annotated[str, Form()],
     next: Annotated[str, Form()] = "/calls",
 ) -> Response:
-    token = sign_in(session, api_key)
-    if token is None:
+    """Exchange an API key for a session cookie, under the same throttle as the API's keys."""
+    attempt = SignInAttempt.of(client_address(request), api_key.strip())
+    container.throttle.check(attempt)
+    verdict = verify(session, api_key.strip())
+    if isinstance(verdict, Refusal):
+        container.throttle.failed(attempt, verdict)
         return render(
             request,
             "login.html",
@@ -69,7 +76,7 @@ def login(
     response = RedirectResponse(_safe_next(next), status.HTTP_303_SEE_OTHER)
     response.set_cookie(
         COOKIE,
-        token,
+        start_session(session, verdict),
         httponly=True,
         samesite="strict",
         secure=request.url.scheme == "https",

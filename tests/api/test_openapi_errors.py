@@ -56,6 +56,15 @@ ERRORS = {
     ("get", "/readyz"): {503},
     ("get", "/metrics"): {401, 503},
 }
+# Every route that checks an API key may also answer 429 (api.deps.get_principal's throttle).
+KEYLESS = {
+    ("post", "/api/v1/webhooks/crm"),
+    ("post", "/api/v1/webhooks/salesforce"),
+    ("get", "/readyz"),
+    ("get", "/metrics"),
+}
+for _keyed in set(ERRORS) - KEYLESS:
+    ERRORS[_keyed] |= {429}
 PLAIN_TEXT_ERRORS = {("get", "/api/v1/calls/{call_id}/audio"): {400, 416}}
 
 

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
+from agent.audit.log import Actor, Via
 from agent.auth.keys import Principal, Refusal, Role, verify
 from agent.auth.throttle import SignInAttempt
 from agent.core.errors import Forbidden, Unauthorized
@@ -79,6 +80,14 @@ def get_principal(
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def api_actor(request: Request, principal: PrincipalDep) -> Actor:
+    """Who is asking, as the audit log names them."""
+    return Actor.of(principal, Via.API, client_address(request))
+
+
+ActorDep = Annotated[Actor, Depends(api_actor)]
 
 
 def require_lead(principal: PrincipalDep) -> Principal:

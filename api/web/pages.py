@@ -10,6 +10,8 @@ from fastapi import APIRouter, Form, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import col, select
 
+from agent.audit import log as audit
+from agent.audit.log import Action, Actor, Via
 from agent.auth.keys import Refusal, verify
 from agent.auth.throttle import SignInAttempt
 from agent.auth.web_sessions import sign_out, start_session
@@ -23,8 +25,8 @@ from agent.kpis.customer_view import customer_detail
 from agent.kpis.queries import KpiFilters
 from api.deps import ContainerDep, SessionDep, client_address
 from api.ids import existing_id
-from api.routes.audio import audio_response
-from api.web.auth import COOKIE, FormVisitorDep, VisitorDep, visible_call_or_404
+from api.routes.audio import audio_response, record_listen
+from api.web.auth import COOKIE, FormVisitorDep, VisitorDep, WebActorDep, visible_call_or_404
 from api.web.rendering import clock, day_bounds, list_rows, render
 
 router = APIRouter(include_in_schema=False)
@@ -73,6 +75,8 @@ def login(
             next=_safe_next(next),
             error="That API key is not valid (or was revoked).",
         )
+    actor = Actor.of(verdict, Via.WEB, attempt.address)
+    audit.record(session, actor, Action.SIGNED_IN)
     response = RedirectResponse(_safe_next(next), status.HTTP_303_SEE_OTHER)
     response.set_cookie(
         COOKIE,
@@ -150,9 +154,15 @@ def _page_url(filters: Mapping[str, object], page: int) -> str:
 
 @router.get("/calls/{call_id}", response_class=HTMLResponse)
 def call_page(
-    request: Request, call_id: str, session: SessionDep, visitor: VisitorDep
+    request: Request,
+    call_id: str,
+    session: SessionDep,
+    visitor: VisitorDep,
+    actor: WebActorDep,
+    container: ContainerDep,
 ) -> HTMLResponse:
     call = visible_call_or_404(session, call_id, visitor)
+    audit.record_read(container.engine, actor, Action.CALL_VIEWED, call.id)
     approver = session.get(ApiKey, call.approved_by_key_id) if call.approved_by_key_id else None
     return render(
         request,
@@ -179,9 +189,17 @@ def call_state(call_id: str, session: SessionDep, visitor: VisitorDep) -> dict[s
 
 @router.get("/calls/{call_id}/audio")
 def call_audio(
-    call_id: str, session: SessionDep, visitor: VisitorDep, container: ContainerDep
+    call_id: str,
+    request: Request,
+    session: SessionDep,
+    visitor: VisitorDep,
+    actor: WebActorDep,
+    container: ContainerDep,
 ) -> Response:
-    return audio_response(container, visible_call_or_404(session, call_id, visitor))
+    call = visible_call_or_404(session, call_id, visitor)
+    response = audio_response(container, call)
+    record_listen(container, request, actor, call)
+    return response
 
 
 @router.get("/customers/{customer_id}", response_class=HTMLResponse)

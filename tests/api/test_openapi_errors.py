@@ -53,6 +53,7 @@ ERRORS = {
     },
     ("post", "/api/v1/webhooks/crm"): {400, 401, 409, 413, 422},
     ("post", "/api/v1/webhooks/salesforce"): {400, 401, 403, 413, 422},
+    ("get", "/api/v1/audit"): {401, 403, 422},
     ("get", "/readyz"): {503},
     ("get", "/metrics"): {401, 503},
 }

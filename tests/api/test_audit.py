@@ -229,3 +229,20 @@ def test_the_command_line_creates_keys_on_record_and_purges(
     purged = CliRunner().invoke(cli, ["audit", "purge"])
     assert purged.exit_code == 0 and purged.output.startswith("1 audit record(s)")
     assert [e.action for e in events(engine)] == ["key.created"]
+
+
+def test_both_job_runners_purge_the_log(settings: Settings, engine: Engine) -> None:
+    from api.app import purge_audit
+    from api.composition import build_container
+    from api.worker.celery_app import make_celery
+
+    celery = make_celery(settings.model_copy(update={"broker_url": "redis://127.0.0.1:9/0"}))
+    assert "callsight.purge_audit" in celery.tasks
+    scheduled = celery.conf.beat_schedule["audit-purge"]
+    assert scheduled["task"] == "callsight.purge_audit" and scheduled["schedule"] == 3600
+    _add(engine, at=utcnow() - dt.timedelta(days=settings.audit_retention_days + 1))
+    _add(engine, at=utcnow())
+    container = build_container(settings)
+    assert purge_audit(container) == 1
+    container.engine.dispose()
+    assert len(events(engine)) == 1

@@ -17,13 +17,14 @@ from sqlmodel import Session, select
 from agent.audit.log import purge
 from agent.audit.tables import AuditEvent
 from agent.auth.keys import Role
-from agent.core.call_states import CallStatus
+from agent.core.call_states import RESTING_STATUSES, CallStatus
 from agent.core.settings import Settings
-from agent.core.tables import ApiKey, utcnow
+from agent.core.tables import ApiKey, Call, utcnow
 from api.cli.main import main as cli
 from support.audio import tone, write_wav
 from support.factories import SeedSummary, make_call
 from support.keys import make_token
+from support.polling import wait_for
 
 AUDIT = "/api/v1/audit"
 HTML = {"Accept": "text/html"}
@@ -38,6 +39,17 @@ def seeded(engine: Engine, status: CallStatus, **fields: Any) -> str:
         call = make_call(session, status=status, summary=SeedSummary(), action_items=1, **fields)
         session.commit()
         return call.id
+
+
+def settled(engine: Engine, *call_ids: str) -> None:
+    """Wait until the calls the test set moving come to rest, so no work outlives the test."""
+
+    def resting() -> bool:
+        with Session(engine) as session:
+            calls = [session.get(Call, call_id) for call_id in call_ids]
+            return all(call is not None and call.status in RESTING_STATUSES for call in calls)
+
+    wait_for(resting, timeout=120)
 
 
 def events(engine: Engine) -> list[AuditEvent]:
@@ -85,6 +97,7 @@ def test_each_action_through_the_api_leaves_its_record(
     for event in events(engine):
         assert (event.via, event.actor, event.key_prefix) == ("api", "Lee Lead", prefix)
         assert event.address == "testclient" and event.at is not None
+    settled(engine, fresh, review, done, unmatched, failed)
 
 
 def test_a_refused_change_leaves_no_record(
@@ -144,6 +157,7 @@ def test_the_pages_record_sign_in_views_edits_and_keys(
     assert created.target == f"key {rita.prefix} (rep, Rita)"
     assert gone.target == f"key {rita.prefix} (Rita)"
     assert token[0].split("_")[2] not in (created.target or "")
+    settled(engine, review, done)
 
 
 def test_only_admins_read_the_log(client: TestClient, settings: Settings) -> None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, delete, select
 
-from agent.auth.keys import Principal, authenticate, principal_of
+from agent.auth.keys import Principal, principal_of
 from agent.core.tables import ApiKey, WebSession, utcnow
 
 SESSION_LIFETIME = dt.timedelta(hours=12)
@@ -25,14 +25,9 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def sign_in(session: Session, api_key: str) -> str | None:
-    """A new session token for a valid API key, or None; expired sessions are swept on the way."""
-    principal = authenticate(session, api_key.strip())
-    return None if principal is None else start_session(session, principal)
-
-
 def start_session(session: Session, principal: Principal) -> str:
-    """A new session token for a principal whose key was just verified."""
+    """A new session token for a principal whose key was just verified (``keys.verify``);
+    expired sessions are swept on the way."""
     session.exec(delete(WebSession).where(col(WebSession.expires_at) < utcnow()))
     token = secrets.token_urlsafe(32)
     session.add(

@@ -160,6 +160,28 @@ def test_the_pages_record_sign_in_views_edits_and_keys(
     settled(engine, review, done)
 
 
+def test_an_upload_and_a_listen_from_the_page_are_recorded(
+    client: TestClient, settings: Settings, engine: Engine, tmp_path: Path
+) -> None:
+    csrf = _signed_in(client, make_token(settings, Role.REP, "Rita"))
+    beep = write_wav(tmp_path / "beep.wav", [tone(0.3)]).read_bytes()
+    sent = client.post(
+        "/calls/upload", files={"file": ("beep.wav", beep)}, headers={"X-CSRF-Token": csrf}
+    )
+    assert sent.status_code == 201
+    call_id = sent.json()["id"]
+    for wanted in ("bytes=0-", "bytes=100-", "bytes=-50"):
+        heard = client.get(f"/calls/{call_id}/audio", headers={"Range": wanted})
+        assert heard.status_code == 206
+    recorded = [(e.action, e.call_id, e.via, e.actor) for e in events(engine)]
+    assert recorded == [
+        ("session.signed_in", None, "web", "Rita"),
+        ("call.uploaded", call_id, "web", "Rita"),
+        ("recording.downloaded", call_id, "web", "Rita"),
+    ]
+    settled(engine, call_id)
+
+
 def test_only_admins_read_the_log(client: TestClient, settings: Settings) -> None:
     for role in (Role.REP, Role.LEAD):
         answer = client.get(AUDIT, headers=bearer(make_token(settings, role, role.value)))

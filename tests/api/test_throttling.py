@@ -16,7 +16,7 @@ from agent.auth.keys import Refusal, Role
 from agent.auth.throttle import SignInAttempt, Throttle, ThrottlePolicy
 from agent.core.errors import TooManyRequests
 from agent.core.settings import Settings
-from agent.core.tables import Call
+from agent.core.tables import ApiKey, Call, utcnow
 from support.audio import tone, write_wav
 from support.keys import make_token
 from support.redis_server import RedisServer
@@ -84,6 +84,21 @@ def test_wrong_secrets_for_one_key_from_many_addresses_hold_that_key(
     elsewhere = from_address(client, "10.0.2.1")
     assert elsewhere.get(CALLS, headers=bearer(rita)).status_code == 429
     assert elsewhere.get(CALLS, headers=bearer(lee)).status_code == 200
+
+
+def test_a_revoked_key_is_logged_but_not_counted_as_a_guess(
+    client: TestClient, settings: Settings, engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    old = make_token(settings, Role.REP, "Rita")
+    with Session(engine) as session:
+        key = session.exec(select(ApiKey).where(ApiKey.prefix == old.split("_")[1])).one()
+        key.revoked_at = utcnow()
+        session.add(key)
+        session.commit()
+    with caplog.at_level(logging.WARNING, logger="agent.auth.throttle"):
+        answers = {client.get(CALLS, headers=bearer(old)).status_code for _ in range(40)}
+    assert answers == {401}
+    assert "revoked" in caplog.records[-1].getMessage()
 
 
 def test_a_refused_key_is_logged_with_address_and_prefix_but_not_its_secret(

@@ -13,6 +13,7 @@ from typing import Any
 
 from celery import Celery, Task
 
+from agent.audit.log import PURGE_INTERVAL_S, purge_apart
 from agent.core.call_states import RESTING_STATUSES
 from agent.core.settings import Settings
 from agent.processing.pipeline import TRANSIENT_ERRORS
@@ -65,6 +66,10 @@ class WorkerRuntime:
 
     def deliver_webhooks(self) -> None:
         self.container().deliveries.deliver_due()
+
+    def purge_audit(self) -> int:
+        container = self.container()
+        return purge_apart(container.engine, self.settings.audit_retention_days)
 
     def sweep(self) -> list[str]:
         container = self.container()
@@ -137,6 +142,11 @@ def _register_tasks(celery: Celery, runtime: WorkerRuntime) -> None:
     celery.task(name="callsight.deliver_webhooks", **housekeeping)(deliver_webhooks)
     celery.task(name="callsight.sweep", **housekeeping)(sweep_calls)
 
+    def purge_audit() -> int:
+        return runtime.purge_audit()
+
+    celery.task(name="callsight.purge_audit", **housekeeping)(purge_audit)
+
 
 def _schedule(settings: Settings) -> dict[str, dict[str, Any]]:
     def every(task: str, seconds: float) -> dict[str, Any]:
@@ -151,6 +161,7 @@ def _schedule(settings: Settings) -> dict[str, dict[str, Any]]:
         "crm-outbox": every("callsight.flush_crm", settings.outbox_poll_s),
         "webhook-deliveries": every("callsight.deliver_webhooks", settings.outbox_poll_s),
         "sweeper": every("callsight.sweep", settings.sweep_interval_s),
+        "audit-purge": every("callsight.purge_audit", PURGE_INTERVAL_S),
     }
 
 

@@ -71,6 +71,7 @@ MATRIX: dict[tuple[str, str], tuple[str | int, ...]] = {
     ("GET", "/api/v1/kpis"): ANY_KEY,
     ("GET", "/api/v1/customers/{customer_id}"): OWNER,
     ("POST", "/api/v1/surveys"): LEAD,
+    ("GET", "/api/v1/audit"): ADMIN,
     ("GET", "/static/{path}"): PUBLIC,
     ("GET", "/"): PUBLIC,
     ("GET", "/login"): PUBLIC,

@@ -53,6 +53,7 @@ ERRORS = {
     },
     ("post", "/api/v1/webhooks/crm"): {400, 401, 409, 413, 422},
     ("post", "/api/v1/webhooks/salesforce"): {400, 401, 403, 413, 422},
+    ("get", "/api/v1/audit"): {401, 403, 422},
     ("get", "/readyz"): {503},
     ("get", "/metrics"): {401, 503},
 }
@@ -63,6 +64,15 @@ JSON_BODIES = [
     ("post", "/api/v1/surveys"),
     ("post", "/api/v1/webhooks/subscriptions"),
 ]
+# Every route that checks an API key may also answer 429 (api.deps.get_principal's throttle).
+KEYLESS = {
+    ("post", "/api/v1/webhooks/crm"),
+    ("post", "/api/v1/webhooks/salesforce"),
+    ("get", "/readyz"),
+    ("get", "/metrics"),
+}
+for _keyed in set(ERRORS) - KEYLESS:
+    ERRORS[_keyed] |= {429}
 PLAIN_TEXT_ERRORS = {("get", "/api/v1/calls/{call_id}/audio"): {400, 416}}
 
 

@@ -103,6 +103,9 @@ def make_celery(settings: Settings) -> Celery:
 def _register_tasks(celery: Celery, runtime: WorkerRuntime) -> None:
     settings = runtime.settings
     retrying: dict[str, Any] = {
+        # Not shared: Celery would otherwise hand these closures, bound to this runtime, to every
+        # app made later in the process (tests make several, each on its own database).
+        "shared": False,
         "bind": True,
         "autoretry_for": TRANSIENT_ERRORS,
         "retry_backoff": True,
@@ -127,7 +130,7 @@ def _register_tasks(celery: Celery, runtime: WorkerRuntime) -> None:
             time_limit=limit_s + _HARD_LIMIT_GRACE_S,
             **retrying,
         )(stage)
-    housekeeping = {"queue": IO_QUEUE, "time_limit": settings.io_time_limit_s}
+    housekeeping = {"queue": IO_QUEUE, "time_limit": settings.io_time_limit_s, "shared": False}
 
     def flush_crm() -> None:
         runtime.flush_crm()

@@ -145,7 +145,7 @@ class Settings(BaseSettings):
         200, ge=1, description="Waiting CRM records that are sent at once, without the window."
     )
     crm_batch_window_s: float = Field(
-        40.0,
+        10.0,
         ge=0,
         description="Salesforce: longest a finished call waits for others to share its requests.",
     )

@@ -9,7 +9,10 @@ import pytest
 import trustme
 from fastapi.testclient import TestClient
 
+from agent.core.domain import CrmWrite
 from agent.core.settings import Settings
+from api.composition import build_salesforce_crm
+from integrations.salesforce import SalesforceCrm
 from support.audio import tone, write_wav
 from support.polling import wait_for
 from support.prometheus import parse
@@ -130,3 +133,19 @@ def test_metrics_show_what_is_left_of_the_orgs_daily_api_limit(
     assert metrics.value("callsight_salesforce_api_remaining") == 100_000 - sf_org.api_used
     assert sf_org.api_used > 40_000
     assert metrics.value("callsight_salesforce_api_limit") == 100_000
+
+
+def test_describe_expiry_and_api_usage_recheck_come_from_settings(
+    settings: Settings, sf_org: SalesforceEmulator
+) -> None:
+    tuned = settings.model_copy(
+        update={"salesforce_describe_ttl_s": 0.0, "salesforce_limits_recheck_s": 7.0}
+    )
+    crm = build_salesforce_crm(tuned)
+    task = CrmWrite("Task", "callsight-call-settings", {"Subject": "Call"})
+    assert crm.write([task])[0].ok and crm.write([task])[0].ok
+    assert sf_org.request_counts["describe"] == 2  # kept 0 s: read again for each write
+    assert isinstance(crm, SalesforceCrm) and crm.connection.limits.recheck_s == 7.0
+    defaults = build_salesforce_crm(settings)
+    assert isinstance(defaults, SalesforceCrm)
+    assert (defaults.schemas.ttl_s, defaults.connection.limits.recheck_s) == (3600.0, 300.0)

@@ -102,7 +102,7 @@ def test_an_unmatched_call_is_held_and_linked_by_a_lead(
     unknown_item = client.patch(url, headers=lead_headers, json={"action_items": [{"id": "nope"}]})
     assert unknown_item.status_code == 409 and "nope" in unknown_item.json()["detail"]
     empty = client.post(f"{url}/crm-links", headers=lead_headers, json={})
-    assert empty.status_code == 409 and "contact_id or an account_id" in empty.json()["detail"]
+    assert empty.status_code == 409 and "opportunity_id" in empty.json()["detail"]
     account = sf_org.add("Account", Name="Nowhere Ltd")
     linked = client.post(f"{url}/crm-links", headers=lead_headers, json={"account_id": account})
     assert linked.status_code == 200, linked.text
@@ -149,3 +149,25 @@ def test_describe_expiry_and_api_usage_recheck_come_from_settings(
     defaults = build_salesforce_crm(settings)
     assert isinstance(defaults, SalesforceCrm)
     assert (defaults.schemas.ttl_s, defaults.connection.limits.recheck_s) == (3600.0, 300.0)
+
+
+def test_an_unmatched_sales_call_is_linked_to_its_deal(
+    client: TestClient,
+    admin_headers: dict[str, str],
+    lead_headers: dict[str, str],
+    sf_org: SalesforceEmulator,
+    tmp_path: Path,
+) -> None:
+    account = sf_org.add("Account", Name="Prospect Ltd")
+    deal = sf_org.add("Opportunity", Name="Pilot", StageName="Prospecting", AccountId=account)
+    beep = write_wav(tmp_path / "beep.wav", [tone(0.5)])
+    call_id = upload(client, admin_headers, beep, customer_email="buyer@nowhere.test")
+    rests(client, admin_headers, call_id, "unmatched")
+    url = f"/api/v1/calls/{call_id}/crm-links"
+    too_long = client.post(url, headers=lead_headers, json={"opportunity_id": "0" * 65})
+    assert too_long.status_code == 422
+    linked = client.post(url, headers=lead_headers, json={"opportunity_id": deal})
+    assert linked.status_code == 200, linked.text
+    done = rests(client, admin_headers, call_id, "done")
+    assert (done["crm"]["opportunity_id"], done["crm"]["account_id"]) == (deal, account)
+    assert {t["WhatId"] for t in sf_org.of_type("Task")} == {deal}

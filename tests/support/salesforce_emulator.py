@@ -301,10 +301,12 @@ class SalesforceEmulator:
             subrequests = composite.validate(body)
         except composite.CompositeRefused as refused:
             return 400, refused.body
-        saved = copy.deepcopy((self.records, self._external, self._sequence))
         all_or_none = bool(body.get("allOrNone"))
+        saved = (
+            copy.deepcopy((self.records, self._external, self._sequence)) if all_or_none else None
+        )
         results = composite.run(subrequests, all_or_none, self._subrequest(lock))
-        if all_or_none and any(r["httpStatusCode"] >= 400 for r in results):
+        if saved and any(r["httpStatusCode"] >= 400 for r in results):
             self.records, self._external, self._sequence = saved
         return 200, {"compositeResponse": results}
 

@@ -1,10 +1,12 @@
 """A Salesforce REST emulator on loopback over HTTPS, for the adapter's tests and the benchmark.
 
 It speaks enough of the REST API for simple-salesforce: the OAuth token endpoint (client
-credentials, username-password, JWT bearer), ``describe``, SOQL queries, single-record
-create/update/upsert and sObject Collections (``allOrNone`` included). Writes obey the field rules
-of ``support.salesforce_objects`` (create-only fields, lengths, restricted picklists, unknown
-fields) and are refused with Salesforce's error codes, per record in a collection.
+credentials, username-password, JWT bearer), ``describe``, SOQL queries (semi-joins included),
+single-record create/update/upsert, sObject Collections (``allOrNone`` included) and the
+Composite resource (``support.salesforce_composite``: up to 25 subrequests, one API request).
+Writes obey the field rules of ``support.salesforce_objects`` (create-only fields, lengths,
+restricted picklists, unknown fields) and are refused with Salesforce's error codes, per record
+in a collection.
 
 Like an org, it counts API requests against a daily limit (``api_limit``, ``api_used``), reports
 the usage on every answer (``Sforce-Limit-Info: api-usage=used/limit``), refuses requests past the
@@ -16,7 +18,8 @@ UNABLE_TO_LOCK_ROW, nothing is applied), ``"lost"`` (the request is applied, the
 is closed without an answer), or as a slow answer given after the write was applied (the client
 may time out and never learn of it). Scripted faults are taken in order, one per API request, from
 ``faults`` (any request) or from ``faults_by_kind`` (requests of one kind: query, describe,
-collections, sobject); ``"pass"`` lets a request through.
+collections, sobject, composite; a composite also takes the faults aimed at its subrequests'
+kinds, and ``"lock"`` then fails its writes' records); ``"pass"`` lets a request through.
 """
 
 from __future__ import annotations

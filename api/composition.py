@@ -161,6 +161,7 @@ def build_salesforce_crm(settings: Settings) -> Crm:
         timeout_s=settings.salesforce_timeout_s,
         limits=ApiLimits(
             ApiReserve.parse(settings.salesforce_api_reserve),
+            recheck_s=settings.salesforce_limits_recheck_s,
             on_usage=record_salesforce_api_usage,
         ),
     )
@@ -168,6 +169,7 @@ def build_salesforce_crm(settings: Settings) -> Crm:
         connection,
         external_id_field=settings.salesforce_external_id_field,
         lookup_ttl_s=settings.salesforce_lookup_ttl_s,
+        describe_ttl_s=settings.salesforce_describe_ttl_s,
     )
 
 

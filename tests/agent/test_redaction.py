@@ -25,6 +25,18 @@ from agent.processing.redaction import luhn_valid, redact
         ("card 4111 1111 1111 1111 expires", "card [CARD] expires"),
         ("card 4111-1111-1111-1111", "card [CARD]"),
         ("amex 378282246310005", "amex [CARD]"),
+        # The forms speech recognition writes (issue 13, point 13)
+        ("it is jane dot doe at example dot com, thanks", "it is [EMAIL], thanks"),
+        ("mail Jango.co at example.com today", "mail [EMAIL] today"),
+        ("my number is 4155550134 okay", "my number is [PHONE] okay"),
+        ("the card is 4,111,111,111,111,111 right", "the card is [CARD] right"),
+        ("four one five, five five five, oh one three four", "[PHONE]"),
+        ("call four one five double five five oh one three four", "call [PHONE]"),
+        ("電話は090の1234の5678です", "電話は[PHONE]です"),
+        ("電話は090ハイフン1234ハイフン5678です", "電話は[PHONE]です"),
+        ("電話は〇九〇の一二三四の五六七八です", "電話は[PHONE]です"),
+        ("tanakaアットマークexampleドットco.jpまで", "[EMAIL]まで"),
+        ("plus four four two oh seven nine four six oh nine five eight", "[PHONE]"),
     ],
 )
 def test_redacts(text: str, expected: str) -> None:

@@ -1,0 +1,104 @@
+"""Speech-recognition spellings of numbers, read as the digits they stand for.
+
+Detection runs on a *shadow* of the transcript in which "four one five" reads ``415`` and
+"〇九〇の一二三四" reads ``090-1234``; every shadow character remembers the span of the original
+text it came from, so a finding in the shadow replaces exactly the words that were spoken.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+_WORD_DIGITS = {
+    "zero": "0", "oh": "0", "o": "0", "one": "1", "two": "2", "three": "3", "four": "4",
+    "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
+}  # fmt: skip
+_REPEATS = {"double": 2, "triple": 3}
+_KANJI_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
+
+_DIGIT_WORD = rf"(?:(?:double|triple)\s+)?(?:{'|'.join(_WORD_DIGITS)})"
+_SPOKEN_SEPARATOR = r"(?:\s+(?:dash|hyphen)\s+|\s*[,-]\s*|\s+)"
+SPOKEN_DIGITS = re.compile(
+    rf"(?<![A-Za-z'])(?:{_DIGIT_WORD})(?:{_SPOKEN_SEPARATOR}(?:{_DIGIT_WORD}))*(?![A-Za-z'])",
+    re.IGNORECASE,
+)
+"""A run of digits said one by one: "four one five", "double five", "oh one three four"."""
+KANJI_DIGITS = re.compile(r"[〇零一二三四五六七八九]{2,}")
+# "090の1234" (hiragana or katakana no), "ハイフン", or a dash of any width between digits.
+_JAPANESE_SEPARATOR = re.compile(
+    r"(?<=\d)\s*(?:ハイフン|の|\u30ce|[ー\u2010\u2015\u2212])\s*(?=\d)"
+)
+_SPOKEN_PLUS = re.compile(r"(?<![A-Za-z])plus\s+(?=\d)", re.IGNORECASE)
+_LAST_PUNCTUATION = re.compile(r"(?<=\d)[!?。、]+(?=[ \t]*\n)")
+
+
+@dataclass(frozen=True)
+class Shadow:
+    """Text for detection, with the original span ``[starts[i], ends[i])`` of each character."""
+
+    text: str
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+
+    @classmethod
+    def of(cls, text: str) -> Shadow:
+        return cls(text, tuple(range(len(text))), tuple(range(1, len(text) + 1)))
+
+    def origin(self, start: int, end: int) -> tuple[int, int]:
+        """The original span that shadow characters ``[start, end)`` came from."""
+        return self.starts[start], self.ends[end - 1]
+
+    def sub(self, pattern: re.Pattern[str], replace: Callable[[re.Match[str]], str]) -> Shadow:
+        """Each match replaced; the replacement maps to the whole span the match came from."""
+        text: list[str] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        kept = 0
+        for match in pattern.finditer(self.text):
+            begin, end = match.span()
+            text.append(self.text[kept:begin])
+            starts += self.starts[kept:begin]
+            ends += self.ends[kept:begin]
+            replacement = replace(match) if end > begin else ""
+            text.append(replacement)
+            starts += [self.starts[begin]] * len(replacement)
+            ends += [self.ends[end - 1]] * len(replacement)
+            kept = end
+        text.append(self.text[kept:])
+        starts += self.starts[kept:]
+        ends += self.ends[kept:]
+        return Shadow("".join(text), tuple(starts), tuple(ends))
+
+    def mask(self, start: int, end: int) -> Shadow:
+        """Characters ``[start, end)`` blanked out so that nothing else is found in them."""
+        text = self.text[:start] + "\ufffc" * (end - start) + self.text[end:]
+        return Shadow(text, self.starts, self.ends)
+
+
+def written(text: str) -> Shadow:
+    """The shadow of ``text`` with spoken and Japanese spellings of digits written as digits."""
+    shadow = Shadow.of(text)
+    shadow = shadow.sub(SPOKEN_DIGITS, _spoken_run)
+    shadow = shadow.sub(KANJI_DIGITS, lambda match: match[0].translate(_KANJI_DIGITS))
+    shadow = shadow.sub(_JAPANESE_SEPARATOR, lambda _match: "-")
+    shadow = shadow.sub(_SPOKEN_PLUS, lambda _match: "+")
+    # A number that goes on in the next utterance: the recogniser's full stop is not the end.
+    return shadow.sub(_LAST_PUNCTUATION, lambda _match: "")
+
+
+def _spoken_run(match: re.Match[str]) -> str:
+    words = re.findall(r"[A-Za-z]+|[,-]", match[0])
+    if all(word.lower() in ("oh", "o") for word in words):
+        return match[0]  # "Oh, I see" is an exclamation, not a zero
+    out, repeat = [], 1
+    for word in (w.lower() for w in words):
+        if word in _REPEATS:
+            repeat = _REPEATS[word]
+        elif word in _WORD_DIGITS:
+            out.append(_WORD_DIGITS[word] * repeat)
+            repeat = 1
+        else:
+            out.append("-" if word in ("dash", "hyphen") else word)
+    return "".join(out)

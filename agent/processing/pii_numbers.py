@@ -12,6 +12,8 @@ import itertools
 import re
 from dataclasses import dataclass
 
+import phonenumbers
+
 from agent.processing.spoken_forms import Shadow
 
 _GROUP = r"\+?\(?\d+\)?"
@@ -19,7 +21,14 @@ _SEPARATOR = r"(?:[ \t\n]*[-.,][ \t\n]*|[ \t\n]+)"
 _RUN = re.compile(rf"(?<![0-9A-Za-z+]){_GROUP}(?:{_SEPARATOR}{_GROUP})*(?![0-9A-Za-z])")
 _GROUP_PARTS = re.compile(r"(\+)?\(?(\d+)\)?")
 _CURRENCY_BEFORE = re.compile(r"[$€£¥]\s?$")
-_AMOUNT_AFTER = re.compile(r"\.\d|\s*(?:%|dollars?\b|yen\b|euros?\b|円|ドル)", re.IGNORECASE)
+# A number followed by a unit or a Japanese counter (年, 円, 台, ...) is an amount, not PII.
+_AMOUNT_AFTER = re.compile(
+    r"\.\d|\s*(?:%|dollars?\b|yen\b|euros?\b|ドル)|[年月日時分秒円台個件人回歳万億]",
+    re.IGNORECASE,
+)
+_DIGIT_COMMA, _COMMA_DIGIT = re.compile(r"\d,"), re.compile(r",\d")
+_JAPANESE_MOBILE = ("050", "060", "070", "080", "090")  # the only Japanese numbers of 11 digits
+_POSSIBLE = phonenumbers.ValidationResult.IS_POSSIBLE
 _MAX_GROUPS = 10  # a card read in four utterances, each in two groups, with room to spare
 
 
@@ -66,22 +75,40 @@ def find_numbers(shadow: Shadow, original: str) -> list[Finding]:
 def _in_run(groups: list[_Group], shadow: Shadow, original: str) -> list[Finding]:
     findings, first = [], 0
     while first < len(groups):
-        for last in range(min(len(groups), first + _MAX_GROUPS), first, -1):
-            label = _label(groups[first:last], shadow, original)
-            if label:
-                findings.append(Finding(groups[first].start, groups[last - 1].end, label))
-                first = last
-                break
-        else:
+        found = _longest_from(groups, first, shadow, original)
+        if found is None:
             first += 1
+            continue
+        last, label = found
+        findings.append(Finding(groups[first].start, groups[last - 1].end, label))
+        first = last
     return findings
 
 
-def _label(groups: list[_Group], shadow: Shadow, original: str) -> str | None:
+def _longest_from(
+    groups: list[_Group], first: int, shadow: Shadow, original: str
+) -> tuple[int, str] | None:
+    """The end and label of the longest finding that starts at ``groups[first]``.
+
+    Strict shapes first: a phone number's grouping or its country's length, a card's length
+    and checksum. Failing those, spoken digits, or digits after a +, of 7 to 15 digits in any
+    grouping. Either may go on into the next utterance: a leak costs more than a number at
+    the start of the next utterance taken for the end of this one.
+    """
+    ends = range(min(len(groups), first + _MAX_GROUPS), first, -1)
+    for strict in (True, False):
+        for last in ends:
+            label = _label(groups[first:last], shadow, original, strict)
+            if label is not None:
+                return last, label
+    return None
+
+
+def _label(groups: list[_Group], shadow: Shadow, original: str, strict: bool) -> str | None:
     start, end = groups[0].start, groups[-1].end
     if _CURRENCY_BEFORE.search(shadow.text[max(0, start - 2) : start]):
         return None
-    if _AMOUNT_AFTER.match(shadow.text, end):
+    if _AMOUNT_AFTER.match(shadow.text, end) or _inside_comma_groups(shadow.text, start, end):
         return None
     begin, stop = shadow.origin(start, end)
     spoken = not re.search(r"[0-9]", original[begin:stop])
@@ -94,9 +121,23 @@ def _label(groups: list[_Group], shadow: Shadow, original: str) -> str | None:
         return "CARD"
     if any(g.plus for g in groups[1:]):
         return None
-    if _is_phone(digits, lengths, groups[0].plus, spoken):
+    # Said aloud, a lone digit in front is a word of the sentence: "at five. 090の..."
+    said_aloud = spoken and (min(lengths) >= 2 or _trunk_one(digits, lengths))
+    free_form = not strict and (groups[0].plus or said_aloud)
+    if _is_phone(digits, lengths, groups[0].plus and strict, free_form):
         return "PHONE"
     return None
+
+
+def _inside_comma_groups(text: str, start: int, end: int) -> bool:
+    """Whether ``[start, end)`` starts or ends between the groups of one number ("10,000")."""
+    before = start >= 2 and _DIGIT_COMMA.fullmatch(text, start - 2, start) is not None
+    return before or _COMMA_DIGIT.match(text, end) is not None
+
+
+def _trunk_one(digits: str, lengths: list[int]) -> bool:
+    """North America's "1" said before the ten digits of a number: "one, four one five, ..."."""
+    return len(digits) == 11 and digits[0] == "1" and lengths[0] == 1 and min(lengths[1:]) >= 2
 
 
 def _is_card(digits: str, lengths: list[int], spoken: bool) -> bool:
@@ -105,14 +146,30 @@ def _is_card(digits: str, lengths: list[int], spoken: bool) -> bool:
     return grouped_like_a_card and 13 <= len(digits) <= 19 and luhn_valid(digits)
 
 
-def _is_phone(digits: str, lengths: list[int], plus: bool, spoken: bool) -> bool:
+def _possible_international(digits: str) -> bool:
+    """Whether ``+digits`` has a length the numbering plan of its country code allows."""
+    try:
+        number = phonenumbers.parse("+" + digits)
+    except phonenumbers.NumberParseException:
+        return False
+    # Not IS_POSSIBLE_LOCAL_ONLY: "+44 7400" is the start of a number, not a whole one.
+    return phonenumbers.is_possible_number_with_reason(number) == _POSSIBLE
+
+
+def _is_phone(digits: str, lengths: list[int], international: bool, free_form: bool) -> bool:
+    """``international``: after a +, checked against its country's plan; ``free_form``: said
+    aloud, or after a + whose length fits no plan (any grouping, 7 to 15 digits)."""
     count = len(digits)
-    if plus or (spoken and max(lengths) >= 3):
+    if len(lengths) > 1 and lengths[-1] < 2 and (international or free_form):
+        return False  # a single digit after a number is something else: "..., 2 routers"
+    if international:
+        return _possible_international(digits)
+    if free_form and max(lengths) >= 3:
         return 7 <= count <= 15
     if count == 10 and digits[0] in "23456789":
-        return lengths in ([10], [3, 3, 4], [3, 7], [6, 4])
+        return lengths in ([10], [3, 3, 4])
     if count == 11 and digits[0] == "1":
-        return lengths in ([11], [1, 3, 3, 4], [1, 10], [4, 3, 4])
-    if digits[0] == "0" and count in (10, 11):
-        return len(lengths) == 1 or (2 <= len(lengths) <= 4 and 2 <= lengths[0] <= 5)
+        return lengths in ([11], [1, 3, 3, 4], [1, 10])
+    if (count == 10 and digits[0] == "0") or (count == 11 and digits[:3] in _JAPANESE_MOBILE):
+        return len(lengths) == 1 or (len(lengths) == 3 and lengths[0] <= 5 and lengths[-1] >= 3)
     return False

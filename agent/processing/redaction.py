@@ -34,9 +34,15 @@ _DOT = r"(?:\.|\s+(?:dot|period)\s+|\s*ドット\s*)"
 _DOMAIN_LABEL = r"[A-Za-z0-9-]+"
 # Spoken, "at" and "dot" are ordinary words too: only a known ending makes it an address.
 _TLD = r"(?:com|net|org|edu|gov|info|biz|io|ai|app|dev|[a-z]{2})"
+# The whole domain or nothing: "me at a0 dot aa" is no address when "dot a0 at ..." follows.
+_SPOKEN_DOMAIN = (
+    rf"{_DOMAIN_LABEL}(?:{_DOT}{_DOMAIN_LABEL})*{_DOT}{_TLD}"
+    rf"(?![A-Za-z0-9])(?!{_DOT}{_DOMAIN_LABEL})"
+)
 _SPOKEN_EMAIL = re.compile(
-    rf"(?<![A-Za-z0-9._%+-]){_ATOM}(?:{_LOCAL_SEPARATOR}{_ATOM})*{_AT}"
-    rf"{_DOMAIN_LABEL}(?:{_DOT}{_DOMAIN_LABEL})*{_DOT}{_TLD}(?![A-Za-z0-9])",
+    rf"(?<![A-Za-z0-9._%+-]){_ATOM}(?:{_LOCAL_SEPARATOR}{_ATOM})*{_AT}{_SPOKEN_DOMAIN}"
+    # "email me at jane.co at example.com": the address is the one before the last "at".
+    rf"(?!{_AT}{_SPOKEN_DOMAIN})",
     re.IGNORECASE,
 )
 

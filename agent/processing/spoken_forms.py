@@ -18,8 +18,9 @@ _WORD_DIGITS = {
 _REPEATS = {"double": 2, "triple": 3}
 _KANJI_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
 
-_DIGIT_WORD = rf"(?:(?:double|triple)\s+)?(?:{'|'.join(_WORD_DIGITS)})"
-_SPOKEN_SEPARATOR = r"(?:\s+(?:dash|hyphen)\s+|\s*[,-]\s*|\s+)"
+_DIGIT_WORD = rf"(?:(?:double|triple)[ \t]+)?(?:{'|'.join(_WORD_DIGITS)})"
+# Never a line break: that is where one utterance ends and the next begins.
+_SPOKEN_SEPARATOR = r"(?:[ \t]+(?:dash|hyphen)[ \t]+|[ \t]*[,-][ \t]*|[ \t]+)"
 SPOKEN_DIGITS = re.compile(
     rf"(?<![A-Za-z'])(?:{_DIGIT_WORD})(?:{_SPOKEN_SEPARATOR}(?:{_DIGIT_WORD}))*(?![A-Za-z'])",
     re.IGNORECASE,
@@ -89,9 +90,8 @@ def written(text: str) -> Shadow:
 
 
 def _spoken_run(match: re.Match[str]) -> str:
+    # "Oh, I see" reads "0, I see" too: harmless, since only the shapes of numbers are looked for.
     words = re.findall(r"[A-Za-z]+|[,-]", match[0])
-    if all(word.lower() in ("oh", "o") for word in words):
-        return match[0]  # "Oh, I see" is an exclamation, not a zero
     out, repeat = [], 1
     for word in (w.lower() for w in words):
         if word in _REPEATS:

@@ -16,6 +16,7 @@ _WORD_DIGITS = {
     "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
 }  # fmt: skip
 _REPEATS = {"double": 2, "triple": 3}
+_SAID_SEPARATORS = {",": ", ", "-": "-", "dash": "-", "hyphen": "-"}
 _KANJI_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
 
 _DIGIT_WORD = rf"(?:(?:double|triple)[ \t]+)?(?:{'|'.join(_WORD_DIGITS)})"
@@ -31,8 +32,14 @@ KANJI_DIGITS = re.compile(r"[〇零一二三四五六七八九]{2,}")
 _JAPANESE_SEPARATOR = re.compile(
     r"(?<=\d)\s*(?:ハイフン|の|\u30ce|[ー\u2010\u2015\u2212])\s*(?=\d)"
 )
+_SPOKEN_TOKEN = re.compile(r"(?:(?:double|triple)[ \t]+)?[A-Za-z]+|[,-]", re.IGNORECASE)
 _SPOKEN_PLUS = re.compile(r"(?<![A-Za-z])plus\s+(?=\d)", re.IGNORECASE)
 _LAST_PUNCTUATION = re.compile(r"(?<=\d)[!?。、]+(?=[ \t]*\n)")
+
+
+Piece = tuple[str, int, int]
+"""Replacement text and the span, within the match, that it stands for."""
+Replacement = str | list[Piece]
 
 
 @dataclass(frozen=True)
@@ -51,8 +58,11 @@ class Shadow:
         """The original span that shadow characters ``[start, end)`` came from."""
         return self.starts[start], self.ends[end - 1]
 
-    def sub(self, pattern: re.Pattern[str], replace: Callable[[re.Match[str]], str]) -> Shadow:
-        """Each match replaced; the replacement maps to the whole span the match came from."""
+    def sub(
+        self, pattern: re.Pattern[str], replace: Callable[[re.Match[str]], Replacement]
+    ) -> Shadow:
+        """Each match replaced: by a string, which maps to the whole span of the match, or by
+        pieces that each map to their own part of it."""
         text: list[str] = []
         starts: list[int] = []
         ends: list[int] = []
@@ -63,9 +73,13 @@ class Shadow:
             starts += self.starts[kept:begin]
             ends += self.ends[kept:begin]
             replacement = replace(match) if end > begin else ""
-            text.append(replacement)
-            starts += [self.starts[begin]] * len(replacement)
-            ends += [self.ends[end - 1]] * len(replacement)
+            pieces: list[Piece] = (
+                [(replacement, 0, end - begin)] if isinstance(replacement, str) else replacement
+            )
+            for piece, piece_start, piece_end in pieces:
+                text.append(piece)
+                starts += [self.starts[begin + piece_start]] * len(piece)
+                ends += [self.ends[begin + piece_end - 1]] * len(piece)
             kept = end
         text.append(self.text[kept:])
         starts += self.starts[kept:]
@@ -89,16 +103,17 @@ def written(text: str) -> Shadow:
     return shadow.sub(_LAST_PUNCTUATION, lambda _match: "")
 
 
-def _spoken_run(match: re.Match[str]) -> str:
-    # "Oh, I see" reads "0, I see" too: harmless, since only the shapes of numbers are looked for.
-    words = re.findall(r"[A-Za-z]+|[,-]", match[0])
-    out, repeat = [], 1
-    for word in (w.lower() for w in words):
-        if word in _REPEATS:
-            repeat = _REPEATS[word]
-        elif word in _WORD_DIGITS:
-            out.append(_WORD_DIGITS[word] * repeat)
-            repeat = 1
-        else:
-            out.append("-" if word in ("dash", "hyphen") else word)
-    return "".join(out)
+def _spoken_run(match: re.Match[str]) -> list[Piece]:
+    """Digits for the words, each mapped to its own word, so a finding covers only its words.
+
+    "Oh, I see" reads "0, I see" too: harmless, since only the shapes of numbers are looked for.
+    """
+    pieces = []
+    for token in _SPOKEN_TOKEN.finditer(match[0]):
+        words = token[0].lower().split()
+        repeat = _REPEATS.get(words[0], 1)
+        digit = _WORD_DIGITS.get(words[-1])
+        # A comma said between digits is a pause, not the thousands mark of "10,000".
+        written = digit * repeat if digit else _SAID_SEPARATORS.get(words[-1], "-")
+        pieces.append((written, token.start(), token.end()))
+    return pieces

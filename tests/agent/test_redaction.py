@@ -37,6 +37,7 @@ from agent.processing.redaction import luhn_valid, redact
         ("電話は〇九〇の一二三四の五六七八です", "電話は[PHONE]です"),
         ("tanakaアットマークexampleドットco.jpまで", "[EMAIL]まで"),
         ("plus four four two oh seven nine four six oh nine five eight", "[PHONE]"),
+        ("four one five five five five oh one three four, two routers", "[PHONE], two routers"),
     ],
 )
 def test_redacts(text: str, expected: str) -> None:

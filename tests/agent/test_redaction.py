@@ -8,7 +8,7 @@ import pytest
 
 from agent.core.patterns import compile_patterns
 from agent.core.settings import Settings
-from agent.processing.redaction import luhn_valid, redact
+from agent.processing.redaction import luhn_valid, redact, redact_lines
 
 
 @pytest.mark.parametrize(
@@ -55,6 +55,21 @@ def test_redacts(text: str, expected: str) -> None:
 )
 def test_leaves_ordinary_numbers_alone(text: str) -> None:
     assert redact(text).text == text
+
+
+def test_a_number_read_across_utterances_is_one_finding() -> None:
+    said = ["My card is 4111", "1111.", "1111", "1111, and my number is 415 555", "0134. Thanks"]
+    found = redact_lines(said)
+    assert found.texts == [
+        "My card is [CARD]", "[CARD]", "[CARD]",
+        "[CARD], and my number is [PHONE]", "[PHONE]. Thanks",
+    ]  # fmt: skip
+    assert found.counts == {"CARD": 1, "PHONE": 1}
+
+
+def test_a_complete_number_leaves_the_next_utterance_alone() -> None:
+    found = redact_lines(["Call +44 20 7946 0958", "12 routers are on the way"])
+    assert found.texts == ["Call [PHONE]", "12 routers are on the way"]
 
 
 def test_counts_and_extra_patterns() -> None:

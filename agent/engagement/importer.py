@@ -49,7 +49,9 @@ def import_engagement(
     customer_rows = parse(
         customers, CustomerRow, "customer_id", CUSTOMERS_FILE_ORDER, problems, date_format
     )
-    revenue_rows = parse(revenue, RevenueRow, "revenue_id", REVENUE_FILE_ORDER, problems, date_format)
+    revenue_rows = parse(
+        revenue, RevenueRow, "revenue_id", REVENUE_FILE_ORDER, problems, date_format
+    )
     writer = _Writer(session, config, problems, customer_rows.failed_ids)
     for where, customer in customer_rows.rows:
         writer.customer(where, customer)

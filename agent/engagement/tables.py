@@ -37,7 +37,9 @@ class RevenueEvent(SQLModel, table=True):
     """Money a customer paid (a positive amount) or got back (a refund or credit, negative)."""
 
     __tablename__ = "revenue_event"
-    __table_args__ = (Index("ix_revenue_event_lifecycle_id_local_day", "lifecycle_id", "local_day"),)
+    __table_args__ = (
+        Index("ix_revenue_event_lifecycle_id_local_day", "lifecycle_id", "local_day"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     external_id: str = Field(max_length=100, unique=True)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from agent.calls.exports import TranscriptFormat
+from api.cli.engagement import engagement_command
 from api.cli.kpis import import_command, kpis_command, load_settings
 
 if TYPE_CHECKING:
@@ -290,6 +291,7 @@ def transcript(call_id: str, fmt: str, output: str | None) -> None:
 
 main.add_command(kpis_command)
 main.add_command(import_command)
+main.add_command(engagement_command)
 
 
 @main.group()

@@ -1,0 +1,40 @@
+"""HTTP route for customer engagement: churn, retention, repeat purchases, LTV, contact rate."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from agent.core.moments import IsoDate
+from agent.engagement.periods import EngagementGroupBy
+from agent.engagement.report import EngagementQuery, EngagementReport, engagement_report
+from agent.engagement.rows import Currency
+from api.deps import ContainerDep, LeadDep
+from api.error_responses import errors
+
+router = APIRouter(prefix="/api/v1", tags=["engagement"])
+
+
+@router.get("/engagement", response_model=EngagementReport, responses=errors(401, 403, 422))
+def get_engagement(
+    container: ContainerDep,
+    _lead: LeadDep,
+    group_by: EngagementGroupBy = EngagementGroupBy.MONTH,
+    date_from: Annotated[
+        IsoDate | None,
+        Query(alias="from", description="A day in the first month covered (ISO 8601)."),
+    ] = None,
+    date_to: Annotated[
+        IsoDate | None,
+        Query(alias="to", description="A day in the last month covered (ISO 8601)."),
+    ] = None,
+    currency: Annotated[
+        Currency | None,
+        Query(description="ISO 4217 code of the revenue counted; needed when there are several."),
+    ] = None,
+) -> EngagementReport:
+    """Churn, retention, repeat purchases, LTV and contact rate per month, quarter or segment,
+    over whole months (lead or admin keys; definitions: docs/engagement.md)."""
+    asked = EngagementQuery(group_by, date_from, date_to, currency)
+    return engagement_report(container.engine, asked, container.settings.kpi_config)

@@ -73,6 +73,10 @@ def lifecycle_counts(
         ),
         "new_customers": c.since_local_day.between(p.c.first_day, p.c.last_day),
         "churned_customers": c.churned_local_day.between(p.c.first_day, p.c.last_day),
+        "new_customers_churned": and_(
+            c.since_local_day.between(p.c.first_day, p.c.last_day),
+            c.churned_local_day.between(p.c.first_day, p.c.last_day),
+        ),
         "customers_at_end": and_(
             started_by_end, or_(churn_unknown, c.churned_local_day > p.c.last_day)
         ),

@@ -35,6 +35,7 @@ class EngagementRow(BaseModel):
     customers_at_start: int = 0
     new_customers: int = 0
     churned_customers: int = 0
+    new_customers_churned: int = Field(0, description="Started and churned in the period.")
     customers_at_end: int = 0
     active_customers: int = 0
     churn_rate: float | None = None
@@ -201,6 +202,7 @@ def _row(
         customers_at_start=count("customers_at_start"),
         new_customers=count("new_customers"),
         churned_customers=count("churned_customers"),
+        new_customers_churned=count("new_customers_churned"),
         customers_at_end=count("customers_at_end"),
         active_customers=figures.active,
         churn_rate=_rounded(figures.churn_rate()),

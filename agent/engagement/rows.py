@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import decimal
-from typing import Annotated, Self
+from typing import Annotated
 
 import pycountry
-from pydantic import AfterValidator, BaseModel, EmailStr, Field, model_validator
+from pydantic import AfterValidator, BaseModel, EmailStr, Field, ValidationInfo, field_validator
 
 from agent.kpis.import_rows import HistoryTime
 
@@ -34,14 +35,16 @@ class CustomerRow(BaseModel):
     customer_since: HistoryTime | None = None
     churned_at: HistoryTime | None = None
 
-    @model_validator(mode="after")
-    def _churned_after_start(self) -> Self:
-        since, churned = self.customer_since, self.churned_at
+    @field_validator("churned_at")
+    @classmethod
+    def _churned_after_start(
+        cls, churned: dt.datetime | None, info: ValidationInfo
+    ) -> dt.datetime | None:
+        # A field validator, so that the row's other problems are reported with this one.
+        since = info.data.get("customer_since")
         if since is not None and churned is not None and churned < since:
-            raise ValueError(
-                f"churned_at {churned.isoformat()} is before customer_since {since.isoformat()}"
-            )
-        return self
+            raise ValueError(f"{churned.isoformat()} is before customer_since {since.isoformat()}")
+        return churned
 
 
 class RevenueRow(BaseModel):

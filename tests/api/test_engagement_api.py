@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -177,3 +178,28 @@ def test_cli_table_and_csv(settings: Settings) -> None:
     assert csv_out[0].startswith("key,customers_at_start,new_customers,churned_customers")
     refused = callsight(settings, "engagement", "--currency", "nope")
     assert refused.returncode == 2 and "--currency" in refused.stderr
+
+
+def test_one_bad_revenue_row_stops_the_whole_import_with_the_kpi_files(
+    client: TestClient, settings: Settings, tmp_path: Path
+) -> None:
+    revenue = tmp_path / "revenue.csv"
+    revenue.write_text(reference.REVENUE.read_text() + "R11,C9,2026-12-02,10,EUR\n")
+    imported = callsight(
+        settings,
+        "import",
+        "--customers",
+        str(reference.CUSTOMERS),
+        "--revenue",
+        str(revenue),
+        "--cases",
+        str(KPI_EXAMPLE / "cases.csv"),
+        "--contacts",
+        str(KPI_EXAMPLE / "contacts.csv"),
+    )
+    assert imported.returncode == 1
+    assert f"{revenue} line 12: customer_id 'C9' is not in the customers file" in imported.stderr
+    assert "nothing imported: 1 problem(s)" in imported.stderr
+    admin = bearer(settings, Role.ADMIN, "Ada Admin")
+    assert client.get("/api/v1/engagement", headers=admin).json()["rows"] == []
+    assert client.get("/api/v1/kpis", headers=admin).json()["rows"] == []

@@ -389,20 +389,22 @@ def db_upgrade(revision: str) -> None:
 
 @db.command("relocalise")
 def db_relocalise() -> None:
-    """Recompute KPI days and months after CALLSIGHT_BUSINESS_TIMEZONE changed."""
+    """Recompute KPI and engagement days and months after CALLSIGHT_BUSINESS_TIMEZONE changed."""
     from agent.core.db import make_engine, upgrade
     from agent.core.transactions import unit_of_work
+    from agent.engagement.relocalise import relocalise_engagement
     from agent.kpis.relocalise import relocalise
 
     settings = _settings()
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
+
+    def progress(table: str, done: int) -> None:
+        click.echo(f"{table}: {done} row(s)", err=True)
+
     with unit_of_work(engine) as session:
-        count = relocalise(
-            session,
-            settings.kpi_config,
-            lambda table, done: click.echo(f"{table}: {done} row(s)", err=True),
-        )
+        count = relocalise(session, settings.kpi_config, progress)
+        count += relocalise_engagement(session, settings.kpi_config, progress)
     engine.dispose()
     click.echo(f"{count} row(s) now in {settings.business_timezone} days")
 

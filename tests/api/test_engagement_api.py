@@ -203,3 +203,25 @@ def test_one_bad_revenue_row_stops_the_whole_import_with_the_kpi_files(
     admin = bearer(settings, Role.ADMIN, "Ada Admin")
     assert client.get("/api/v1/engagement", headers=admin).json()["rows"] == []
     assert client.get("/api/v1/kpis", headers=admin).json()["rows"] == []
+
+
+def test_db_relocalise_moves_lifecycle_and_revenue_into_the_new_timezone(
+    settings: Settings, engine: Engine
+) -> None:
+    customers = "customer_id,name,customer_since,churned_at\nA1,Acme,2026-10-01T02:00:00Z,\n"
+    revenue = "revenue_id,customer_id,occurred_at,amount,currency\nR1,A1,2026-11-01T03:00Z,9,EUR\n"
+    with Session(engine) as session:
+        import_engagement(session, KpiConfig(), io.StringIO(customers), io.StringIO(revenue))
+        session.commit()
+    new_york = settings.model_copy(update={"business_timezone": "America/New_York"})
+    moved = callsight(new_york, "db", "relocalise")
+    assert moved.returncode == 0, moved.stderr
+    assert "customer_lifecycle: 1 row(s)" in moved.stderr
+    assert "revenue_event: 1 row(s)" in moved.stderr
+    shown = callsight(new_york, "engagement", "--format", "json")
+    rows = json.loads(shown.stdout)["rows"]
+    # In New York Acme started on 30 September and paid on 31 October.
+    assert [(r["key"], r["new_customers"], r["revenue"]) for r in rows] == [
+        ("2026-09", 1, 0.0),
+        ("2026-10", 0, 9.0),
+    ]

@@ -81,6 +81,7 @@ class _Writer:
         conflict = self._conflict(row, customer)
         if conflict:
             self.problems.add(where, conflict)
+            self.failed_customers.add(row.customer_id)  # its revenue is not reported again
             return
         self._update(customer, row)
         if lifecycle is None:

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 
 import click
 
+from agent.engagement.periods import EngagementGroupBy
 from api.cli.kpis import load_settings
 from api.cli.spreadsheet import spreadsheet_csv
 
 if TYPE_CHECKING:
     from agent.engagement.report import EngagementReport
 
-GROUPINGS = ("month", "quarter", "segment")  # agent.engagement.periods.EngagementGroupBy's values
 TABLE_COLUMNS = (
     "key",
     "customers_at_start",
@@ -33,7 +33,7 @@ TABLE_COLUMNS = (
 @click.command("engagement")
 @click.option(
     "--group-by",
-    type=click.Choice(GROUPINGS),
+    type=click.Choice([g.value for g in EngagementGroupBy]),
     default="month",
     show_default=True,
     help="What each row is.",
@@ -60,7 +60,6 @@ def engagement_command(
 
     from agent.core.db import make_engine, upgrade
     from agent.core.errors import InvalidInput
-    from agent.engagement.periods import EngagementGroupBy
     from agent.engagement.report import EngagementQuery, engagement_report
     from agent.engagement.rows import Currency
 

@@ -44,6 +44,7 @@ ERRORS = {
     ("post", "/api/v1/calls/{call_id}/retry"): {401, 404, 409, 422},
     ("get", "/api/v1/kpis"): {401, 403, 422},
     ("get", "/api/v1/engagement"): {401, 403, 422},
+    ("get", "/api/v1/customers"): {401, 403, 422},
     ("get", "/api/v1/customers/{customer_id}"): {401, 403, 404, 422},
     ("post", "/api/v1/surveys"): {400, 401, 403, 404, 409, 422},
     ("post", "/api/v1/webhooks/subscriptions"): {400, 401, 403, 422},

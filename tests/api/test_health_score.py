@@ -60,7 +60,12 @@ def load(engine: Engine) -> None:
         session.commit()
 
 
-def acme_reference(days_back: int) -> dict[str, float]:
+def since_load(as_of: str) -> float:
+    """Days from the rows' clock (NOW) to the instant the service scored them at."""
+    return (dt.datetime.fromisoformat(as_of) - NOW).total_seconds() / 86400
+
+
+def acme_reference(days_back: float) -> dict[str, float]:
     """Acme's component values as of ``days_back`` days ago, from the definitions."""
 
     def within(days: float, start: float, span: float) -> bool:
@@ -110,11 +115,12 @@ def test_a_customers_score_is_the_weighted_components_with_their_reasons(
     answer = client.get(f"/api/v1/customers/{acme.id}", headers=lead)
     assert answer.status_code == 200, answer.text
     health = answer.json()["health"]
-    expected = acme_reference(0)
+    shift = since_load(health["as_of"])
+    expected = acme_reference(shift)
     shown = {c["name"]: c["value"] for c in health["components"]}
     assert shown == pytest.approx(expected, abs=1e-4)
     assert health["health_score"] == pytest.approx(reference_score(expected), abs=1e-4)
-    before = reference_score(acme_reference(30))
+    before = reference_score(acme_reference(30 + shift))
     assert health["trend"] == pytest.approx(reference_score(expected) - before, abs=1e-3)
     assert set(health["missing"]) == {"sentiment", "overdue_action_items"}
     worst = max(health["components"], key=lambda c: c["lost"])
@@ -132,7 +138,8 @@ def test_the_risk_list_puts_the_lowest_score_first_and_leaves_out_churned_custom
     assert risk.status_code == 200, risk.text
     items = risk.json()["items"]
     assert [item["name"] for item in items] == ["Acme", "Birch"]
-    assert items[0]["health_score"] == pytest.approx(reference_score(acme_reference(0)), 1e-6)
+    expected = reference_score(acme_reference(since_load(risk.json()["as_of"])))
+    assert items[0]["health_score"] == pytest.approx(expected, abs=1e-4)
     assert items[1]["health_score"] == 100.0 and items[1]["reason"] is None
     rep = {"Authorization": f"Bearer {make_token(settings, Role.REP, 'Rita Rep')}"}
     assert client.get("/api/v1/customers", headers=rep).status_code == 403

@@ -60,16 +60,17 @@ def load(engine: Engine) -> None:
         session.commit()
 
 
-def since_load(as_of: str) -> float:
-    """Days from the rows' clock (NOW) to the instant the service scored them at."""
-    return (dt.datetime.fromisoformat(as_of) - NOW).total_seconds() / 86400
+def days_back(as_of: str) -> float:
+    """How many days before the rows' clock (NOW) the service scored them: a negative number,
+    since it scores a little later."""
+    return (NOW - dt.datetime.fromisoformat(as_of)).total_seconds() / 86400
 
 
-def acme_reference(days_back: float) -> dict[str, float]:
-    """Acme's component values as of ``days_back`` days ago, from the definitions."""
+def acme_reference(back: float) -> dict[str, float]:
+    """Acme's component values as of ``back`` days before NOW, from the definitions."""
 
     def within(days: float, start: float, span: float) -> bool:
-        return start <= days - days_back < start + span and days >= days_back
+        return start <= days - back < start + span
 
     values: dict[str, float] = {}
     recent = [d for d, _ in CONTACTS if within(d, 0, 90)]
@@ -95,7 +96,7 @@ def acme_reference(days_back: float) -> dict[str, float]:
             parts.append((share + 100) / 200)
         values["surveys"] = sum(parts) / len(parts)
     paid = [d for name, d, amount in PAYMENTS if name == "Acme" and float(amount) > 0]
-    last = min(d for d in paid if d >= days_back) - days_back
+    last = min(d for d in paid if d >= back) - back
     values["revenue_recency"] = min(1.0, max(0.0, 1 - (last - 30) / 150))
     return values
 
@@ -115,12 +116,12 @@ def test_a_customers_score_is_the_weighted_components_with_their_reasons(
     answer = client.get(f"/api/v1/customers/{acme.id}", headers=lead)
     assert answer.status_code == 200, answer.text
     health = answer.json()["health"]
-    shift = since_load(health["as_of"])
-    expected = acme_reference(shift)
+    at = days_back(health["as_of"])
+    expected = acme_reference(at)
     shown = {c["name"]: c["value"] for c in health["components"]}
     assert shown == pytest.approx(expected, abs=1e-4)
     assert health["health_score"] == pytest.approx(reference_score(expected), abs=1e-4)
-    before = reference_score(acme_reference(30 + shift))
+    before = reference_score(acme_reference(at + 30))
     assert health["trend"] == pytest.approx(reference_score(expected) - before, abs=1e-3)
     assert set(health["missing"]) == {"sentiment", "overdue_action_items"}
     worst = max(health["components"], key=lambda c: c["lost"])
@@ -138,7 +139,7 @@ def test_the_risk_list_puts_the_lowest_score_first_and_leaves_out_churned_custom
     assert risk.status_code == 200, risk.text
     items = risk.json()["items"]
     assert [item["name"] for item in items] == ["Acme", "Birch"]
-    expected = reference_score(acme_reference(since_load(risk.json()["as_of"])))
+    expected = reference_score(acme_reference(days_back(risk.json()["as_of"])))
     assert items[0]["health_score"] == pytest.approx(expected, abs=1e-4)
     assert items[1]["health_score"] == 100.0 and items[1]["reason"] is None
     rep = {"Authorization": f"Bearer {make_token(settings, Role.REP, 'Rita Rep')}"}

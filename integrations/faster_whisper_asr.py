@@ -120,6 +120,7 @@ class FasterWhisperTranscriber:
             duration_s=audio.duration_s,
             utterances=utterances,
             channels=audio.channels,
+            channel_correlation=audio.channel_correlation,
         )
 
     def _model_for(self, language: str | None, samples: np.ndarray) -> tuple[str, WhisperModel]:

@@ -85,6 +85,8 @@ class Transcript:
     duration_s: float
     utterances: list[Utterance]
     channels: int = 1
+    # Stereo files only: how alike the two channels were (near 1: one signal twice, heard once).
+    channel_correlation: float | None = None
 
 
 @dataclass(frozen=True)

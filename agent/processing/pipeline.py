@@ -209,7 +209,13 @@ class Pipeline:
     ) -> tuple[list[Utterance], SpeakerRoles, dict[str, Any]]:
         """Speakers by channel, or inferred from what is said when the map is ``auto``."""
         if transcript.channels < 2:
-            return transcript.utterances, SpeakerRoles.UNKNOWN, {"roles": "unknown"}
+            info: dict[str, Any] = {"roles": SpeakerRoles.UNKNOWN.value}
+            if transcript.channel_correlation is not None:
+                info["reason"] = (
+                    "the two channels carry the same signal (correlation "
+                    f"{transcript.channel_correlation:.2f}): transcribed once, as mono"
+                )
+            return transcript.utterances, SpeakerRoles.UNKNOWN, info
         roles, evidence = SpeakerRoles.CHANNELS, list[str]()
         utterances = transcript.utterances
         if auto:

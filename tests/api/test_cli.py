@@ -15,7 +15,10 @@ from agent.auth.keys import authenticate
 from agent.core.settings import Settings
 from support.audio import tone, write_wav
 from support.cli import callsight
+from support.recordings import shared_recording
 from support.samples import SAMPLE_CALL
+
+JFK = "faster-whisper-tests-data/jfk.flac"
 
 
 @pytest.mark.slow
@@ -32,6 +35,16 @@ def test_process_prints_the_finished_call_as_json(settings: Settings) -> None:
     assert call["summary"]["text"]
     assert any(item["due_date"] == "2026-11-20" for item in call["action_items"])
     assert "First start: an admin API key" in result.stderr
+
+
+@pytest.mark.slow
+def test_one_voice_recorded_on_both_channels_is_heard_once_and_says_why(settings: Settings) -> None:
+    result = callsight(settings, "process", str(shared_recording(JFK)), "--json")
+    assert result.returncode == 0, result.stderr
+    call = json.loads(result.stdout)
+    text = " ".join(s["text"] for s in call["transcript"]["segments"]).lower()
+    assert text.count("ask not what your country") == 1
+    assert "same signal" in call["metrics"]["speakers"]["reason"]
 
 
 def test_process_refuses_non_audio_and_says_why(settings: Settings, tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from agent.core.domain import Speaker, TranscribeOptions, Transcript, Utterance, Word
 from agent.core.ports import ProgressCallback, RecordingTooLong, TranscriberUnavailable
 from integrations.audio_decode import SAMPLE_RATE, WINDOW_S, AudioProbe, probe, windows
+from integrations.diarization import VoiceFinder
 from integrations.speech_edges import trim_to_sound
 
 if TYPE_CHECKING:
@@ -105,6 +106,7 @@ class FasterWhisperTranscriber:
         language = options.language or self._defaults.language
         model: WhisperModel | None = None
         utterances: list[Utterance] = []
+        voices = VoiceFinder() if audio.channels == 1 else None
         for offset, samples in windows(audio_path, audio.channels, self._window_s):
             if model is None:
                 language, model = self._model_for(language, samples)
@@ -112,8 +114,13 @@ class FasterWhisperTranscriber:
                 found = self._transcribe_channel(
                     model, samples[channel], offset, language, options, progress, channel
                 )
+                if voices is not None:
+                    voices.add(samples[channel], offset, found)
                 utterances.extend(_label(found, options, audio.channels, channel))
         progress.finish()
+        voice_count = None
+        if voices is not None:
+            utterances, voice_count = voices.label(utterances)
         utterances.sort(key=lambda u: (u.start, u.end))
         return Transcript(
             language=language or "en",
@@ -121,6 +128,7 @@ class FasterWhisperTranscriber:
             utterances=utterances,
             channels=audio.channels,
             channel_correlation=audio.channel_correlation,
+            voices=voice_count,
         )
 
     def _model_for(self, language: str | None, samples: np.ndarray) -> tuple[str, WhisperModel]:

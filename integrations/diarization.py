@@ -107,11 +107,12 @@ def _extractor() -> FeatureExtractor:
 def _cepstra(mel: np.ndarray) -> np.ndarray:
     from scipy.fft import dct
 
-    cepstra = dct(mel, type=2, norm="ortho", axis=0)[CEPSTRA]
+    cepstra: np.ndarray = dct(mel, type=2, norm="ortho", axis=0)[CEPSTRA]
     # Per-call normalisation removes the line's own colouring, common to both voices.
-    return (cepstra - cepstra.mean(axis=1, keepdims=True)) / (
+    normalised: np.ndarray = (cepstra - cepstra.mean(axis=1, keepdims=True)) / (
         cepstra.std(axis=1, keepdims=True) + 1e-6
     )
+    return normalised
 
 
 def _stretches_of(utterances: list[Utterance]) -> list[tuple[Word, ...]]:

@@ -103,13 +103,13 @@ class FasterWhisperTranscriber:
         audio = probe(audio_path)
         self._check_length(audio)
         progress = _ChannelProgress(audio.channels, audio.duration_s, on_progress)
-        language = options.language or self._defaults.language
-        model: WhisperModel | None = None
+        asked = options.language or self._defaults.language
+        chosen: tuple[str, WhisperModel] | None = None
         utterances: list[Utterance] = []
         voices = VoiceFinder() if audio.channels == 1 else None
         for offset, samples in windows(audio_path, audio.channels, self._window_s):
-            if model is None:
-                language, model = self._model_for(language, samples)
+            chosen = chosen or self._model_for(asked, samples)
+            language, model = chosen
             for channel in range(audio.channels):
                 found = self._transcribe_channel(
                     model, samples[channel], offset, language, options, progress, channel
@@ -123,7 +123,7 @@ class FasterWhisperTranscriber:
             utterances, voice_count = voices.label(utterances)
         utterances.sort(key=lambda u: (u.start, u.end))
         return Transcript(
-            language=language or "en",
+            language=chosen[0] if chosen else asked or "en",
             duration_s=audio.duration_s,
             utterances=utterances,
             channels=audio.channels,

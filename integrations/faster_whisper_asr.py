@@ -30,6 +30,11 @@ MONO_TURN_PAUSE_S = 0.5
 # VAD cuts speech at pauses of half a second (faster-whisper's default waits two seconds): on a
 # call channel that keeps each chunk to one turn, which measured fewer errors (docs/benchmarks.md).
 VAD_PARAMETERS = {"min_silence_duration_ms": 500}
+# An English-only model's first window heard below this average log-probability, or looping
+# above this compression ratio, sends the call to language detection (``_Confidence``).
+DOUBTFUL_LOGPROB = -0.55
+DOUBTFUL_COMPRESSION = 2.4
+DETECTION_S = 120
 
 
 def available_cores() -> int:
@@ -104,19 +109,43 @@ class FasterWhisperTranscriber:
         self._check_length(audio)
         progress = _ChannelProgress(audio.channels, audio.duration_s, on_progress)
         asked = options.language or self._defaults.language
+        try:
+            return self._hear(audio_path, audio, asked, options, progress)
+        except _NotEnglish as heard:
+            return self._hear(audio_path, audio, heard.language, options, progress)
+
+    def _hear(
+        self,
+        audio_path: Path,
+        audio: AudioProbe,
+        asked: str | None,
+        options: TranscribeOptions,
+        progress: _ChannelProgress,
+    ) -> Transcript:
         chosen: tuple[str, WhisperModel] | None = None
+        confidence = _Confidence()
         utterances: list[Utterance] = []
         voices = VoiceFinder() if audio.channels == 1 else None
         for offset, samples in windows(audio_path, audio.channels, self._window_s):
+            first = chosen is None
             chosen = chosen or self._model_for(asked, samples)
             language, model = chosen
             for channel in range(audio.channels):
                 found = self._transcribe_channel(
-                    model, samples[channel], offset, language, options, progress, channel
+                    model,
+                    samples[channel],
+                    offset,
+                    language,
+                    options,
+                    progress,
+                    channel,
+                    confidence,
                 )
                 if voices is not None:
                     voices.add(samples[channel], offset, found)
                 utterances.extend(_label(found, options, audio.channels, channel))
+            if first and asked is None:
+                self._check_english(model, samples, confidence)
         progress.finish()
         voice_count = None
         if voices is not None:
@@ -132,17 +161,30 @@ class FasterWhisperTranscriber:
         )
 
     def _model_for(self, language: str | None, samples: np.ndarray) -> tuple[str, WhisperModel]:
-        """The call's language (detected from its first window when not given) and its model."""
+        """The call's language and its model; English when an English-only model is the main one.
+
+        A call in another language is caught after its first window (``_check_english``), so
+        English calls never pay for loading the multilingual model.
+        """
         main = load_model(*self._model_args)
         if main.model.is_multilingual:
             return language or _detect_language(main, samples), main
-        if language is None:
-            if self._multilingual is None:
-                return "en", main
-            language = _detect_language(self._load_multilingual(), samples)
-        if language == "en":
-            return language, main
+        if language is None or language == "en":
+            return "en", main
         return language, self._load_multilingual(language)
+
+    def _check_english(
+        self, model: WhisperModel, samples: np.ndarray, confidence: _Confidence
+    ) -> None:
+        """Raise ``_NotEnglish`` when an English-only model heard the first window poorly and
+        the multilingual model says it is another language."""
+        if model.model.is_multilingual or self._multilingual is None:
+            return
+        if not confidence.doubtful():
+            return
+        detected = _detect_language(self._load_multilingual(), samples)
+        if detected != "en":
+            raise _NotEnglish(detected)
 
     def _load_multilingual(self, language: str | None = None) -> WhisperModel:
         if self._multilingual is None:
@@ -169,11 +211,13 @@ class FasterWhisperTranscriber:
         options: TranscribeOptions,
         progress: _ChannelProgress,
         channel: int,
+        confidence: _Confidence,
     ) -> list[Utterance]:
         utterances = []
         pause = TURN_PAUSE_S if progress.channels == 2 else MONO_TURN_PAUSE_S
         for segment in self._run(model, samples, language, options):
             progress.update(channel, offset + segment.end)
+            confidence.add(segment)
             utterances.extend(split_at_pauses(segment, Speaker.UNKNOWN, offset, pause))
         progress.settle(channel, offset + len(samples) / SAMPLE_RATE)
         return trim_to_sound(utterances, samples, offset)
@@ -204,8 +248,43 @@ def _detect_language(model: WhisperModel, samples: np.ndarray) -> str:
     if not model.model.is_multilingual:
         return "en"
     mixed = samples.mean(axis=0) if samples.ndim == 2 else samples
-    language, _, _ = model.detect_language(mixed, vad_filter=True)
+    # Whisper reads 30 s of speech to tell the language; two minutes hold that in any call.
+    language, _, _ = model.detect_language(mixed[: DETECTION_S * SAMPLE_RATE], vad_filter=True)
     return str(language)
+
+
+class _NotEnglish(Exception):
+    def __init__(self, language: str) -> None:
+        super().__init__(language)
+        self.language = language
+
+
+class _Confidence:
+    """How sure the model was of what it heard, weighted by each segment's length.
+
+    An English-only model given other speech still writes English, but with a low average
+    log-probability or, looping on a phrase, a high compression ratio (measured on the shared
+    recordings: English -0.05 to -0.34, Japanese, Korean, German and French -0.72 to -1.23).
+    """
+
+    def __init__(self) -> None:
+        self._seconds = 0.0
+        self._logprob = 0.0
+        self._compression = 0.0
+
+    def add(self, segment: Segment) -> None:
+        length = max(float(segment.end - segment.start), 0.01)
+        self._seconds += length
+        self._logprob += float(segment.avg_logprob) * length
+        self._compression += float(segment.compression_ratio) * length
+
+    def doubtful(self) -> bool:
+        if self._seconds == 0:
+            return False
+        return (
+            self._logprob / self._seconds < DOUBTFUL_LOGPROB
+            or self._compression / self._seconds > DOUBTFUL_COMPRESSION
+        )
 
 
 def _joined(*parts: str | None) -> str | None:

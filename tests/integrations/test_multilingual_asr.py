@@ -18,6 +18,8 @@ from support.recordings import character_error_rate, shared_recording
 from support.samples import SAMPLE_CALL
 
 JAPANESE = "azure-speech-sdk-sampledata/customspeech_ja-JP_audio.wav"
+AWS_AGENT = "aws-lca-call-recordings/Auto_Repairs_49_UTC_agent.wav"
+PICOVOICE_JA = "picovoice-leopard-audio-samples/test_ja.wav"
 JAPANESE_REFERENCE = "azure-speech-sdk-sampledata/customspeech_ja-JP_trans.txt"
 
 
@@ -99,9 +101,29 @@ def test_japanese_speech_is_detected_and_heard_with_default_settings(
 
 
 @pytest.mark.slow
-def test_english_calls_keep_the_english_model(
-    default_transcriber: FasterWhisperTranscriber,
-) -> None:
-    transcript = default_transcriber.transcribe(SAMPLE_CALL, TranscribeOptions())
-    assert transcript.language == "en"
-    assert "Northwind" in " ".join(u.text for u in transcript.utterances)
+def test_english_calls_keep_the_english_model_and_never_load_the_other(tmp_path: Path) -> None:
+    asked_for: list[str] = []
+
+    def multilingual() -> str:
+        asked_for.append("base")
+        return str(assembled_model_path(tmp_path))
+
+    transcriber = FasterWhisperTranscriber(str(tiny_en_path()), multilingual_model=multilingual)
+    for recording in (SAMPLE_CALL, shared_recording(AWS_AGENT)):
+        transcript = transcriber.transcribe(recording, TranscribeOptions())
+        assert transcript.language == "en"
+    assert asked_for == []
+
+
+@pytest.mark.slow
+def test_a_japanese_clip_among_others_is_caught_after_its_first_window(tmp_path: Path) -> None:
+    transcriber = FasterWhisperTranscriber(
+        str(tiny_en_path()), multilingual_model=lambda: str(assembled_model_path(tmp_path))
+    )
+    transcript = transcriber.transcribe(shared_recording(PICOVOICE_JA), TranscribeOptions())
+    assert transcript.language == "ja"
+    assert any(
+        "\u3040" <= c <= "\u30ff" or "\u4e00" <= c <= "\u9fff"
+        for u in transcript.utterances
+        for c in u.text
+    )

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from fastapi import FastAPI
 
-from agent.auth.keys import Role, create_key, key_count
-from agent.core.db import upgrade
 from agent.core.settings import Settings
-from agent.core.transactions import unit_of_work
 from agent.processing.runner import BackgroundLoop, Runner, ThreadPoolRunner, resume_unfinished
 from agent.processing.sweeper import SweepPolicy, sweep
-from api.composition import Container, build_container
+from api.composition import Container
 from api.errors import install_error_json
 from api.routes import audio as routes_audio
 from api.routes import calls as routes_calls
@@ -25,6 +21,7 @@ from api.routes import kpis as routes_kpis
 from api.routes import subscriptions as routes_subscriptions
 from api.routes import webhooks as routes_webhooks
 from api.sample import queue_sample
+from api.startup import start_container
 from api.web.app import install_web
 
 log = logging.getLogger(__name__)
@@ -59,14 +56,6 @@ def create_app(settings: Settings | None = None, process_sample: bool = False) -
     install_error_json(app)
     install_web(app)
     return app
-
-
-def start_container(settings: Settings) -> Container:
-    """Migrate the database, build the adapters, and make sure an admin can get in."""
-    upgrade(settings.database_url)
-    container = build_container(settings)
-    announce_first_admin_key(container)
-    return container
 
 
 @dataclass
@@ -109,18 +98,3 @@ def start_jobs(container: Container) -> Jobs:
     for loop in loops:
         loop.start()
     return Jobs(runner, loops)
-
-
-def announce_first_admin_key(container: Container) -> None:
-    """On a database with no keys, create an admin key and print it, once."""
-    with unit_of_work(container.engine) as session:
-        if key_count(session) > 0:
-            return
-        token = create_key(session, Role.ADMIN, "first admin")
-    print(
-        "\n  First start: an admin API key was created. It is shown only this once:\n"
-        f"\n      {token}\n\n"
-        "  Use it as 'Authorization: Bearer <key>'. More keys: callsight keys create --help\n",
-        file=sys.stderr,
-        flush=True,
-    )

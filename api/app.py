@@ -9,12 +9,15 @@ from dataclasses import dataclass, field
 
 from fastapi import FastAPI
 
+from agent.audit.log import PURGE_INTERVAL_S, purge_apart
 from agent.core.settings import Settings
 from agent.processing.runner import BackgroundLoop, Runner, ThreadPoolRunner, resume_unfinished
 from agent.processing.sweeper import SweepPolicy, sweep
 from api.composition import Container
+from api.error_responses import errors
 from api.errors import install_error_json
 from api.routes import audio as routes_audio
+from api.routes import audit as routes_audit
 from api.routes import calls as routes_calls
 from api.routes import health as routes_health
 from api.routes import kpis as routes_kpis
@@ -47,12 +50,15 @@ def create_app(settings: Settings | None = None, process_sample: bool = False) -
         summary="Call recordings in; transcripts, summaries, action items and CRM records out.",
         lifespan=lifespan,
     )
+    # Every route that checks an API key may answer 429 (see api.deps.get_principal).
+    throttled = errors(429)
     app.include_router(routes_health.router)
-    app.include_router(routes_calls.router)
-    app.include_router(routes_audio.router)
+    app.include_router(routes_calls.router, responses=throttled)
+    app.include_router(routes_audio.router, responses=throttled)
     app.include_router(routes_webhooks.router)
-    app.include_router(routes_subscriptions.router)
-    app.include_router(routes_kpis.router)
+    app.include_router(routes_subscriptions.router, responses=throttled)
+    app.include_router(routes_kpis.router, responses=throttled)
+    app.include_router(routes_audit.router)
     install_error_json(app)
     install_web(app)
     return app
@@ -73,7 +79,8 @@ class Jobs:
 
 def start_jobs(container: Container) -> Jobs:
     """The Celery queue when a broker is set (workers elsewhere run the calls), else the
-    embedded runner with its housekeeping: due CRM writes, webhook deliveries, the sweeper."""
+    embedded runner with its housekeeping: due CRM writes, webhook deliveries, the sweeper,
+    the audit log's purge."""
     settings = container.settings
     if settings.broker_url:
         from api.worker.celery_app import make_celery
@@ -94,7 +101,16 @@ def start_jobs(container: Container) -> Jobs:
         BackgroundLoop(
             [lambda: sweep(container.engine, runner, policy)], settings.sweep_interval_s
         ),
+        BackgroundLoop([lambda: purge_audit(container)], PURGE_INTERVAL_S),
     ]
     for loop in loops:
         loop.start()
     return Jobs(runner, loops)
+
+
+def purge_audit(container: Container) -> int:
+    """Drop audit records past CALLSIGHT_AUDIT_RETENTION_DAYS; how many went."""
+    purged = purge_apart(container.engine, container.settings.audit_retention_days)
+    if purged:
+        log.info("purged %d audit record(s) past the retention period", purged)
+    return purged

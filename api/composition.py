@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from agent.auth.throttle import Throttle, ThrottlePolicy
 from agent.core.db import make_engine
 from agent.core.ports import AudioStore, Crm, RecordingFetcher, Summariser, Transcriber
 from agent.core.settings import (
@@ -41,6 +42,7 @@ class Container:
     pipeline: Pipeline
     deliveries: WebhookDeliveries
     fetcher: RecordingFetcher
+    throttle: Throttle
     queue_depths: QueueDepths | None = None
 
 
@@ -277,5 +279,21 @@ def build_container(settings: Settings) -> Container:
         timeout_s=settings.recording_fetch_timeout_s,
     )
     return Container(
-        settings, engine, store, pipeline, deliveries, fetcher, build_queue_depths(settings)
+        settings,
+        engine,
+        store,
+        pipeline,
+        deliveries,
+        fetcher,
+        build_throttle(settings),
+        build_queue_depths(settings),
     )
+
+
+def build_throttle(settings: Settings) -> Throttle:
+    policy = ThrottlePolicy(
+        failures_per_address=settings.auth_failures_per_address,
+        failures_per_key=settings.auth_failures_per_key,
+        uploads_per_hour=settings.uploads_per_key_per_hour,
+    )
+    return Throttle(settings.rate_limit_storage, policy)

@@ -9,7 +9,9 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
-from agent.auth.keys import Principal, Role, authenticate
+from agent.audit.log import Actor, Via
+from agent.auth.keys import Principal, Refusal, Role, verify
+from agent.auth.throttle import SignInAttempt
 from agent.core.errors import Forbidden, Unauthorized
 from agent.core.transactions import transaction, unit_of_work
 from agent.processing.runner import Runner
@@ -44,26 +46,48 @@ def get_session(container: ContainerDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
+MISSING_KEY = "a valid API key is required: send 'Authorization: Bearer <key>'"
+
+
 class MissingApiKey(Unauthorized):
     headers: ClassVar[Mapping[str, str]] = {"WWW-Authenticate": "Bearer"}
 
 
+def client_address(request: Request) -> str:
+    """The address the request came from, as the server saw it (a proxy's own unless the
+    server trusts its X-Forwarded-For: uvicorn's --forwarded-allow-ips)."""
+    return request.client.host if request.client else "unknown"
+
+
 def get_principal(
+    request: Request,
     container: ContainerDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
     """Who is asking, read in a transaction of its own: the route's session opens only when it
-    first queries, so an upload holds no connection while its body streams in."""
-    principal = None
-    if credentials:
-        with unit_of_work(container.engine) as session:
-            principal = authenticate(session, credentials.credentials)
-    if principal is None:
-        raise MissingApiKey("a valid API key is required: send 'Authorization: Bearer <key>'")
-    return principal
+    first queries, so an upload holds no connection while its body streams in. A client over
+    its limit of failed checks gets 429, even with a right key, until its window passes."""
+    if not credentials:
+        raise MissingApiKey(MISSING_KEY)
+    attempt = SignInAttempt.of(client_address(request), credentials.credentials)
+    container.throttle.check(attempt)
+    with unit_of_work(container.engine) as session:
+        verdict = verify(session, credentials.credentials)
+    if isinstance(verdict, Refusal):
+        container.throttle.failed(attempt, verdict)
+        raise MissingApiKey(MISSING_KEY)
+    return verdict
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def api_actor(request: Request, principal: PrincipalDep) -> Actor:
+    """Who is asking, as the audit log names them."""
+    return Actor.of(principal, Via.API, client_address(request))
+
+
+ActorDep = Annotated[Actor, Depends(api_actor)]
 
 
 def require_lead(principal: PrincipalDep) -> Principal:

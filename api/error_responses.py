@@ -44,6 +44,8 @@ DESCRIPTIONS = {
     413: "The body is larger than the limit",
     415: "The upload is not audio",
     422: "A parameter or field is invalid: a list of problems (types) or one message",
+    429: "Too many failed key checks from this address or for this key, or too many uploads "
+    "by this key; Retry-After gives the seconds to wait",
     503: "The database does not answer",
 }
 

@@ -12,7 +12,7 @@ from agent.core.errors import CallsightError
 def error_json(error: CallsightError) -> JSONResponse:
     """The JSON answer for ``error``."""
     return JSONResponse(
-        {"detail": error.message}, error.status_code, headers=dict(error.headers) or None
+        {"detail": error.message}, error.status_code, headers=dict(error.response_headers()) or None
     )
 
 

@@ -12,6 +12,10 @@ class UrlRefused(Exception):
     """The URL may not be opened; the message says why."""
 
 
+class UrlUnresolved(UrlRefused):
+    """The URL's host does not resolve now: nothing is known about its addresses yet."""
+
+
 def check_url(
     url: str,
     allowed_hosts: Collection[str] | None,
@@ -42,5 +46,5 @@ def _addresses(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.I
     try:
         infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
     except OSError as error:
-        raise UrlRefused(f"host {host!r} does not resolve: {error}") from error
+        raise UrlUnresolved(f"host {host!r} does not resolve: {error}") from error
     return [ipaddress.ip_address(info[4][0]) for info in infos]

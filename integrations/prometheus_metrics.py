@@ -163,6 +163,9 @@ class CountedWebhookTransport:
     def __init__(self, inner: WebhookTransport) -> None:
         self.inner = inner
 
+    def refusal(self, url: str) -> str | None:
+        return self.inner.refusal(url)
+
     def post(self, url: str, body: bytes, headers: dict[str, str]) -> int:
         attempts = process_metrics().webhook_attempts
         try:

@@ -6,12 +6,13 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
+from agent.audit import tables as audit_tables
 from agent.core import tables as core_tables
 from agent.kpis import tables as kpi_tables
 from integrations import local_crm
 
 # Importing the models registers their tables on the metadata autogenerate compares against.
-MODELS = (core_tables, kpi_tables, local_crm)
+MODELS = (core_tables, kpi_tables, local_crm, audit_tables)
 target_metadata = SQLModel.metadata
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 import enum
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -24,12 +25,14 @@ class Role(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is asking: the key's id and role, and for a rep the user whose calls they own."""
+    """Who is asking: the key's id, role and public prefix, and for a rep the user whose calls
+    they own."""
 
     key_id: int
     role: Role
     user_id: int | None
     name: str
+    prefix: str = ""
 
     @property
     def sees_all_calls(self) -> bool:
@@ -73,23 +76,64 @@ def _aware(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
-def authenticate(session: Session, token: str) -> Principal | None:
-    """The principal a bearer token stands for, or None for an unknown or revoked token."""
+class Refusal(enum.StrEnum):
+    """Why a token was not accepted, for the log and the throttle."""
+
+    MALFORMED = "malformed"
+    UNKNOWN_KEY = "unknown key"
+    WRONG_SECRET = "wrong secret"
+    REVOKED = "revoked"
+
+    @property
+    def is_guess(self) -> bool:
+        """Only a token whose secret matched a revoked key proves its holder knew the secret."""
+        return self is not Refusal.REVOKED
+
+
+_PREFIX = re.compile(rf"{TOKEN_PREFIX}_([0-9a-f]{{1,16}})_")
+
+
+def key_prefix(token: str) -> str | None:
+    """The public prefix a token names, if it has our shape; never any part of the secret."""
+    found = _PREFIX.match(token)
+    return found[1] if found else None
+
+
+def verify(session: Session, token: str) -> Principal | Refusal:
+    """The principal a bearer token stands for, or why it is refused."""
     parts = token.split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
-        return None
+        return Refusal.MALFORMED
     key = session.exec(select(ApiKey).where(ApiKey.prefix == parts[1])).first()
-    if key is None or key.revoked_at is not None:
-        return None
+    if key is None:
+        return Refusal.UNKNOWN_KEY
     if not hmac.compare_digest(key.secret_hash, _hash(parts[2])):
-        return None
+        return Refusal.WRONG_SECRET
+    if key.revoked_at is not None:
+        return Refusal.REVOKED
+    _note_use(session, key)
+    return principal_of(key)
+
+
+def authenticate(session: Session, token: str) -> Principal | None:
+    """The principal a bearer token stands for, or None for an unknown or revoked token."""
+    verdict = verify(session, token)
+    return verdict if isinstance(verdict, Principal) else None
+
+
+def principal_of(key: ApiKey) -> Principal:
+    assert key.id is not None
+    return Principal(
+        key_id=key.id, role=Role(key.role), user_id=key.user_id, name=key.name, prefix=key.prefix
+    )
+
+
+def _note_use(session: Session, key: ApiKey) -> None:
     now = utcnow()
     # Once a minute is precise enough, and spares a row write (and its lock) per request.
     if key.last_used_at is None or now - _aware(key.last_used_at) > LAST_USED_PRECISION:
         key.last_used_at = now
         session.add(key)
-    assert key.id is not None
-    return Principal(key_id=key.id, role=Role(key.role), user_id=key.user_id, name=key.name)
 
 
 def key_count(session: Session) -> int:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, delete, select
 
-from agent.auth.keys import Principal, Role, authenticate
+from agent.auth.keys import Principal, principal_of
 from agent.core.tables import ApiKey, WebSession, utcnow
 
 SESSION_LIFETIME = dt.timedelta(hours=12)
@@ -25,11 +25,9 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def sign_in(session: Session, api_key: str) -> str | None:
-    """A new session token for a valid API key, or None; expired sessions are swept on the way."""
-    principal = authenticate(session, api_key.strip())
-    if principal is None:
-        return None
+def start_session(session: Session, principal: Principal) -> str:
+    """A new session token for a principal whose key was just verified (``keys.verify``);
+    expired sessions are swept on the way."""
     session.exec(delete(WebSession).where(col(WebSession.expires_at) < utcnow()))
     token = secrets.token_urlsafe(32)
     session.add(
@@ -52,9 +50,7 @@ def signed_in(session: Session, token: str) -> SignedIn | None:
     key = session.get(ApiKey, row.key_id)
     if key is None or key.revoked_at is not None:
         return None
-    assert key.id is not None
-    principal = Principal(key_id=key.id, role=Role(key.role), user_id=key.user_id, name=key.name)
-    return SignedIn(principal=principal, csrf_token=row.csrf_token)
+    return SignedIn(principal=principal_of(key), csrf_token=row.csrf_token)
 
 
 def sign_out(session: Session, token: str) -> None:

@@ -14,6 +14,7 @@ from agent.auth.keys import Principal
 from agent.calls.intake import SizeLimitedSink, check_audio
 from agent.core.call_states import CallStatus, move
 from agent.core.domain import ChannelMap, Direction, check_language, parse_channel_map
+from agent.core.emails import EmailAddress
 from agent.core.errors import Conflict, NotFound
 from agent.core.moments import EventTime
 from agent.core.ports import AudioSink, AudioStore
@@ -26,10 +27,10 @@ class CallMetadata(BaseModel):
 
     customer_name: str | None = Field(None, max_length=200)
     customer_crm_id: str | None = Field(None, max_length=64)
-    customer_email: str | None = Field(None, max_length=320)
+    customer_email: EmailAddress | None = Field(None, max_length=320)
     customer_phone: str | None = Field(None, max_length=40)
     agent_name: str | None = Field(None, max_length=200)
-    agent_email: str | None = Field(None, max_length=320)
+    agent_email: EmailAddress | None = Field(None, max_length=320)
     direction: Direction = Direction.INBOUND
     started_at: EventTime | None = None
     crm_case_id: str | None = Field(None, max_length=64)
@@ -41,7 +42,9 @@ class CallMetadata(BaseModel):
     channel_map: str | None = Field(
         None, description="Stereo speakers, left first (e.g. 'customer,agent'), or 'auto'."
     )
-    language: str | None = Field(None, description="Force the spoken language, e.g. 'ja'.")
+    language: str | None = Field(
+        None, description="Force the spoken language, e.g. 'ja'; 'auto' (or none) detects it."
+    )
     hotwords: str | None = Field(None, max_length=1000, description="Names to expect.")
     initial_prompt: str | None = Field(None, max_length=2000, description="Priming text.")
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import re
 import zoneinfo
 from dataclasses import dataclass, field
 
@@ -130,15 +129,28 @@ def parse_channel_map(text: str) -> str:
     return str(ChannelMap.parse(text))
 
 
-LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
+# The languages Whisper models are trained on (ISO 639-1, plus haw and yue); a test holds this
+# to faster-whisper's own list, which the domain may not import.
+_WHISPER_CODES = """
+af am ar as az ba be bg bn bo br bs ca cs cy da de el en es et eu fa fi fo fr gl gu ha haw he
+hi hr ht hu hy id is it ja jw ka kk km kn ko la lb ln lo lt lv mg mi mk ml mn mr ms mt my ne
+nl nn no oc pa pl ps pt ro ru sa sd si sk sl sn so sq sr su sv sw ta te tg th tk tl tr tt uk
+ur uz vi yi yo yue zh
+"""
+SPEECH_LANGUAGES = frozenset(_WHISPER_CODES.split())
+DETECT_LANGUAGE = "auto"
 
 
-def check_language(code: str) -> str:
-    """A language code as Whisper names languages (``en``, ``ja``, ``yue``), lower case."""
+def check_language(code: str) -> str | None:
+    """A language speech recognition knows (``en``, ``ja``, ``yue``), lower case; None for
+    ``auto`` (detect it)."""
     value = code.strip().lower()
-    if not LANGUAGE_CODE.fullmatch(value):
+    if value == DETECT_LANGUAGE:
+        return None
+    if value not in SPEECH_LANGUAGES:
         raise ValueError(
-            f"language must be a code such as 'en', 'ja' or 'de' (ISO 639-1); got {code!r}"
+            f"language {code!r} is not one speech recognition knows; give an ISO 639-1 code"
+            f" such as 'en', 'ja' or 'de', or '{DETECT_LANGUAGE}' to detect it"
         )
     return value
 

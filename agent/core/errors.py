@@ -20,6 +20,10 @@ class CallsightError(Exception):
         super().__init__(message)
         self.message = message
 
+    def response_headers(self) -> Mapping[str, str]:
+        """The headers the answer carries: the class's, or this error's own."""
+        return self.headers
+
 
 class BadRequest(CallsightError):
     """The request itself is malformed (not JSON, not a form, not the expected XML)."""
@@ -65,6 +69,20 @@ class InvalidInput(CallsightError):
     """The request is well-formed but asks for something that cannot be done as given."""
 
     status_code = 422
+
+
+class TooManyRequests(CallsightError):
+    """The client asked too often; ``Retry-After`` says in how many seconds it may again."""
+
+    status_code = 429
+    retry_after_s = 60
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+    def response_headers(self) -> Mapping[str, str]:
+        return {"Retry-After": str(self.retry_after_s)}
 
 
 class Unavailable(CallsightError):

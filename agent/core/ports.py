@@ -82,12 +82,24 @@ class Crm(Protocol):
 
 
 class DeliveryError(Exception):
-    """A webhook could not be delivered (no answer, refused address); it is tried again."""
+    """A webhook could not be delivered (no answer); it is tried again."""
+
+
+class DeliveryRefused(DeliveryError):
+    """The webhook's address may not be posted to (a private one); trying again cannot help."""
 
 
 class WebhookTransport(Protocol):
+    def refusal(self, url: str) -> str | None:
+        """Why ``url`` may not be posted to (it resolves to a non-public address), or None.
+
+        A host that does not resolve now is not refused: its addresses are checked at each post.
+        """
+        ...
+
     def post(self, url: str, body: bytes, headers: dict[str, str]) -> int:
-        """POST ``body``; returns the HTTP status. Raises DeliveryError when nothing answered."""
+        """POST ``body``; returns the HTTP status. Raises DeliveryRefused for an address that
+        may not be posted to, DeliveryError when nothing answered."""
         ...
 
 

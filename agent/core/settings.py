@@ -198,6 +198,19 @@ class Settings(BaseSettings):
     outbound_webhook_allow_private: bool = Field(
         False, description="Let subscriptions target private or loopback addresses."
     )
+    rate_limit_storage_url: str = Field(
+        "",
+        description="Where throttling counts live: memory://, or redis://...; empty: the broker's "
+        "Redis when CALLSIGHT_BROKER_URL is set, else this process's memory.",
+    )
+    auth_failures_per_address: str = Field(
+        "30 per 15 minutes", description="Failed API key checks a client address may make."
+    )
+    auth_failures_per_key: str = Field(
+        "100 per 15 minutes", description="Failed checks naming one key prefix, from anywhere."
+    )
+    uploads_per_key_per_hour: int = Field(600, ge=1, description="Uploads one API key may make.")
+    audit_retention_days: int = Field(365, ge=1, description="How long audit records are kept.")
     metrics_token: SecretStr = Field(
         SecretStr(""), description="When set, /metrics needs 'Authorization: Bearer <token>'."
     )
@@ -226,6 +239,29 @@ class Settings(BaseSettings):
             raise ValueError(
                 "CALLSIGHT_BROKER_URL must be a Redis URL such as redis://host:6379/0, "
                 f"not {value!r}"
+            )
+        return value
+
+    @field_validator("auth_failures_per_address", "auth_failures_per_key")
+    @classmethod
+    def _rate_readable(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError as error:
+            raise ValueError(
+                f"{value!r} is not a rate such as '30 per 15 minutes' or '100/hour'"
+            ) from error
+        return value
+
+    @field_validator("rate_limit_storage_url")
+    @classmethod
+    def _rate_storage_known(cls, value: str) -> str:
+        if value and not value.startswith(("memory://", "redis://", "rediss://")):
+            raise ValueError(
+                "CALLSIGHT_RATE_LIMIT_STORAGE_URL must be memory:// or a Redis URL such as "
+                f"redis://host:6379/1, not {value!r}"
             )
         return value
 
@@ -308,6 +344,11 @@ class Settings(BaseSettings):
     @property
     def recording_private_hosts(self) -> list[str]:
         return _csv(self.recording_allowed_private_hosts)
+
+    @property
+    def rate_limit_storage(self) -> str:
+        """Where throttling counts live: shared through Redis whenever several processes serve."""
+        return self.rate_limit_storage_url or self.broker_url or "memory://"
 
     @property
     def kpi_config(self) -> KpiConfig:

@@ -1,66 +1,35 @@
 """History import: cases, contacts and surveys from CSV, all or nothing.
 
-Every row is checked before anything is written; any problem stops the whole import with a list
-of what is wrong, file and line by line, and the database is left as it was.
+Every row is checked, in every way, before the import is kept; any problem stops the whole
+import with a list of all that is wrong, file and line by line, and the database is left as
+it was.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import IO, Any, TypeVar
+from dataclasses import dataclass
+from typing import IO
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import ValidationError
 from sqlmodel import Session, select
 
 from agent.core.errors import InvalidInput
 from agent.core.tables import Customer, User
 from agent.kpis.cases import ContactFacts, contact_row, find_or_open_case, refresh_cases
+from agent.kpis.import_rows import (
+    CaseRow,
+    ContactRow,
+    ParsedFile,
+    Problems,
+    SurveyRow,
+    Where,
+    Who,
+    parse,
+)
 from agent.kpis.periods import KpiConfig, aware, to_epoch
 from agent.kpis.surveys import SurveyIn, SurveyRejected, add_survey
 from agent.kpis.tables import Contact, ServiceCase
-
-Row = TypeVar("Row", bound=BaseModel)
-
-
-class _Who(BaseModel):
-    customer_name: str | None = Field(None, max_length=200)
-    customer_crm_id: str | None = Field(None, max_length=64)
-
-
-class CaseRow(_Who):
-    case_id: str = Field(max_length=100)
-    category: str = Field("general", max_length=100)
-    crm_case_id: str | None = Field(None, max_length=64)
-    closed_at: dt.datetime | None = None
-    escalated: bool = False
-
-
-class ContactRow(_Who):
-    contact_id: str = Field(max_length=100)
-    case_id: str | None = Field(None, max_length=100)
-    crm_case_id: str | None = Field(None, max_length=64)
-    agent_name: str | None = Field(None, max_length=200)
-    agent_email: str | None = Field(None, max_length=320)
-    team: str | None = Field(None, max_length=100)
-    category: str = Field("general", max_length=100)
-    started_at: dt.datetime
-    talk_s: float = Field(0.0, ge=0)
-    hold_s: float = Field(0.0, ge=0)
-    acw_s: float | None = Field(None, ge=0)
-    resolved: bool = False
-    escalated: bool = False
-
-
-class SurveyRow(_Who):
-    survey_id: str = Field(max_length=100)
-    contact_id: str | None = Field(None, max_length=100)
-    responded_at: dt.datetime
-    csat: int | None = Field(None, ge=1, le=5)
-    nps: int | None = Field(None, ge=0, le=10)
-    ces: int | None = Field(None, ge=1, le=7)
 
 
 class ImportRejected(InvalidInput):
@@ -80,10 +49,9 @@ class ImportResult:
 
 @dataclass
 class _Batch:
-    problems: list[str] = field(default_factory=list)
-    cases: list[tuple[str, CaseRow]] = field(default_factory=list)
-    contacts: list[tuple[str, ContactRow]] = field(default_factory=list)
-    surveys: list[tuple[str, SurveyRow]] = field(default_factory=list)
+    cases: ParsedFile[CaseRow]
+    contacts: ParsedFile[ContactRow]
+    surveys: ParsedFile[SurveyRow]
 
 
 def import_csv(
@@ -92,77 +60,74 @@ def import_csv(
     cases: IO[str] | None = None,
     contacts: IO[str] | None = None,
     surveys: IO[str] | None = None,
+    date_format: str | None = None,
 ) -> ImportResult:
-    """Import the given files in one transaction (the caller commits); raises ImportRejected."""
-    batch = _Batch()
-    batch.cases = list(_parse(cases, CaseRow, batch.problems))
-    batch.contacts = list(_parse(contacts, ContactRow, batch.problems))
-    batch.surveys = list(_parse(surveys, SurveyRow, batch.problems))
-    if batch.problems:
-        raise ImportRejected(batch.problems)
-    writer = _Writer(session, config, batch.problems)
-    result = writer.write(batch)
-    if batch.problems:
+    """Import the given files in one transaction (the caller commits); raises ImportRejected.
+
+    Dates are ISO 8601, or written in ``date_format`` (strptime's codes) when one is given.
+    Every row is checked, in every way, before anything is kept: the rows that read well are
+    written and checked against each other and the database, then all is rolled back if any
+    problem was found anywhere.
+    """
+    problems = Problems()
+    batch = _Batch(
+        parse(cases, CaseRow, "case_id", 0, problems, date_format),
+        parse(contacts, ContactRow, "contact_id", 1, problems, date_format),
+        parse(surveys, SurveyRow, "survey_id", 2, problems, date_format),
+    )
+    _closed_before_first_contact(batch, problems)
+    result = _Writer(session, config, problems).write(batch)
+    if problems:
         session.rollback()
-        raise ImportRejected(batch.problems)
+        raise ImportRejected(problems.lines())
     return result
 
 
-def _parse(
-    source: IO[str] | None, model: type[Row], problems: list[str]
-) -> Iterator[tuple[str, Row]]:
-    if source is None:
-        return
-    name = getattr(source, "name", model.__name__)
-    reader = csv.DictReader(source)
-    required = {n for n, f in model.model_fields.items() if f.is_required()}
-    missing = required - set(reader.fieldnames or [])
-    if missing:
-        problems.append(f"{name}: missing column(s) {', '.join(sorted(missing))}")
-        return
-    for line, record in enumerate(reader, start=2):
-        where = f"{name} line {line}"
-        try:
-            yield where, model.model_validate(_given(record))
-        except ValidationError as error:
-            for e in error.errors():
-                column = ".".join(str(p) for p in e["loc"]) or "row"
-                problems.append(f"{where}: {column}: {e['msg']}")
-
-
-def _given(record: dict[str | None, Any]) -> dict[str, str]:
-    """The row's non-blank cells; a blank cell means the column's default."""
-    return {
-        name: value.strip()
-        for name, value in record.items()
-        if name is not None and isinstance(value, str) and value.strip()
-    }
+def _closed_before_first_contact(batch: _Batch, problems: Problems) -> None:
+    first: dict[str, tuple[Where, dt.datetime]] = {}
+    for where, contact in batch.contacts.rows:
+        known = first.get(contact.case_id or "")
+        if contact.case_id and (known is None or contact.started_at < known[1]):
+            first[contact.case_id] = (where, contact.started_at)
+    for where, case in batch.cases.rows:
+        opened = first.get(case.case_id)
+        if case.closed_at is not None and opened is not None and case.closed_at < opened[1]:
+            problems.add(
+                where,
+                f"closed_at {case.closed_at.isoformat()} is before the case's first contact"
+                f" ({opened[0]}, {opened[1].isoformat()})",
+            )
 
 
 class _Writer:
-    def __init__(self, session: Session, config: KpiConfig, problems: list[str]) -> None:
+    def __init__(self, session: Session, config: KpiConfig, problems: Problems) -> None:
         self.session, self.config, self.problems = session, config, problems
         self.case_ids: dict[str, int] = {}
         self.contact_ids: dict[str, int] = {}
+        self.failed_cases: set[str] = set()
+        self.failed_contacts: set[str] = set()
 
     def write(self, batch: _Batch) -> ImportResult:
-        for where, case_row in batch.cases:
+        self.failed_cases, self.failed_contacts = batch.cases.failed_ids, batch.contacts.failed_ids
+        for where, case_row in batch.cases.rows:
             self._case(where, case_row)
         touched: set[int] = set()
         for where, contact_row_ in sorted(
-            batch.contacts, key=lambda item: aware(item[1].started_at)
+            batch.contacts.rows, key=lambda item: aware(item[1].started_at)
         ):
             case_id = self._contact(where, contact_row_)
             if case_id is not None:
                 touched.add(case_id)
         refresh_cases(self.session, touched | set(self.case_ids.values()))
-        for where, survey_row in batch.surveys:
+        for where, survey_row in batch.surveys.rows:
             self._survey(where, survey_row)
-        return ImportResult(len(batch.cases), len(batch.contacts), len(batch.surveys))
+        return ImportResult(
+            len(batch.cases.rows), len(batch.contacts.rows), len(batch.surveys.rows)
+        )
 
-    def _case(self, where: str, row: CaseRow) -> None:
+    def _case(self, where: Where, row: CaseRow) -> None:
         if self._exists(ServiceCase, row.case_id) or row.case_id in self.case_ids:
-            self.problems.append(f"{where}: case_id {row.case_id!r} is already imported")
+            self.problems.add(where, f"case_id {row.case_id!r} is already imported")
             return
         if (
             row.crm_case_id
@@ -170,7 +135,7 @@ class _Writer:
                 select(ServiceCase.id).where(ServiceCase.crm_case_id == row.crm_case_id)
             ).first()
         ):
-            self.problems.append(f"{where}: crm_case_id {row.crm_case_id!r} is already a case")
+            self.problems.add(where, f"crm_case_id {row.crm_case_id!r} is already a case")
             return
         case = ServiceCase(
             external_id=row.case_id,
@@ -185,15 +150,16 @@ class _Writer:
         assert case.id is not None
         self.case_ids[row.case_id] = case.id
 
-    def _contact(self, where: str, row: ContactRow) -> int | None:
+    def _contact(self, where: Where, row: ContactRow) -> int | None:
         if self._exists(Contact, row.contact_id) or row.contact_id in self.contact_ids:
-            self.problems.append(f"{where}: contact_id {row.contact_id!r} is already imported")
+            self.problems.add(where, f"contact_id {row.contact_id!r} is already imported")
             return None
         case_id = self._case_id(row.case_id) if row.case_id else None
         if row.case_id and case_id is None:
-            self.problems.append(
-                f"{where}: case_id {row.case_id!r} is not in the cases file nor imported before"
-            )
+            if row.case_id not in self.failed_cases:  # else its own row's problem says it all
+                self.problems.add(
+                    where, f"case_id {row.case_id!r} is not in the cases file nor imported before"
+                )
             return None
         agent = self._agent(row)
         facts = ContactFacts(
@@ -221,10 +187,11 @@ class _Writer:
             refresh_cases(self.session, [case.id])  # the next inferred contact must see it
         return case.id
 
-    def _survey(self, where: str, row: SurveyRow) -> None:
+    def _survey(self, where: Where, row: SurveyRow) -> None:
         contact_id = self._contact_id(row.contact_id) if row.contact_id else None
         if row.contact_id and contact_id is None:
-            self.problems.append(f"{where}: contact_id {row.contact_id!r} is not imported")
+            if row.contact_id not in self.failed_contacts:
+                self.problems.add(where, f"contact_id {row.contact_id!r} is not imported")
             return
         try:
             data = SurveyIn(
@@ -238,7 +205,7 @@ class _Writer:
             )
             add_survey(self.session, data, self.config)
         except (ValidationError, SurveyRejected) as error:
-            self.problems.append(f"{where}: {_first_message(error)}")
+            self.problems.add(where, _first_message(error))
 
     def _exists(self, table: type[ServiceCase] | type[Contact], external_id: str) -> bool:
         query = select(table.id).where(table.external_id == external_id)
@@ -258,7 +225,7 @@ class _Writer:
             select(Contact.id).where(Contact.external_id == external_id)
         ).first()
 
-    def _customer(self, row: _Who) -> int | None:
+    def _customer(self, row: Who) -> int | None:
         if not (row.customer_crm_id or row.customer_name):
             return None
         query = (

@@ -18,7 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from agent.core.domain import CrmEvent, DeliveryStatus
-from agent.core.ports import DeliveryError, WebhookTransport
+from agent.core.errors import InvalidInput
+from agent.core.ports import DeliveryError, DeliveryRefused, WebhookTransport
 from agent.core.tables import WebhookDelivery, WebhookSubscription, utcnow
 from agent.crm.sync import RetryPolicy
 from agent.webhooks.signatures import HEADER, sign
@@ -56,6 +57,12 @@ class WebhookDeliveries:
         self.policy = policy or RetryPolicy(base_s=5.0, cap_s=3600.0, max_attempts=8)
         self._rng = rng or random.Random()
         self._lock = threading.Lock()
+
+    def check_target(self, url: str) -> None:
+        """Refuse a subscription URL no delivery could be sent to (a private address)."""
+        reason = self.transport.refusal(url)
+        if reason is not None:
+            raise InvalidInput(f"webhook URL refused: {reason}")
 
     def publish(self, events: Sequence[CrmEvent]) -> None:
         """A pending delivery for each event and each active subscription that wants it."""
@@ -113,6 +120,8 @@ class WebhookDeliveries:
         }
         try:
             code = self.transport.post(attempt.url, body, headers)
+        except DeliveryRefused as error:
+            return _Outcome(error=str(error), final=True)
         except DeliveryError as error:
             return _Outcome(error=str(error))
         if 200 <= code < 300:

@@ -135,12 +135,22 @@ def _cell(value: object) -> str:
 @click.option("--cases", type=click.File("r", encoding="utf-8-sig"), help="Cases CSV.")
 @click.option("--contacts", type=click.File("r", encoding="utf-8-sig"), help="Contacts CSV.")
 @click.option("--surveys", type=click.File("r", encoding="utf-8-sig"), help="Surveys CSV.")
+@click.option(
+    "--date-format",
+    metavar="FORMAT",
+    help="How the files write dates, in strptime codes (e.g. '%d/%m/%Y %H:%M');"
+    " default: ISO 8601 only. A time without an offset is UTC.",
+)
 def import_command(
-    cases: IO[str] | None, contacts: IO[str] | None, surveys: IO[str] | None
+    cases: IO[str] | None,
+    contacts: IO[str] | None,
+    surveys: IO[str] | None,
+    date_format: str | None,
 ) -> None:
     """Import historical cases, contacts and surveys from CSV (docs/kpis.md lists the columns).
 
-    All or nothing: any bad row stops the import, lists every problem, and writes nothing.
+    All or nothing: every problem in every row is listed, one line each, and nothing is
+    written unless there are none.
     """
     from agent.core.db import make_engine, upgrade
     from agent.core.transactions import unit_of_work
@@ -153,7 +163,7 @@ def import_command(
     engine = make_engine(settings.database_url)
     try:
         with unit_of_work(engine) as session:
-            result = import_csv(session, settings.kpi_config, cases, contacts, surveys)
+            result = import_csv(session, settings.kpi_config, cases, contacts, surveys, date_format)
     except ImportRejected as error:
         for problem in error.problems:
             click.echo(problem, err=True)

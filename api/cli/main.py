@@ -19,6 +19,7 @@ from api.cli.kpis import import_command, kpis_command, load_settings
 if TYPE_CHECKING:
     from tqdm import tqdm
 
+    from agent.audit.log import Actor
     from agent.calls.service import CallMetadata
     from agent.calls.views import CallDetail
     from agent.core.settings import Settings
@@ -302,6 +303,7 @@ def keys() -> None:
 @click.option("--email", help="Their email; a rep's calls are matched by it.")
 def keys_create(role: str, name: str, email: str | None) -> None:
     """Create a key and print it; it is shown only this once."""
+    from agent.audit import log as audit
     from agent.auth.keys import Role, create_key
     from agent.core.db import make_engine, upgrade
     from agent.core.transactions import unit_of_work
@@ -311,7 +313,60 @@ def keys_create(role: str, name: str, email: str | None) -> None:
     engine = make_engine(settings.database_url)
     with unit_of_work(engine) as session:
         token = create_key(session, Role(role), name, email)
+        described = audit.key_described(token, Role(role), name)
+        audit.record(session, _console_actor(), audit.Action.KEY_CREATED, target=described)
     click.echo(token)
+
+
+def _console_actor() -> Actor:
+    """Whoever runs the command, by their login name: the console has no key."""
+    import getpass
+
+    from agent.audit.log import Actor, Via
+
+    return Actor(f"{getpass.getuser()} (command line)", Via.CLI)
+
+
+@main.group("audit")
+def audit_group() -> None:
+    """The audit log: who read or changed what."""
+
+
+@audit_group.command("purge")
+def audit_purge() -> None:
+    """Delete audit records older than CALLSIGHT_AUDIT_RETENTION_DAYS."""
+    from agent.audit.log import purge_apart
+    from agent.core.db import make_engine, upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    purged = purge_apart(engine, settings.audit_retention_days)
+    engine.dispose()
+    click.echo(f"{purged} audit record(s) older than {settings.audit_retention_days} days deleted")
+
+
+@audit_group.command("list")
+@click.option("--actor", help="A key's prefix or its holder's name.")
+@click.option("--call", "call_id", help="A call's id.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
+def audit_list(actor: str | None, call_id: str | None, limit: int) -> None:
+    """The newest audit records, one a line, tab-separated."""
+    from sqlmodel import Session
+
+    from agent.audit.log import AuditFilters, find
+    from agent.core.db import make_engine, upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session:
+        rows, _total = find(session, AuditFilters(actor=actor, call_id=call_id), limit, 0)
+        for row in rows:
+            fields = (row.at.isoformat(), row.action, row.via, row.actor, row.key_prefix)
+            more = (row.address, row.call_id, row.target)
+            click.echo("\t".join(value or "-" for value in (*fields, *more)))
+    engine.dispose()
 
 
 @main.group()

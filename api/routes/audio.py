@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from email.utils import format_datetime
 
 from anyio import to_thread
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.datastructures import Headers
 from starlette.types import Receive, Scope, Send
 
+from agent.audit import log as audit
+from agent.audit.log import Action, Actor
 from agent.calls.service import require_visible
 from agent.core.errors import Gone
 from agent.core.ports import AudioMissing, AudioStore
@@ -19,7 +22,7 @@ from agent.core.tables import Call
 from api.byte_ranges import ByteRange, MalformedRange, RangeNotSatisfiable, requested_range
 from api.composition import Container
 from api.content_disposition import content_disposition
-from api.deps import ContainerDep, PrincipalDep, SessionDep
+from api.deps import ActorDep, ContainerDep, PrincipalDep, SessionDep
 from api.error_responses import errors
 
 router = APIRouter(prefix="/api/v1", tags=["calls"])
@@ -105,11 +108,29 @@ class RecordingResponse(Response):
     },
 )
 def call_audio(
-    call_id: str, session: SessionDep, principal: PrincipalDep, container: ContainerDep
+    call_id: str,
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    actor: ActorDep,
+    container: ContainerDep,
 ) -> RecordingResponse:
     """The uploaded recording as it was received (supports HTTP range requests)."""
     call = require_visible(session, call_id, principal, f"no call {call_id!r}")
-    return audio_response(container, call)
+    response = audio_response(container, call)
+    record_listen(container, request, actor, call)
+    return response
+
+
+_FIRST_BYTES = re.compile(r"\s*bytes\s*=\s*0+\s*-")
+
+
+def record_listen(container: Container, request: Request, actor: Actor, call: Call) -> None:
+    """Audit a download or the start of a listen: a player asks for many ranges as it plays and
+    seeks, and only the first (none, or one from byte 0) says someone began."""
+    wanted = request.headers.get("range")
+    if wanted is None or _FIRST_BYTES.match(wanted):
+        audit.record_read(container.engine, actor, Action.RECORDING_DOWNLOADED, call.id)
 
 
 def audio_response(container: Container, call: Call) -> RecordingResponse:

@@ -7,6 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 from sqlmodel import Session
 
+from agent.audit import log as audit
+from agent.audit.log import Action
 from agent.auth.keys import Principal
 from agent.calls import edits as call_edits
 from agent.calls import service as calls
@@ -18,9 +20,10 @@ from agent.core.errors import Conflict
 from agent.core.moments import IsoDateTime
 from agent.core.tables import Call
 from api.content_disposition import content_disposition
-from api.deps import ContainerDep, LeadDep, PrincipalDep, RunnerDep, SessionDep
+from api.deps import ActorDep, ContainerDep, LeadDep, PrincipalDep, RunnerDep, SessionDep
 from api.error_responses import errors
 from api.ids import Offset
+from api.uploads.form_schema import upload_request_body
 from api.uploads.receive import receive_upload
 
 router = APIRouter(prefix="/api/v1", tags=["calls"])
@@ -31,6 +34,7 @@ router = APIRouter(prefix="/api/v1", tags=["calls"])
     status_code=status.HTTP_201_CREATED,
     response_model=CallDetail,
     responses=errors(400, 401, 413, 415, 422),
+    openapi_extra=upload_request_body(),
 )
 async def upload_call(
     request: Request, container: ContainerDep, runner: RunnerDep, principal: PrincipalDep
@@ -61,8 +65,16 @@ def list_calls(
 
 
 @router.get("/calls/{call_id}", response_model=CallDetail, responses=errors(401, 404, 422))
-def get_call(call_id: str, session: SessionDep, principal: PrincipalDep) -> CallDetail:
-    return call_detail(session, _visible(session, call_id, principal))
+def get_call(
+    call_id: str,
+    session: SessionDep,
+    principal: PrincipalDep,
+    actor: ActorDep,
+    container: ContainerDep,
+) -> CallDetail:
+    call = _visible(session, call_id, principal)
+    audit.record_read(container.engine, actor, Action.CALL_VIEWED, call.id)
+    return call_detail(session, call)
 
 
 @router.get(
@@ -77,6 +89,8 @@ def get_transcript(
     call_id: str,
     session: SessionDep,
     principal: PrincipalDep,
+    actor: ActorDep,
+    container: ContainerDep,
     format: TranscriptFormat = TranscriptFormat.JSON,
 ) -> Response:
     """The transcript as JSON (with word timestamps), plain text, SRT or WebVTT subtitles."""
@@ -85,6 +99,7 @@ def get_transcript(
         raise Conflict(
             f"call {call_id!r} has no transcript yet (status: {call.status}); try again later"
         )
+    audit.record_read(container.engine, actor, Action.TRANSCRIPT_DOWNLOADED, call.id)
     document = transcript_document(session, call)
     return Response(
         render(document, format),
@@ -100,23 +115,26 @@ def approve_call(
     call_id: str,
     session: SessionDep,
     principal: LeadDep,
+    actor: ActorDep,
     runner: RunnerDep,
     container: ContainerDep,
 ) -> CallDetail:
     """Approve a call waiting in review; it then syncs to the CRM."""
     call = _visible(session, call_id, principal)
     use_cases.approve_call(session, call, principal, runner, container.pipeline)
+    audit.record(session, actor, Action.CALL_APPROVED, call.id)
     return call_detail(session, call)
 
 
 @router.patch(
-    "/calls/{call_id}", response_model=CallDetail, responses=errors(401, 403, 404, 409, 422)
+    "/calls/{call_id}", response_model=CallDetail, responses=errors(400, 401, 403, 404, 409, 422)
 )
 def edit_call(
     call_id: str,
     body: call_edits.CallEdit,
     session: SessionDep,
     principal: LeadDep,
+    actor: ActorDep,
     runner: RunnerDep,
     container: ContainerDep,
 ) -> CallDetail:
@@ -124,24 +142,27 @@ def edit_call(
     synced call syncs again, updating the records it wrote."""
     call = _visible(session, call_id, principal)
     use_cases.edit_call(session, call, body, principal, runner, container.pipeline)
+    audit.record(session, actor, Action.CALL_EDITED, call.id)
     return call_detail(session, call)
 
 
 @router.post(
     "/calls/{call_id}/crm-links",
     response_model=CallDetail,
-    responses=errors(401, 403, 404, 409, 422),
+    responses=errors(400, 401, 403, 404, 409, 422),
 )
 def link_call(
     call_id: str,
     body: call_edits.CrmLinkEdit,
     session: SessionDep,
     principal: LeadDep,
+    actor: ActorDep,
     runner: RunnerDep,
 ) -> CallDetail:
     """Link a call the CRM could not match to a Contact or Account (and optionally a Case)."""
     call = _visible(session, call_id, principal)
     use_cases.link_call(session, call, body, runner)
+    audit.record(session, actor, Action.CALL_LINKED, call.id)
     return call_detail(session, call)
 
 
@@ -149,11 +170,12 @@ def link_call(
     "/calls/{call_id}/retry", response_model=CallDetail, responses=errors(401, 404, 409, 422)
 )
 def retry_call(
-    call_id: str, session: SessionDep, principal: PrincipalDep, runner: RunnerDep
+    call_id: str, session: SessionDep, principal: PrincipalDep, actor: ActorDep, runner: RunnerDep
 ) -> CallDetail:
     """Run a failed call again from the stage that failed."""
     call = _visible(session, call_id, principal)
     use_cases.retry_call(session, call, runner)
+    audit.record(session, actor, Action.CALL_RETRIED, call.id)
     return call_detail(session, call)
 
 

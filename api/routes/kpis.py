@@ -121,7 +121,7 @@ class SurveyOut(BaseModel):
     "/surveys",
     status_code=status.HTTP_201_CREATED,
     response_model=SurveyOut,
-    responses=errors(401, 403, 404, 409, 422),
+    responses=errors(400, 401, 403, 404, 409, 422),
 )
 def post_survey(
     data: SurveyIn, container: ContainerDep, session: SessionDep, _lead: LeadDep

@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from agent.core.errors import NotFound
 from agent.core.tables import WebhookDelivery, WebhookSubscription
 from agent.webhooks.outbound import SubscriptionCreate
-from api.deps import AdminDep, SessionDep
+from api.deps import AdminDep, ContainerDep, SessionDep
 from api.error_responses import errors
 from api.ids import DbId
 
@@ -44,12 +44,16 @@ class DeliveryView(BaseModel):
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=SubscriptionView,
-    responses=errors(401, 403, 422),
+    responses=errors(400, 401, 403, 422),
 )
 def create_subscription(
-    body: SubscriptionCreate, session: SessionDep, _admin: AdminDep
+    body: SubscriptionCreate, session: SessionDep, container: ContainerDep, _admin: AdminDep
 ) -> SubscriptionView:
-    """Subscribe a URL to events; deliveries are signed with the secret given here."""
+    """Subscribe a URL to events; deliveries are signed with the secret given here.
+
+    A URL whose host resolves to a private, loopback or link-local address is refused (422)
+    unless CALLSIGHT_OUTBOUND_WEBHOOK_ALLOW_PRIVATE is set."""
+    container.deliveries.check_target(body.url)
     row = WebhookSubscription(url=body.url, secret=body.secret, events=body.events)
     session.add(row)
     session.flush()

@@ -9,6 +9,8 @@ from anyio import CancelScope, to_thread
 from fastapi import Request
 from pydantic import ValidationError
 
+from agent.audit import log as audit
+from agent.audit.log import Action, Actor, Via
 from agent.auth.keys import Principal
 from agent.calls import service as calls
 from agent.calls import use_cases
@@ -19,6 +21,7 @@ from agent.core.ports import AudioSink, AudioStore
 from agent.core.transactions import unit_of_work
 from agent.processing.runner import Runner
 from api.composition import Container
+from api.deps import client_address
 from api.uploads.multipart import StreamingForm, boundary_of
 
 # Room for the form's other fields and multipart framing on top of the audio itself.
@@ -26,15 +29,21 @@ FORM_OVERHEAD_BYTES = 1024 * 1024
 
 
 async def receive_upload(
-    request: Request, container: Container, runner: Runner, principal: Principal
+    request: Request,
+    container: Container,
+    runner: Runner,
+    principal: Principal,
+    via: Via = Via.API,
 ) -> CallDetail:
     """Stream the form's file to storage, check it, create the call and queue it.
 
     Raises a CallsightError (UploadRejected, BadUpload, ...) with a 4xx status and a message for
-    anything that cannot become a call; nothing is kept in that case.
+    anything that cannot become a call, and 429 past the key's uploads per hour; nothing is kept
+    in that case.
     """
     max_bytes = container.settings.max_upload_bytes
     _refuse_oversized(request, max_bytes)
+    container.throttle.count_upload(principal.key_id)
     boundary = boundary_of(request.headers.get("content-type"))
     async with _sink_in_thread(container.store) as sink:
         form = StreamingForm(boundary, SizeLimitedSink(sink, max_bytes).write)
@@ -43,8 +52,9 @@ async def receive_upload(
         form.finish()
         meta = _metadata(form.fields)
         filename = form.filename or "recording"
+        actor = Actor.of(principal, via, client_address(request))
         return await to_thread.run_sync(
-            _store_call, container, runner, sink, filename, meta, principal
+            _store_call, container, runner, sink, filename, meta, actor, principal
         )
 
 
@@ -96,6 +106,7 @@ def _store_call(
     sink: AudioSink,
     filename: str,
     meta: calls.CallMetadata,
+    actor: Actor,
     principal: Principal,
 ) -> CallDetail:
     # A short transaction of its own: the upload streamed in before it began.
@@ -110,4 +121,5 @@ def _store_call(
             principal,
             runner,
         )
+        audit.record(session, actor, Action.CALL_UPLOADED, call.id, filename)
         return call_detail(session, call)

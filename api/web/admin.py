@@ -10,14 +10,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 from sqlmodel import Session, col, func, select
 
+from agent.audit import log as audit
+from agent.audit.log import Action, key_described
 from agent.auth.keys import Role, create_key
 from agent.auth.web_sessions import SignedIn
 from agent.core.errors import Conflict, InvalidInput, NotFound
 from agent.core.tables import ApiKey, WebhookDelivery, WebhookSubscription, utcnow
 from agent.webhooks.outbound import EVENT_TYPES, SubscriptionCreate
-from api.deps import SessionDep
+from api.deps import ContainerDep, SessionDep
 from api.ids import existing_id
-from api.web.auth import FormVisitorDep, VisitorDep, require_role
+from api.web.auth import FormVisitorDep, VisitorDep, WebActorDep, require_role
 from api.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
@@ -74,19 +76,22 @@ def create_api_key(
     request: Request,
     session: SessionDep,
     visitor: FormVisitorDep,
+    actor: WebActorDep,
     name: Annotated[str, Form(min_length=1, max_length=200)],
     role: Annotated[Role, Form()],
     email: Annotated[str, Form(max_length=320)] = "",
 ) -> HTMLResponse:
     require_role(visitor.principal, Role.ADMIN)
     token = create_key(session, role, name.strip(), email.strip() or None)
-    session.flush()
+    audit.record(session, actor, Action.KEY_CREATED, target=key_described(token, role, name))
     # Rendered, not redirected: the token must never travel in a URL.
     return _admin_view(request, session, visitor, {"token": token, "name": name.strip()})
 
 
 @router.post("/admin/keys/{key_id}/revoke")
-def revoke_api_key(key_id: int, session: SessionDep, visitor: FormVisitorDep) -> RedirectResponse:
+def revoke_api_key(
+    key_id: int, session: SessionDep, visitor: FormVisitorDep, actor: WebActorDep
+) -> RedirectResponse:
     require_role(visitor.principal, Role.ADMIN)
     key = session.get(ApiKey, existing_id(key_id, NO_KEY))
     if key is None:
@@ -95,7 +100,7 @@ def revoke_api_key(key_id: int, session: SessionDep, visitor: FormVisitorDep) ->
         raise Conflict("You cannot revoke the key you are using.")
     key.revoked_at = key.revoked_at or utcnow()
     session.add(key)
-    session.flush()
+    audit.record(session, actor, Action.KEY_REVOKED, target=f"key {key.prefix} ({key.name})")
     return RedirectResponse("/admin", status.HTTP_303_SEE_OTHER)
 
 
@@ -103,6 +108,7 @@ def revoke_api_key(key_id: int, session: SessionDep, visitor: FormVisitorDep) ->
 def create_subscription(
     request: Request,
     session: SessionDep,
+    container: ContainerDep,
     visitor: FormVisitorDep,
     url: Annotated[str, Form(max_length=2000)],
     events: Annotated[list[str], Form()],
@@ -115,6 +121,7 @@ def create_subscription(
     except ValidationError as error:
         problems = "; ".join(f"{e['loc'][-1]}: {e['msg']}" for e in error.errors())
         raise InvalidInput(problems) from error
+    container.deliveries.check_target(body.url)
     session.add(WebhookSubscription(url=body.url, secret=body.secret, events=body.events))
     session.flush()
     return _admin_view(request, session, visitor, {"secret": chosen, "url": body.url})

@@ -17,7 +17,14 @@ from api.web.auth import NeedsSignIn
 from api.web.rendering import render
 
 MACHINE_PREFIXES = ("/api/", "/healthz", "/readyz", "/metrics", "/docs", "/openapi.json")
-TITLES = {403: "Not allowed", 404: "Not found", 409: "Not now", 413: "Too large", 415: "Not audio"}
+TITLES = {
+    403: "Not allowed",
+    404: "Not found",
+    409: "Not now",
+    413: "Too large",
+    415: "Not audio",
+    429: "Too many tries",
+}
 
 
 def install_web(app: FastAPI) -> None:
@@ -53,7 +60,9 @@ async def _callsight_error_page(request: Request, error: CallsightError) -> Resp
     """The one HTML mapping of domain errors: the error page with the error's message."""
     if _wants_json(request):
         return error_json(error)
-    return _page(request, error.status_code, error.message)
+    page = _page(request, error.status_code, error.message)
+    page.headers.update(error.response_headers())
+    return page
 
 
 def _page(request: Request, code: int, message: str) -> Response:

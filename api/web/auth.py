@@ -9,13 +9,14 @@ from urllib.parse import quote
 from fastapi import Depends, Form, Request
 from sqlmodel import Session
 
+from agent.audit.log import Actor, Via
 from agent.auth.keys import Principal, Role
 from agent.auth.web_sessions import SignedIn, signed_in
 from agent.calls.service import require_visible
 from agent.core.errors import Forbidden
 from agent.core.tables import Call
 from agent.core.transactions import unit_of_work
-from api.deps import ContainerDep
+from api.deps import ContainerDep, client_address
 
 COOKIE = "callsight_session"
 CSRF_HEADER = "x-csrf-token"
@@ -64,6 +65,12 @@ def checked_script_visitor(request: Request, visitor: VisitorDep) -> SignedIn:
     return visitor
 
 
+def web_actor(request: Request, visitor: VisitorDep) -> Actor:
+    """The signed-in visitor, as the audit log names them."""
+    return Actor.of(visitor.principal, Via.WEB, client_address(request))
+
+
+WebActorDep = Annotated[Actor, Depends(web_actor)]
 FormVisitorDep = Annotated[SignedIn, Depends(checked_form_visitor)]
 ScriptVisitorDep = Annotated[SignedIn, Depends(checked_script_visitor)]
 

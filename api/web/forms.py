@@ -14,6 +14,8 @@ from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import ValidationError
 
+from agent.audit import log as audit
+from agent.audit.log import Action, Via
 from agent.auth.keys import Role
 from agent.calls import review_edits as review
 from agent.calls import use_cases
@@ -22,7 +24,13 @@ from agent.core.errors import InvalidInput
 from agent.core.tables import Call
 from api.deps import ContainerDep, RunnerDep, SessionDep
 from api.uploads.receive import receive_upload
-from api.web.auth import FormVisitorDep, ScriptVisitorDep, require_role, visible_call_or_404
+from api.web.auth import (
+    FormVisitorDep,
+    ScriptVisitorDep,
+    WebActorDep,
+    require_role,
+    visible_call_or_404,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -34,7 +42,7 @@ EDITORS = (Role.LEAD, Role.ADMIN)
 async def upload(
     request: Request, container: ContainerDep, runner: RunnerDep, visitor: ScriptVisitorDep
 ) -> JSONResponse:
-    detail = await receive_upload(request, container, runner, visitor.principal)
+    detail = await receive_upload(request, container, runner, visitor.principal, Via.WEB)
     return JSONResponse({"id": detail.id, "status": detail.status}, status.HTTP_201_CREATED)
 
 
@@ -58,6 +66,7 @@ def edit_item(
     session: SessionDep,
     runner: RunnerDep,
     visitor: FormVisitorDep,
+    actor: WebActorDep,
     description: Annotated[str, Form()],
     owner: Annotated[str, Form()],
     due_date: Annotated[str, Form()] = "",
@@ -66,6 +75,7 @@ def edit_item(
     call = visible_call_or_404(session, call_id, visitor)
     form = _item_form(description, owner, due_date)
     use_cases.edit_action_item(session, call, item_id, form, visitor.principal, runner)
+    audit.record(session, actor, Action.CALL_EDITED, call.id, f"action item {item_id}"[:200])
     return _back_to(call)
 
 
@@ -75,11 +85,13 @@ def edit_resolution(
     session: SessionDep,
     runner: RunnerDep,
     visitor: FormVisitorDep,
+    actor: WebActorDep,
     resolution: Annotated[Resolution, Form()],
 ) -> RedirectResponse:
     require_role(visitor.principal, *EDITORS)
     call = visible_call_or_404(session, call_id, visitor)
     use_cases.set_resolution(session, call, resolution, visitor.principal, runner)
+    audit.record(session, actor, Action.CALL_EDITED, call.id, "resolution")
     return _back_to(call)
 
 
@@ -90,17 +102,24 @@ def approve(
     runner: RunnerDep,
     container: ContainerDep,
     visitor: FormVisitorDep,
+    actor: WebActorDep,
 ) -> RedirectResponse:
     require_role(visitor.principal, *EDITORS)
     call = visible_call_or_404(session, call_id, visitor)
     use_cases.approve_call(session, call, visitor.principal, runner, container.pipeline)
+    audit.record(session, actor, Action.CALL_APPROVED, call.id)
     return _back_to(call)
 
 
 @router.post("/calls/{call_id}/retry")
 def retry(
-    call_id: str, session: SessionDep, runner: RunnerDep, visitor: FormVisitorDep
+    call_id: str,
+    session: SessionDep,
+    runner: RunnerDep,
+    visitor: FormVisitorDep,
+    actor: WebActorDep,
 ) -> RedirectResponse:
     call = visible_call_or_404(session, call_id, visitor)
     use_cases.retry_call(session, call, runner)
+    audit.record(session, actor, Action.CALL_RETRIED, call.id)
     return _back_to(call)

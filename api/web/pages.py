@@ -10,7 +10,11 @@ from fastapi import APIRouter, Form, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import col, select
 
-from agent.auth.web_sessions import sign_in, sign_out
+from agent.audit import log as audit
+from agent.audit.log import Action, Actor, Via
+from agent.auth.keys import Refusal, verify
+from agent.auth.throttle import SignInAttempt
+from agent.auth.web_sessions import sign_out, start_session
 from agent.calls import service as calls
 from agent.calls.views import call_detail
 from agent.core.call_states import EDITABLE_STATUSES, CallStatus
@@ -19,10 +23,10 @@ from agent.core.moments import IsoDate
 from agent.core.tables import ApiKey, Call
 from agent.kpis.customer_view import customer_detail
 from agent.kpis.queries import KpiFilters
-from api.deps import ContainerDep, SessionDep
+from api.deps import ContainerDep, SessionDep, client_address
 from api.ids import existing_id
-from api.routes.audio import audio_response
-from api.web.auth import COOKIE, FormVisitorDep, VisitorDep, visible_call_or_404
+from api.routes.audio import audio_response, record_listen
+from api.web.auth import COOKIE, FormVisitorDep, VisitorDep, WebActorDep, visible_call_or_404
 from api.web.rendering import clock, day_bounds, list_rows, render
 
 router = APIRouter(include_in_schema=False)
@@ -53,11 +57,16 @@ def login_page(request: Request, next: str = "/calls") -> HTMLResponse:
 def login(
     request: Request,
     session: SessionDep,
+    container: ContainerDep,
     api_key: Annotated[str, Form()],
     next: Annotated[str, Form()] = "/calls",
 ) -> Response:
-    token = sign_in(session, api_key)
-    if token is None:
+    """Exchange an API key for a session cookie, under the same throttle as the API's keys."""
+    attempt = SignInAttempt.of(client_address(request), api_key.strip())
+    container.throttle.check(attempt)
+    verdict = verify(session, api_key.strip())
+    if isinstance(verdict, Refusal):
+        container.throttle.failed(attempt, verdict)
         return render(
             request,
             "login.html",
@@ -66,10 +75,12 @@ def login(
             next=_safe_next(next),
             error="That API key is not valid (or was revoked).",
         )
+    actor = Actor.of(verdict, Via.WEB, attempt.address)
+    audit.record(session, actor, Action.SIGNED_IN)
     response = RedirectResponse(_safe_next(next), status.HTTP_303_SEE_OTHER)
     response.set_cookie(
         COOKIE,
-        token,
+        start_session(session, verdict),
         httponly=True,
         samesite="strict",
         secure=request.url.scheme == "https",
@@ -143,9 +154,15 @@ def _page_url(filters: Mapping[str, object], page: int) -> str:
 
 @router.get("/calls/{call_id}", response_class=HTMLResponse)
 def call_page(
-    request: Request, call_id: str, session: SessionDep, visitor: VisitorDep
+    request: Request,
+    call_id: str,
+    session: SessionDep,
+    visitor: VisitorDep,
+    actor: WebActorDep,
+    container: ContainerDep,
 ) -> HTMLResponse:
     call = visible_call_or_404(session, call_id, visitor)
+    audit.record_read(container.engine, actor, Action.CALL_VIEWED, call.id)
     approver = session.get(ApiKey, call.approved_by_key_id) if call.approved_by_key_id else None
     return render(
         request,
@@ -172,9 +189,17 @@ def call_state(call_id: str, session: SessionDep, visitor: VisitorDep) -> dict[s
 
 @router.get("/calls/{call_id}/audio")
 def call_audio(
-    call_id: str, session: SessionDep, visitor: VisitorDep, container: ContainerDep
+    call_id: str,
+    request: Request,
+    session: SessionDep,
+    visitor: VisitorDep,
+    actor: WebActorDep,
+    container: ContainerDep,
 ) -> Response:
-    return audio_response(container, visible_call_or_404(session, call_id, visitor))
+    call = visible_call_or_404(session, call_id, visitor)
+    response = audio_response(container, call)
+    record_listen(container, request, actor, call)
+    return response
 
 
 @router.get("/customers/{customer_id}", response_class=HTMLResponse)

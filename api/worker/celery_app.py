@@ -13,6 +13,7 @@ from typing import Any
 
 from celery import Celery, Task
 
+from agent.audit.log import PURGE_INTERVAL_S, purge_apart
 from agent.core.call_states import RESTING_STATUSES
 from agent.core.settings import Settings
 from agent.processing.pipeline import TRANSIENT_ERRORS
@@ -66,6 +67,10 @@ class WorkerRuntime:
     def deliver_webhooks(self) -> None:
         self.container().deliveries.deliver_due()
 
+    def purge_audit(self) -> int:
+        container = self.container()
+        return purge_apart(container.engine, self.settings.audit_retention_days)
+
     def sweep(self) -> list[str]:
         container = self.container()
         policy = SweepPolicy(stuck_after_s=self.settings.stuck_after_s)
@@ -98,6 +103,9 @@ def make_celery(settings: Settings) -> Celery:
 def _register_tasks(celery: Celery, runtime: WorkerRuntime) -> None:
     settings = runtime.settings
     retrying: dict[str, Any] = {
+        # Not shared: Celery would otherwise hand these closures, bound to this runtime, to every
+        # app made later in the process (tests make several, each on its own database).
+        "shared": False,
         "bind": True,
         "autoretry_for": TRANSIENT_ERRORS,
         "retry_backoff": True,
@@ -122,7 +130,7 @@ def _register_tasks(celery: Celery, runtime: WorkerRuntime) -> None:
             time_limit=limit_s + _HARD_LIMIT_GRACE_S,
             **retrying,
         )(stage)
-    housekeeping = {"queue": IO_QUEUE, "time_limit": settings.io_time_limit_s}
+    housekeeping = {"queue": IO_QUEUE, "time_limit": settings.io_time_limit_s, "shared": False}
 
     def flush_crm() -> None:
         runtime.flush_crm()
@@ -136,6 +144,11 @@ def _register_tasks(celery: Celery, runtime: WorkerRuntime) -> None:
     celery.task(name="callsight.flush_crm", **housekeeping)(flush_crm)
     celery.task(name="callsight.deliver_webhooks", **housekeeping)(deliver_webhooks)
     celery.task(name="callsight.sweep", **housekeeping)(sweep_calls)
+
+    def purge_audit() -> int:
+        return runtime.purge_audit()
+
+    celery.task(name="callsight.purge_audit", **housekeeping)(purge_audit)
 
 
 def _schedule(settings: Settings) -> dict[str, dict[str, Any]]:
@@ -151,6 +164,7 @@ def _schedule(settings: Settings) -> dict[str, dict[str, Any]]:
         "crm-outbox": every("callsight.flush_crm", settings.outbox_poll_s),
         "webhook-deliveries": every("callsight.deliver_webhooks", settings.outbox_poll_s),
         "sweeper": every("callsight.sweep", settings.sweep_interval_s),
+        "audit-purge": every("callsight.purge_audit", PURGE_INTERVAL_S),
     }
 
 

@@ -80,6 +80,9 @@ class WatchedTransport:
     def __init__(self, inner: HttpWebhookTransport, watch: PoolWatch) -> None:
         self.inner, self.watch = inner, watch
 
+    def refusal(self, url: str) -> str | None:
+        return self.inner.refusal(url)
+
     def post(self, url: str, body: bytes, headers: dict[str, str]) -> int:
         self.watch.note("post")
         return self.inner.post(url, body, headers)

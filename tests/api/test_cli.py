@@ -139,8 +139,12 @@ def test_transcript_command_exports_a_processed_call(settings: Settings, tmp_pat
     assert missing.returncode == 1 and "no call 'no-such-call'" in missing.stderr
 
 
-def test_process_refuses_a_bad_language(settings: Settings, tmp_path: Path) -> None:
+def test_process_refuses_a_bad_language_or_email(settings: Settings, tmp_path: Path) -> None:
     beep = write_wav(tmp_path / "beep.wav", [tone(0.5)])
     result = callsight(settings, "process", str(beep), "--language", "klingon!")
     assert result.returncode == 2
-    assert "language must be a code" in result.stderr
+    assert "language 'klingon!' is not one speech recognition knows" in result.stderr
+    unknown = callsight(settings, "process", str(beep), "--language", "xx")
+    assert unknown.returncode == 2 and "language 'xx'" in unknown.stderr
+    email = callsight(settings, "process", str(beep), "--customer-email", "<script>")
+    assert email.returncode == 2 and "not a valid email address" in email.stderr

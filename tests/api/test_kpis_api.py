@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import os
@@ -168,18 +169,32 @@ def test_a_bad_import_names_every_problem_and_writes_nothing(
     )
     result = callsight(ny_settings, "import", "--contacts", str(contacts))
     assert result.returncode == 1
-    assert "contacts.csv line 3: started_at:" in result.stderr
-    assert "contacts.csv line 4: talk_s:" in result.stderr
-    assert "contacts.csv line 4: resolved:" in result.stderr
-    assert "nothing imported" in result.stderr
-    fixed = contacts.read_text().replace("yesterday", "2026-11-02T10:30:00Z")
-    contacts.write_text(fixed.replace("-5,maybe", "5,false"))
-    second = callsight(ny_settings, "import", "--contacts", str(contacts))
-    assert second.returncode == 1
-    assert "line 5: case_id 'NOPE' is not in the cases file" in second.stderr
+    assert [line.removeprefix(f"{tmp_path}/") for line in result.stderr.splitlines()] == [
+        "contacts.csv line 3: started_at: 'yesterday' is not an ISO 8601 date and time"
+        " (e.g. 2026-11-18T10:00:00Z)",
+        "contacts.csv line 4: talk_s: Input should be greater than or equal to 0",
+        "contacts.csv line 4: resolved: Input should be a valid boolean, unable to interpret input",
+        "contacts.csv line 5: case_id 'NOPE' is not in the cases file nor imported before",
+        "nothing imported: 4 problem(s)",
+    ]
     with Session(engine) as session:
         assert session.exec(select(func.count()).select_from(Contact)).one() == 0
         assert session.exec(select(func.count()).select_from(ServiceCase)).one() == 0
+
+
+def test_dates_in_a_named_format_are_imported(
+    ny_settings: Settings, engine: Engine, tmp_path: Path
+) -> None:
+    contacts = tmp_path / "contacts.csv"
+    contacts.write_text("contact_id,customer_name,started_at\nd1,Acme,01/06/2023 14:30\n")
+    iso_only = callsight(ny_settings, "import", "--contacts", str(contacts))
+    assert iso_only.returncode == 1 and "is not an ISO 8601 date" in iso_only.stderr
+    named = ("--date-format", "%d/%m/%Y %H:%M")
+    result = callsight(ny_settings, "import", "--contacts", str(contacts), *named)
+    assert result.returncode == 0, result.stderr
+    with Session(engine) as session:
+        contact = session.exec(select(Contact)).one()
+    assert contact.started_ts == int(dt.datetime(2023, 6, 1, 14, 30, tzinfo=dt.UTC).timestamp())
 
 
 def test_importing_the_same_history_twice_is_refused(ny_settings: Settings, engine: Engine) -> None:

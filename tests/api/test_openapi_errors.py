@@ -36,13 +36,13 @@ ERRORS = {
     ("get", "/api/v1/calls/{call_id}/transcript"): {401, 404, 409, 422},
     ("get", "/api/v1/calls/{call_id}/audio"): {400, 401, 404, 410, 416, 422},
     ("post", "/api/v1/calls/{call_id}/approve"): {401, 403, 404, 409, 422},
-    ("patch", "/api/v1/calls/{call_id}"): {401, 403, 404, 409, 422},
-    ("post", "/api/v1/calls/{call_id}/crm-links"): {401, 403, 404, 409, 422},
+    ("patch", "/api/v1/calls/{call_id}"): {400, 401, 403, 404, 409, 422},
+    ("post", "/api/v1/calls/{call_id}/crm-links"): {400, 401, 403, 404, 409, 422},
     ("post", "/api/v1/calls/{call_id}/retry"): {401, 404, 409, 422},
     ("get", "/api/v1/kpis"): {401, 403, 422},
     ("get", "/api/v1/customers/{customer_id}"): {401, 403, 404, 422},
-    ("post", "/api/v1/surveys"): {401, 403, 404, 409, 422},
-    ("post", "/api/v1/webhooks/subscriptions"): {401, 403, 422},
+    ("post", "/api/v1/surveys"): {400, 401, 403, 404, 409, 422},
+    ("post", "/api/v1/webhooks/subscriptions"): {400, 401, 403, 422},
     ("get", "/api/v1/webhooks/subscriptions"): {401, 403},
     ("delete", "/api/v1/webhooks/subscriptions/{subscription_id}"): {401, 403, 404, 422},
     ("get", "/api/v1/webhooks/subscriptions/{subscription_id}/deliveries"): {
@@ -53,9 +53,26 @@ ERRORS = {
     },
     ("post", "/api/v1/webhooks/crm"): {400, 401, 409, 413, 422},
     ("post", "/api/v1/webhooks/salesforce"): {400, 401, 403, 413, 422},
+    ("get", "/api/v1/audit"): {401, 403, 422},
     ("get", "/readyz"): {503},
     ("get", "/metrics"): {401, 503},
 }
+# Routes that read a JSON body: bytes that are not UTF-8 are a 400 (FastAPI's own answer).
+JSON_BODIES = [
+    ("patch", "/api/v1/calls/{call_id}"),
+    ("post", "/api/v1/calls/{call_id}/crm-links"),
+    ("post", "/api/v1/surveys"),
+    ("post", "/api/v1/webhooks/subscriptions"),
+]
+# Every route that checks an API key may also answer 429 (api.deps.get_principal's throttle).
+KEYLESS = {
+    ("post", "/api/v1/webhooks/crm"),
+    ("post", "/api/v1/webhooks/salesforce"),
+    ("get", "/readyz"),
+    ("get", "/metrics"),
+}
+for _keyed in set(ERRORS) - KEYLESS:
+    ERRORS[_keyed] |= {429}
 PLAIN_TEXT_ERRORS = {("get", "/api/v1/calls/{call_id}/audio"): {400, 416}}
 
 
@@ -125,3 +142,29 @@ def test_error_answers_are_documented_as_callsight_messages(schema: dict[str, An
                 documented = answer["content"]["application/json"]["schema"]
                 shapes = documented.get("anyOf", [documented])
                 assert message in shapes, (method, path, code)
+
+
+def test_a_json_body_that_is_not_utf8_is_a_documented_400(
+    client: TestClient, admin_headers: dict[str, str], schema: dict[str, Any]
+) -> None:
+    headers = {**admin_headers, "Content-Type": "application/json"}
+    for method, path in JSON_BODIES:
+        url = path.replace("{call_id}", "no-such-call")
+        response = client.request(method, url, content=b"\xff\xfe{", headers=headers)
+        assert response.status_code == 400, (method, path, response.text)
+        assert isinstance(response.json()["detail"], str)
+        assert "400" in schema["paths"][path][method]["responses"], (method, path)
+
+
+def test_the_upload_documents_its_multipart_form(schema: dict[str, Any]) -> None:
+    body = schema["paths"]["/api/v1/calls"]["post"]["requestBody"]
+    form = body["content"]["multipart/form-data"]["schema"]
+    assert form["required"] == ["file"]
+    assert form["properties"]["file"] == {
+        "type": "string",
+        "format": "binary",
+        "description": form["properties"]["file"]["description"],
+    }
+    assert form["properties"]["direction"]["enum"] == ["inbound", "outbound"]
+    assert form["properties"]["customer_email"]["maxLength"] == 320
+    assert form["properties"]["started_at"]["format"] == "date-time"

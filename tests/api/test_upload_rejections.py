@@ -112,6 +112,32 @@ def test_bad_metadata_is_422_and_keeps_nothing(
     _nothing_left(engine, settings)
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "problem"),
+    [
+        ("language", "xx", "language 'xx' is not one speech recognition knows"),
+        ("language", "klingon", "language 'klingon' is not one speech recognition knows"),
+        ("customer_email", "<script>", "customer_email: value is not a valid email address"),
+        ("agent_email", "rep@", "agent_email: value is not a valid email address"),
+    ],
+)
+def test_unknown_languages_and_malformed_emails_are_422_and_keep_nothing(
+    client: TestClient,
+    admin_headers: dict[str, str],
+    engine: Engine,
+    settings: Settings,
+    field: str,
+    value: str,
+    problem: str,
+) -> None:
+    response = _upload(
+        client, admin_headers, "call.flac", SAMPLE_CALL.read_bytes(), **{field: value}
+    )
+    assert response.status_code == 422, response.text
+    assert problem in response.json()["detail"]
+    _nothing_left(engine, settings)
+
+
 def test_a_form_without_a_file_or_not_multipart_is_400(
     client: TestClient, admin_headers: dict[str, str], engine: Engine, settings: Settings
 ) -> None:

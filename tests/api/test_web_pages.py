@@ -235,6 +235,8 @@ def test_admins_manage_webhook_subscriptions_from_the_page(
     assert no_events.status_code == 422
     unknown = client.post("/admin/webhooks", data={**form, "events": ["call.exploded"]})
     assert unknown.status_code == 422 and "unknown event" in unknown.text
+    private = client.post("/admin/webhooks", data={**form, "url": "http://10.0.0.7/hook"})
+    assert private.status_code == 422 and "non-public address" in private.text
 
     client.post(f"/admin/webhooks/{row.id}/stop", data={"csrf_token": csrf})
     assert "No subscriptions." in client.get("/admin", headers=HTML).text

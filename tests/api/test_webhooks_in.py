@@ -23,6 +23,7 @@ from support.polling import wait_for
 
 SECRET = "whsec-test-0123456789"
 TOKEN = "sf-outbound-token-123"
+FETCH_TIMEOUT_S = 2.0
 
 
 @pytest.fixture
@@ -35,6 +36,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         recording_allowed_hosts="recordings.example.com,localhost",
         recording_allowed_private_hosts="127.0.0.1",
         max_upload_mb=0.5,
+        recording_fetch_timeout_s=FETCH_TIMEOUT_S,
         salesforce_outbound_token=TOKEN,
         salesforce_org_id="00D000000000001",
     )
@@ -188,15 +190,16 @@ def recording_event(event_id: str, url: str) -> dict[str, Any]:
     return {"id": event_id, "type": "recording.available", "data": data}
 
 
-def test_a_recording_server_announcing_an_odd_length_is_read_to_its_end(
+def test_a_recording_server_announcing_an_odd_length_is_refused(
     client: TestClient, engine: Engine, tmp_path: Path
 ) -> None:
     with HttpPeer() as peer:
         peer.files["/rec/odd.wav"] = write_wav(tmp_path / "odd.wav", [tone(0.2)]).read_bytes()
         peer.declared_length = "\u00b2"  # a superscript two: a digit to str.isdigit, not to int
         response = post_event(client, recording_event("rec-odd", f"{peer.url}/rec/odd.wav"))
-    assert response.status_code == 200, response.text
-    assert counts(engine) == (1, 0, 1)  # the length is ignored; the size limit still holds
+    # RFC 9112 (6.3): a response with an invalid Content-Length is discarded, not guessed at.
+    assert response.status_code == 422 and "Content-Length" in response.json()["detail"]
+    assert counts(engine) == (0, 0, 0)
 
 
 def test_a_recording_is_fetched_once_and_becomes_a_call(
@@ -266,6 +269,18 @@ def test_recording_urls_outside_the_allowed_hosts_are_refused(
     assert counts(engine) == (0, 0, 0)
 
 
+def test_recording_metadata_with_a_bad_language_or_email_is_refused_before_fetching(
+    client: TestClient, engine: Engine
+) -> None:
+    event = recording_event("rec-meta", "http://127.0.0.1:9/x.wav")
+    event["data"].update(customer_email="<script>", language="xx")
+    response = post_event(client, event)
+    assert response.status_code == 422, response.text
+    assert "not a valid email address" in response.json()["detail"]
+    assert "language 'xx'" in response.json()["detail"]
+    assert counts(engine) == (0, 0, 0)
+
+
 def test_oversized_or_missing_recordings_are_refused(
     client: TestClient, engine: Engine, tmp_path: Path
 ) -> None:
@@ -276,6 +291,22 @@ def test_oversized_or_missing_recordings_are_refused(
         missing = post_event(client, recording_event("rec-404", f"{peer.url}/nothing.wav"))
     assert too_big.status_code == 422 and "larger than" in too_big.json()["detail"]
     assert missing.status_code == 422 and "HTTP 404" in missing.json()["detail"]
+    assert counts(engine) == (0, 0, 0)
+    assert [p for p in (tmp_path / "data" / "audio").rglob("*") if p.is_file()] == []
+
+
+def test_a_stalling_recording_server_is_given_up_on_at_the_fetch_timeout(
+    client: TestClient, engine: Engine, tmp_path: Path
+) -> None:
+    with HttpPeer() as peer:
+        peer.files["/rec/slow.wav"] = b"RIFF" + bytes(56)
+        peer.trickle_s = 0.1  # each read is quick; the whole answer would take 10 s
+        started = time.monotonic()
+        response = post_event(client, recording_event("rec-slow", f"{peer.url}/rec/slow.wav"))
+        took = time.monotonic() - started
+    assert took < FETCH_TIMEOUT_S + 1.5
+    assert response.status_code == 422, response.text
+    assert f"within {FETCH_TIMEOUT_S} s" in response.json()["detail"]
     assert counts(engine) == (0, 0, 0)
     assert [p for p in (tmp_path / "data" / "audio").rglob("*") if p.is_file()] == []
 

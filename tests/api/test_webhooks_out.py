@@ -10,11 +10,21 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlmodel import Session, select
 
+from agent.auth.keys import Role
+from agent.core.domain import CrmEvent, DeliveryStatus
 from agent.core.settings import Settings
+from agent.core.tables import WebhookDelivery
+from agent.crm.sync import RetryPolicy
+from agent.webhooks.outbound import WebhookDeliveries
 from agent.webhooks.signatures import verify
+from api.app import create_app
+from integrations.http_webhooks import HttpWebhookTransport
 from support.audio import tone, write_wav
 from support.http_peer import HttpPeer
+from support.keys import make_token
 from support.polling import wait_for
 
 SECRET = "subscriber-secret-0123456789"
@@ -88,3 +98,75 @@ def test_pipeline_events_are_delivered_signed_and_retried(
     assert sorted(d["status"] for d in log) == ["delivered"] * 3
     assert sorted(d["attempts"] for d in log) == [1, 1, 2]
     assert any(d["last_status_code"] == 200 for d in log)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:9/hook",
+        "http://localhost/hook",
+        "http://10.0.0.7/hook",
+        "http://192.168.1.20/hook",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]/hook",
+        "http://[fe80::1]/hook",
+    ],
+)
+def test_subscriptions_to_non_public_addresses_are_refused_unless_allowed(
+    settings: Settings, url: str
+) -> None:
+    strict = settings.model_copy(update={"outbound_webhook_allow_private": False})
+    with TestClient(create_app(strict)) as strict_client:
+        headers = {"Authorization": f"Bearer {make_token(strict, Role.ADMIN, 'Ada')}"}
+        refused = subscribe(strict_client, headers, url, ["call.synced"])
+        assert refused.status_code == 422, refused.text
+        assert "non-public address" in refused.json()["detail"]
+        assert "CALLSIGHT_OUTBOUND_WEBHOOK_ALLOW_PRIVATE" in refused.json()["detail"]
+        listed = strict_client.get("/api/v1/webhooks/subscriptions", headers=headers).json()
+        assert listed == []
+
+
+def _deliveries(
+    engine: Engine, transport: HttpWebhookTransport, attempts: int
+) -> WebhookDeliveries:
+    policy = RetryPolicy(base_s=0.01, cap_s=0.01, max_attempts=attempts)
+    return WebhookDeliveries(engine, transport, policy)
+
+
+def _attempt_all(deliveries: WebhookDeliveries, rounds: int) -> WebhookDelivery:
+    for _ in range(rounds):
+        deliveries.deliver_due()
+        time.sleep(0.05)
+    with Session(deliveries.engine) as session:
+        return session.exec(select(WebhookDelivery)).one()
+
+
+def test_a_delivery_to_an_address_that_became_private_fails_at_once(
+    settings: Settings, engine: Engine
+) -> None:
+    with TestClient(create_app(settings)) as client, HttpPeer() as peer:
+        headers = {"Authorization": f"Bearer {make_token(settings, Role.ADMIN, 'Ada')}"}
+        assert subscribe(client, headers, f"{peer.url}/hook", ["call.synced"]).status_code == 201
+    # As if the name now resolved to a private address: this sender refuses loopback.
+    strict = _deliveries(engine, HttpWebhookTransport(timeout_s=1), attempts=8)
+    strict.publish([CrmEvent("evt-private", "call.synced", {"call_id": "c1"})])
+    delivery = _attempt_all(strict, rounds=3)
+    assert delivery.status == DeliveryStatus.FAILED and delivery.attempts == 1
+    assert delivery.last_error and "non-public address" in delivery.last_error
+    assert peer.received == []
+
+
+def test_a_delivery_the_subscriber_keeps_refusing_stops_at_the_attempt_limit(
+    settings: Settings, engine: Engine
+) -> None:
+    with HttpPeer() as peer:
+        with TestClient(create_app(settings)) as client:
+            headers = {"Authorization": f"Bearer {make_token(settings, Role.ADMIN, 'Ada')}"}
+            made = subscribe(client, headers, f"{peer.url}/hook", ["call.synced"])
+            assert made.status_code == 201
+        peer.statuses.extend([503] * 10)
+        sender = _deliveries(engine, HttpWebhookTransport(timeout_s=1, allow_private=True), 3)
+        sender.publish([CrmEvent("evt-503", "call.synced", {"call_id": "c1"})])
+        delivery = _attempt_all(sender, rounds=6)
+    assert delivery.status == DeliveryStatus.FAILED and delivery.attempts == 3
+    assert len(peer.received) == 3 and delivery.next_attempt_at is None

@@ -207,3 +207,11 @@ def test_a_recording_over_the_limit_is_refused_before_recognition(greeting_clip:
     limited = FasterWhisperTranscriber(str(tiny_en_path()), max_duration_s=10.0)
     with pytest.raises(RecordingTooLong, match=r"lasts 0\.2 min, longer than the 0\.1667 min"):
         limited.transcribe(greeting_clip, TranscribeOptions())
+
+
+def test_the_languages_uploads_may_name_are_the_ones_faster_whisper_knows() -> None:
+    from faster_whisper.tokenizer import _LANGUAGE_CODES
+
+    from agent.core.domain import SPEECH_LANGUAGES
+
+    assert set(_LANGUAGE_CODES) == SPEECH_LANGUAGES

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ class HttpPeer:
         self.on_get: Callable[[str], None] | None = None
         # A Content-Length to announce instead of the true one; the connection then closes.
         self.declared_length: str | None = None
+        # Seconds between the bytes of each GET answer (head and body), as a stalling host sends.
+        self.trickle_s: float | None = None
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -55,6 +58,9 @@ def _handler(peer: HttpPeer) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:
             if peer.on_get is not None:
                 peer.on_get(self.path)
+            if peer.trickle_s is not None:
+                self._trickle(peer.trickle_s, peer.files.get(self.path, b""))
+                return
             data = peer.files.get(self.path)
             self.send_response(200 if data is not None else 404)
             self.send_header("Content-Length", peer.declared_length or str(len(data or b"")))
@@ -63,6 +69,17 @@ def _handler(peer: HttpPeer) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
             self.end_headers()
             self.wfile.write(data or b"")
+
+        def _trickle(self, interval_s: float, data: bytes) -> None:
+            head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(data)}\r\n\r\n".encode()
+            self.close_connection = True
+            try:
+                for byte in head + data:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(interval_s)
+            except OSError:
+                pass  # the client gave up, as it should
 
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))

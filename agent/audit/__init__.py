@@ -1,0 +1,1 @@
+"""The audit log: who read or changed what, when, and from where."""

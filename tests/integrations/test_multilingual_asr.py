@@ -127,3 +127,14 @@ def test_a_japanese_clip_among_others_is_caught_after_its_first_window(tmp_path:
         for u in transcript.utterances
         for c in u.text
     )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("language", ["de", "es", "fr", "it", "ko", "pt"])
+def test_other_languages_are_detected_and_heard(
+    default_transcriber: FasterWhisperTranscriber, language: str
+) -> None:
+    recording = shared_recording(f"picovoice-leopard-audio-samples/test_{language}.wav")
+    transcript = default_transcriber.transcribe(recording, TranscribeOptions())
+    assert transcript.language == language
+    assert transcript.utterances

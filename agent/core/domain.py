@@ -233,13 +233,16 @@ class CrmWrite:
     """One record to create or update in the CRM, keyed by our own external id.
 
     ``crm_id`` is the CRM's own id when a record of a type without an external id field was
-    already created, so that it is updated rather than created again.
+    already created, so that it is updated rather than created again. ``maybe_sent`` is False
+    only when no earlier attempt can have reached the CRM, which spares the CRM a look for a
+    copy that attempt made.
     """
 
     object_type: str
     external_id: str
     fields: dict[str, object]
     crm_id: str | None = None
+    maybe_sent: bool = True
 
 
 @dataclass(frozen=True)

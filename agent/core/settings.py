@@ -154,7 +154,7 @@ class Settings(BaseSettings):
         200, ge=1, description="Waiting CRM records that are sent at once, without the window."
     )
     crm_batch_window_s: float = Field(
-        40.0,
+        10.0,
         ge=0,
         description="Salesforce: longest a finished call waits for others to share its requests.",
     )
@@ -173,6 +173,12 @@ class Settings(BaseSettings):
     salesforce_timeout_s: float = Field(30.0, gt=0)
     salesforce_lookup_ttl_s: float = Field(
         300.0, ge=0, description="How long Contacts, Cases and Users looked up are kept; 0: never."
+    )
+    salesforce_describe_ttl_s: float = Field(
+        3600.0, ge=0, description="How long each object's describe (its fields) is kept; 0: never."
+    )
+    salesforce_limits_recheck_s: float = Field(
+        300.0, gt=0, description="At the API reserve, how often one request reads the usage again."
     )
     salesforce_api_reserve: str = Field(
         "5%", description="Of the org's daily API limit, left to others: a percentage or a number."

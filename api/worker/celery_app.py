@@ -118,19 +118,22 @@ def _register_tasks(celery: Celery, runtime: WorkerRuntime) -> None:
         ("callsight.summarise", IO_QUEUE, settings.io_time_limit_s),
         ("callsight.sync", IO_QUEUE, settings.io_time_limit_s),
     )
+    routes: dict[str, dict[str, str]] = {}
     for name, queue, limit_s in stages:
 
         def stage(task: Task, call_id: str) -> str | None:
             return runtime.run_stage(call_id)
 
+        routes[name] = {"queue": queue}
         celery.task(
             name=name,
-            queue=queue,
             soft_time_limit=limit_s,
             time_limit=limit_s + _HARD_LIMIT_GRACE_S,
             **retrying,
         )(stage)
-    housekeeping = {"queue": IO_QUEUE, "time_limit": settings.io_time_limit_s, "shared": False}
+    # Queues by route (the task's own `queue` attribute is deprecated): a retry goes back there.
+    celery.conf.task_routes = routes
+    housekeeping = {"time_limit": settings.io_time_limit_s, "shared": False}
 
     def flush_crm() -> None:
         runtime.flush_crm()

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from agent.auth.keys import Role
 from agent.core.db import make_engine, upgrade
 from agent.core.settings import Settings
-from agent.core.tables import TranscriptSegment
+from agent.core.tables import Summary, TranscriptSegment
 from support.audio import tone, write_wav
 from support.keys import make_token
 from support.polling import wait_for
@@ -41,6 +41,9 @@ SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 JAPANESE = "明日までに見積書をお送りします。ご確認ください。"
 XSS = '<script>window.__xss = 1</script><img src="x" onerror="window.__xss = 2">'
+MODEL_INPUT = "\n".join(
+    f'{{"t":{n}.0,"speaker":"customer","text":"{XSS} [PHONE] {JAPANESE * 3}"}}' for n in range(3)
+)
 
 
 @pytest.fixture(scope="module")
@@ -186,6 +189,9 @@ def test_transcript_text_is_never_run_as_markup(
                 call_id=call_id, position=1, start_s=0.2, end_s=0.5, speaker="agent", text=JAPANESE
             )
         )
+        summary = session.exec(select(Summary).where(Summary.call_id == call_id)).one()
+        summary.llm_input = MODEL_INPUT  # what a model saw is untrusted text too
+        session.add(summary)
         session.commit()
         assert session.exec(select(col(TranscriptSegment.id))).first() is not None
     engine.dispose()
@@ -196,6 +202,12 @@ def test_transcript_text_is_never_run_as_markup(
     expect(page.locator("#transcript .text").nth(1)).to_have_text(JAPANESE)
     assert page.evaluate("window.__xss === undefined")
     shoot(browser, server, admin, f"/calls/{call_id}", "call-untrusted-and-japanese")
+    phone = sign_in(browser, server, admin, "phone")
+    phone.goto(f"{server.url}/calls/{call_id}")
+    phone.click(".model-input summary")
+    expect(phone.locator(".model-input pre")).to_have_text(MODEL_INPUT)
+    assert phone.evaluate("window.__xss === undefined")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= VIEWPORTS["phone"]["width"]
 
 
 def _wait_done(server: Server, headers: dict[str, str], call_id: str) -> None:

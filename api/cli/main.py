@@ -318,6 +318,55 @@ def keys_create(role: str, name: str, email: str | None) -> None:
     click.echo(token)
 
 
+@keys.command("list")
+def keys_list() -> None:
+    """Every key: prefix, role, name, created, last used, revoked (never the secret)."""
+    from sqlmodel import Session, col, select
+
+    from agent.core.db import make_engine, upgrade
+    from agent.core.tables import ApiKey
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    with Session(make_engine(settings.database_url)) as session:
+        rows = session.exec(select(ApiKey).order_by(col(ApiKey.created_at))).all()
+        for key in rows:
+            revoked = f"revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "active"
+            used = f"{key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "never used"
+            click.echo(
+                f"{key.prefix}\t{key.role}\t{key.name}\t"
+                f"created {key.created_at:%Y-%m-%d %H:%M}\t{used}\t{revoked}"
+            )
+
+
+@keys.command("revoke")
+@click.argument("prefix")
+def keys_revoke(prefix: str) -> None:
+    """Revoke the key with this prefix (the part after cs_ in the token, or `keys list`).
+
+    It stops working at once, with the browser sessions it opened."""
+    from sqlmodel import select
+
+    from agent.audit import log as audit
+    from agent.core.db import make_engine, upgrade
+    from agent.core.tables import ApiKey, utcnow
+    from agent.core.transactions import unit_of_work
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    wanted = prefix.removeprefix("cs_").split("_", 1)[0]
+    with unit_of_work(make_engine(settings.database_url)) as session:
+        key = session.exec(select(ApiKey).where(ApiKey.prefix == wanted)).first()
+        if key is None:
+            raise click.BadParameter(f"no key has the prefix {wanted!r}; see callsight keys list")
+        if key.revoked_at is None:
+            key.revoked_at = utcnow()
+            session.add(key)
+            target = f"key {key.prefix} ({key.name})"
+            audit.record(session, _console_actor(), audit.Action.KEY_REVOKED, target=target)
+        click.echo(f"revoked {key.prefix} ({key.name}, {key.role})")
+
+
 def _console_actor() -> Actor:
     """Whoever runs the command, by their login name: the console has no key."""
     import getpass

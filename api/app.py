@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -11,13 +10,10 @@ from dataclasses import dataclass, field
 from fastapi import FastAPI
 
 from agent.audit.log import PURGE_INTERVAL_S, purge_apart
-from agent.auth.keys import Role, create_key, key_count
-from agent.core.db import upgrade
 from agent.core.settings import Settings
-from agent.core.transactions import unit_of_work
 from agent.processing.runner import BackgroundLoop, Runner, ThreadPoolRunner, resume_unfinished
 from agent.processing.sweeper import SweepPolicy, sweep
-from api.composition import Container, build_container
+from api.composition import Container
 from api.error_responses import errors
 from api.errors import install_error_json
 from api.routes import audio as routes_audio
@@ -29,6 +25,7 @@ from api.routes import kpis as routes_kpis
 from api.routes import subscriptions as routes_subscriptions
 from api.routes import webhooks as routes_webhooks
 from api.sample import queue_sample
+from api.startup import start_container
 from api.web.app import install_web
 
 log = logging.getLogger(__name__)
@@ -67,14 +64,6 @@ def create_app(settings: Settings | None = None, process_sample: bool = False) -
     install_error_json(app)
     install_web(app)
     return app
-
-
-def start_container(settings: Settings) -> Container:
-    """Migrate the database, build the adapters, and make sure an admin can get in."""
-    upgrade(settings.database_url)
-    container = build_container(settings)
-    announce_first_admin_key(container)
-    return container
 
 
 @dataclass
@@ -127,18 +116,3 @@ def purge_audit(container: Container) -> int:
     if purged:
         log.info("purged %d audit record(s) past the retention period", purged)
     return purged
-
-
-def announce_first_admin_key(container: Container) -> None:
-    """On a database with no keys, create an admin key and print it, once."""
-    with unit_of_work(container.engine) as session:
-        if key_count(session) > 0:
-            return
-        token = create_key(session, Role.ADMIN, "first admin")
-    print(
-        "\n  First start: an admin API key was created. It is shown only this once:\n"
-        f"\n      {token}\n\n"
-        "  Use it as 'Authorization: Bearer <key>'. More keys: callsight keys create --help\n",
-        file=sys.stderr,
-        flush=True,
-    )

@@ -7,7 +7,7 @@ Salesforce), and the ``callsight`` command starts without loading any of them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING
 from agent.auth.throttle import Throttle, ThrottlePolicy
 from agent.core.db import make_engine
 from agent.core.ports import AudioStore, Crm, RecordingFetcher, Summariser, Transcriber
-from agent.core.settings import BUNDLED_ASR_MODEL, CrmKind, SalesforceAuthFlow, Settings
+from agent.core.settings import (
+    BUNDLED_ASR_MODEL,
+    BUNDLED_MULTILINGUAL_MODEL,
+    CrmKind,
+    SalesforceAuthFlow,
+    Settings,
+)
 from agent.crm.sync import BatchPolicy, RetryPolicy
 from agent.processing.leases import LeasePolicy
 from agent.processing.pipeline import Pipeline
@@ -41,11 +47,27 @@ class Container:
 
 
 def asr_model_location(settings: Settings) -> str:
-    from integrations.faster_whisper_asr import bundled_model_path
+    from integrations.bundled_models import tiny_en_path
 
     if settings.asr_model == BUNDLED_ASR_MODEL:
-        return str(bundled_model_path())
+        return str(tiny_en_path())
     return settings.asr_model
+
+
+def multilingual_model_location(settings: Settings) -> Callable[[], str] | None:
+    """Where the multilingual model is, found when first needed (assembling it takes a second)."""
+    configured = settings.asr_multilingual_model
+    if not configured:
+        return None
+    if configured != BUNDLED_MULTILINGUAL_MODEL:
+        return lambda: configured
+
+    def assemble() -> str:
+        from integrations.bundled_models import assembled_model_path
+
+        return str(assembled_model_path(settings.models_dir))
+
+    return assemble
 
 
 def build_transcriber(settings: Settings) -> Transcriber:
@@ -62,6 +84,7 @@ def build_transcriber(settings: Settings) -> Transcriber:
         hotwords=settings.asr_hotwords,
         initial_prompt=settings.asr_initial_prompt,
         max_duration_s=settings.max_duration_s,
+        multilingual_model=multilingual_model_location(settings),
     )
 
 

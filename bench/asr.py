@@ -1,20 +1,21 @@
-"""Speech recognition speed, memory and accuracy: plain faster-whisper next to Callsight's engine.
+"""Whole-process speech recognition on real recordings: ``callsight process`` vs bare whisper.
 
-Usage: python bench/asr.py [AUDIO ...] [--engine-only]
+Usage: python bench/asr.py [--runs N] [--only NAME ...] [AUDIO ...]
 
-Always includes the bundled sample call. For each file, in one run, each engine transcribes in
-a fresh subprocess (so peak RSS is that engine's alone, model included):
+For each recording (the real stereo phone calls and the human-transcribed clips of
+``bench/real_recordings.py``, plus any files given), in one run and in turns:
 
-* plain: ``WhisperModel(model).transcribe(file)`` with faster-whisper's defaults, consumed fully
-  (on a stereo file it hears the two channels mixed down);
-* callsight: ``FasterWhisperTranscriber`` as the service builds it from default settings
-  (windows, one channel per speaker, VAD, batched inference, word timestamps).
+* bare: a fresh Python process that imports faster-whisper, loads ``WhisperModel(model,
+  compute_type="int8")`` and consumes ``model.transcribe(file)`` with faster-whisper's defaults
+  otherwise (a stereo file is mixed down to mono);
+* callsight: a fresh ``callsight process FILE --json`` on an empty SQLite data folder, default
+  settings: decoding, channel check, transcription, diarization where mono, summary, local CRM.
 
-Both use the same model (the bundled tiny.en unless CALLSIGHT_ASR_MODEL says otherwise), loaded
-before the clock starts. Printed: wall seconds, audio seconds per wall second, peak RSS, and WER
-when a reference transcript lies next to the audio (``NAME.script.json`` from
-examples/make_sample_call.py, or ``NAME.txt``). WER compares lower-cased words without
-punctuation against the reference in time order; Callsight's utterances are joined in time order.
+Same model for both: tiny.en for English, and for the Japanese clip the multilingual base model
+Callsight routes it to (already joined in the cache: a one-time cost at first use). Printed: wall
+seconds of the whole process (start-up and model loading included), peak RSS of that process,
+WER (CER for Japanese) against the human transcript, and the speed ratio bare / callsight. The
+load average is printed before and after: figures from a busy machine are not comparable.
 """
 
 from __future__ import annotations
@@ -23,136 +24,154 @@ import argparse
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from real_recordings import Recording, calls, clips
+
 REPO = Path(__file__).resolve().parents[1]
-SAMPLE = REPO / "examples" / "support-call.flac"
-ENGINES = ("plain", "callsight")
+
+BARE = """
+import json, sys
+from faster_whisper import WhisperModel
+model = WhisperModel(sys.argv[1], compute_type="int8")
+segments, info = model.transcribe(sys.argv[2])
+text = " ".join(segment.text for segment in segments)
+open(sys.argv[3], "w").write(json.dumps({"text": text, "language": info.language}))
+"""
 
 
 @dataclass(frozen=True)
 class Run:
-    engine: str
-    audio_s: float
     wall_s: float
     peak_rss_mb: float
-    wer: float | None
-
-    def line(self, name: str) -> str:
-        wer = f"{self.wer * 100:6.2f}%" if self.wer is not None else "      -"
-        return (
-            f"{name[:30]:30} {self.engine:10} {self.audio_s:8.1f} {self.wall_s:8.2f} "
-            f"{self.audio_s / self.wall_s:7.1f}x {self.peak_rss_mb:8.0f} {wer}"
-        )
+    text: str
 
 
-HEADER = (
-    f"{'file':30} {'engine':10} {'audio_s':>8} {'wall_s':>8} {'speed':>8} {'rss_MB':>8} {'WER':>7}"
-)
+def run_process(command: list[str], env: dict[str, str], workdir: Path) -> Run:
+    """Run ``command`` to its end; wall time, its own peak RSS (``os.wait4``) and its stdout."""
+    stdout, stderr = workdir / "stdout", workdir / "stderr"
+    with stdout.open("wb") as out, stderr.open("wb") as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=err)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{command[:4]} failed: {stderr.read_text()[-2000:]}")
+    # ru_maxrss is in kilobytes on Linux.
+    return Run(wall, usage.ru_maxrss / 1024, stdout.read_text())
 
 
-def words(text: str) -> list[str]:
+def bare(recording: Recording, model: str, workdir: Path) -> tuple[Run, str]:
+    output = workdir / "bare.json"
+    command = [sys.executable, "-c", BARE, model, str(recording.path), str(output)]
+    run = run_process(command, dict(os.environ), workdir)
+    return run, json.loads(output.read_text())["text"]
+
+
+def callsight(recording: Recording, workdir: Path, cache: Path) -> tuple[Run, str]:
+    data = Path(tempfile.mkdtemp(dir=workdir))
+    env = {**os.environ, "CALLSIGHT_DATA_DIR": str(data), "CALLSIGHT_ASR_CACHE_DIR": str(cache)}
+    command = [sys.executable, "-m", "api", "process", str(recording.path), "--json"]
+    run = run_process(command, env, workdir)
+    call = json.loads(run.text.strip().splitlines()[-1])
+    segments = sorted(call["transcript"]["segments"], key=lambda s: s["start"])
+    return run, " ".join(segment["text"] for segment in segments)
+
+
+def error_rate(recording: Recording, heard: str) -> float | None:
+    if recording.reference is None:
+        return None
+    if recording.language == "ja":
+        return _distance(_letters(recording.reference), _letters(heard))
+    return _distance(_words(recording.reference), _words(heard))
+
+
+def _words(text: str) -> list[str]:
     return re.sub(r"[^\w' ]+", " ", text.lower()).replace("'", "").split()
 
 
-def word_error_rate(reference: list[str], hypothesis: list[str]) -> float:
-    """Levenshtein distance over words, divided by the reference length."""
+def _letters(text: str) -> list[str]:
+    return [c for c in unicodedata.normalize("NFKC", text).lower() if c.isalnum()]
+
+
+def _distance(reference: list[str], hypothesis: list[str]) -> float:
     row = list(range(len(hypothesis) + 1))
-    for i, ref_word in enumerate(reference, start=1):
+    for i, expected in enumerate(reference, start=1):
         diagonal, row[0] = row[0], i
-        for j, hyp_word in enumerate(hypothesis, start=1):
-            diagonal, row[j] = (
-                row[j],
-                min(row[j] + 1, row[j - 1] + 1, diagonal + (ref_word != hyp_word)),
-            )
+        for j, heard in enumerate(hypothesis, start=1):
+            substitution = diagonal + (expected != heard)
+            diagonal, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, substitution)
     return row[-1] / max(len(reference), 1)
 
 
-def reference_text(audio: Path) -> str | None:
-    script = audio.with_suffix(".script.json")
-    if script.exists():
-        turns = sorted(json.loads(script.read_text())["turns"], key=lambda t: t["start"])
-        return " ".join(turn["text"] for turn in turns)
-    plain = audio.with_suffix(".txt")
-    return plain.read_text(encoding="utf-8") if plain.exists() else None
+def models(cache: Path) -> dict[str, str]:
+    """The model paths both sides use, by language (the multilingual one joined once here)."""
+    from integrations.bundled_models import assembled_model_path, tiny_en_path
+
+    return {"en": str(tiny_en_path()), "ja": str(assembled_model_path(cache))}
 
 
-def worker(engine: str, audio: Path, result: Path) -> None:
-    """Runs in the subprocess: load the model, then time one transcription."""
-    from agent.core.domain import TranscribeOptions
-    from agent.core.settings import Settings
-    from api.composition import asr_model_location, build_transcriber
+def audio_seconds(path: Path) -> float:
     from integrations.audio_decode import probe
-    from integrations.faster_whisper_asr import load_model
 
-    settings = Settings()
-    model_path = asr_model_location(settings)
-    if engine == "plain":
-        from faster_whisper import WhisperModel
-
-        model = WhisperModel(model_path)
-        started = time.perf_counter()
-        segments, _ = model.transcribe(str(audio))
-        text = " ".join(segment.text for segment in segments)
-    else:
-        transcriber = build_transcriber(settings)
-        load_model(*transcriber._model_args)
-        started = time.perf_counter()
-        transcript = transcriber.transcribe(audio, TranscribeOptions())
-        text = " ".join(u.text for u in transcript.utterances)
-    wall = time.perf_counter() - started
-    duration = probe(audio).duration_s
-    result.write_text(json.dumps({"wall_s": wall, "audio_s": duration, "text": text}))
-
-
-def measure(engine: str, audio: Path, reference: str | None) -> Run:
-    with tempfile.NamedTemporaryFile(suffix=".json") as result:
-        command = [sys.executable, __file__, "--worker", engine, str(audio), result.name]
-        process = subprocess.Popen(command, cwd=REPO)
-        _, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
-        if process.returncode != 0:
-            raise SystemExit(f"{engine} failed on {audio} (exit {process.returncode})")
-        found = json.loads(Path(result.name).read_text())
-    wer = word_error_rate(words(reference), words(found["text"])) if reference else None
-    # ru_maxrss is in kilobytes on Linux.
-    return Run(engine, found["audio_s"], found["wall_s"], usage.ru_maxrss / 1024, wer)
+    return probe(path).duration_s
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("audio", nargs="*", type=Path, help="more recordings to measure")
-    parser.add_argument("--engine-only", action="store_true", help="skip plain faster-whisper")
-    parser.add_argument(
-        "--worker", nargs=3, metavar=("ENGINE", "AUDIO", "RESULT"), help=argparse.SUPPRESS
-    )
+    parser.add_argument("audio", nargs="*", type=Path, help="more English recordings")
+    parser.add_argument("--runs", type=int, default=1, help="runs per engine and file (median)")
+    parser.add_argument("--only", nargs="*", help="names of the built-in recordings to run")
     args = parser.parse_args()
-    if args.worker:
-        engine, audio, result = args.worker
-        worker(engine, Path(audio), Path(result))
-        return
-    engines = ("callsight",) if args.engine_only else ENGINES
-    print(f"cores available: {len(os.sched_getaffinity(0))}")
-    print(HEADER, flush=True)
-    for path in [SAMPLE, *args.audio]:
-        reference = reference_text(path)
-        runs = {engine: measure(engine, path, reference) for engine in engines}
-        for run in runs.values():
-            print(run.line(path.name), flush=True)
-        if len(runs) == 2:
-            print(_comparison(runs["plain"], runs["callsight"]), flush=True)
+    print(f"cores: {len(os.sched_getaffinity(0))}; load average before: {os.getloadavg()}")
+    with tempfile.TemporaryDirectory() as folder:
+        workdir = Path(folder)
+        cache = workdir / "models"
+        by_language = models(cache)
+        recordings = [*calls(workdir), *clips()]
+        recordings += [Recording(path.stem, path) for path in args.audio]
+        if args.only:
+            recordings = [r for r in recordings if r.name in args.only]
+        print(
+            f"{'recording':20} {'audio_s':>7} {'bare_s':>7} {'calls_s':>7} {'ratio':>6} "
+            f"{'bare_err':>8} {'calls_err':>9} {'bare_MB':>7} {'calls_MB':>8}"
+        )
+        for recording in recordings:
+            model = by_language[recording.language]
+            bare_runs, ours = [], []
+            for _ in range(args.runs):
+                bare_runs.append(bare(recording, model, workdir))
+                ours.append(callsight(recording, workdir, cache))
+            print(_line(recording, bare_runs, ours), flush=True)
+    print(f"load average after: {os.getloadavg()}")
 
 
-def _comparison(plain: Run, engine: Run) -> str:
-    text = f"{'':30} callsight is {plain.wall_s / engine.wall_s:.2f}x faster"
-    if plain.wer is not None and engine.wer is not None:
-        text += f", WER {(engine.wer - plain.wer) * 100:+.2f} points"
-    return text
+def _line(
+    recording: Recording, bare_runs: list[tuple[Run, str]], ours: list[tuple[Run, str]]
+) -> str:
+    bare_s = statistics.median(run.wall_s for run, _ in bare_runs)
+    ours_s = statistics.median(run.wall_s for run, _ in ours)
+    bare_err, ours_err = error_rate(recording, bare_runs[0][1]), error_rate(recording, ours[0][1])
+    kind = "CER" if recording.language == "ja" else "WER"
+
+    def percent(value: float | None) -> str:
+        return f"{value * 100:7.2f}%" if value is not None else "       -"
+
+    return (
+        f"{recording.name[:20]:20} {audio_seconds(recording.path):7.1f} {bare_s:7.2f} "
+        f"{ours_s:7.2f} {bare_s / ours_s:5.2f}x {percent(bare_err)} {percent(ours_err)} "
+        f"{max(r.peak_rss_mb for r, _ in bare_runs):7.0f} "
+        f"{max(r.peak_rss_mb for r, _ in ours):8.0f}"
+        f"  {kind}{'  (speed target file)' if recording.is_call else ''}"
+    )
 
 
 if __name__ == "__main__":

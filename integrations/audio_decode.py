@@ -16,8 +16,12 @@ if TYPE_CHECKING:
     import av
 
 SAMPLE_RATE = 16_000
-# Channels closer than this are one signal recorded twice, not two speakers.
-DUPLICATE_CHANNEL_TOLERANCE = 1e-3
+# Channels this correlated, at the best shift up to MAX_LAG, are one signal recorded twice (a
+# mono call saved as stereo, perhaps through two paths), not two speakers. Two sides of a real
+# call correlate near 0, and crosstalk of one side into the other stays far below this.
+DUPLICATE_CORRELATION = 0.9
+MAX_LAG = SAMPLE_RATE // 20
+CORRELATION_BLOCK = SAMPLE_RATE * 10
 # A file that decodes to less than this share of the duration its header declares is truncated.
 TRUNCATION_SHARE = 0.9
 TRUNCATION_GRACE_S = 1.0
@@ -35,6 +39,12 @@ class AudioProbe:
     channels: int
     duration_s: float
     declared_s: float | None
+    # Stereo files: how alike the two channels are (1.0: the same signal twice).
+    channel_correlation: float | None = None
+
+    @property
+    def stereo_heard_as_mono(self) -> bool:
+        return self.channel_correlation is not None and self.channels == 1
 
 
 def probe(path: Path) -> AudioProbe:
@@ -42,21 +52,63 @@ def probe(path: Path) -> AudioProbe:
 
     Raises ``AudioDecodeError`` for files that cannot be decoded, hold no audio, or are
     truncated (much shorter than their header says). Stereo whose two channels carry the same
-    signal counts as one channel.
+    signal, perhaps shifted by a few milliseconds, counts as one channel.
     """
     with _opened(path) as (container, stream):
         declared = _declared_duration(container, stream)
         stereo = int(stream.codec_context.channels) >= 2
-        samples, max_diff = 0, 0.0
+        samples = 0
+        likeness = ChannelLikeness()
         for chunk in _chunks(container, stream, stereo):
             samples += chunk.shape[1]
             if stereo:
-                max_diff = max(max_diff, float(np.max(np.abs(chunk[0] - chunk[1]), initial=0.0)))
+                likeness.add(chunk)
     duration = samples / SAMPLE_RATE
     _check_complete(duration, declared)
     _check_riff_size(path)
-    channels = 2 if stereo and max_diff > DUPLICATE_CHANNEL_TOLERANCE else 1
-    return AudioProbe(channels=channels, duration_s=duration, declared_s=declared)
+    if not stereo:
+        return AudioProbe(channels=1, duration_s=duration, declared_s=declared)
+    correlation = likeness.correlation()
+    channels = 1 if correlation >= DUPLICATE_CORRELATION else 2
+    return AudioProbe(channels, duration, declared, channel_correlation=round(correlation, 4))
+
+
+class ChannelLikeness:
+    """The normalised cross-correlation of two channels at their best shift, fed in pieces.
+
+    Kept in blocks of ten seconds, each correlated through the FFT at shifts up to MAX_LAG
+    (zero-padded, so no shift wraps around): memory for one block, time n log n.
+    """
+
+    def __init__(self) -> None:
+        self._pending: list[np.ndarray] = []
+        self._pending_n = 0
+        self._cross = np.zeros(2 * MAX_LAG + 1)
+        self._energy = np.zeros(2)
+
+    def add(self, chunk: np.ndarray) -> None:
+        self._pending.append(chunk)
+        self._pending_n += chunk.shape[1]
+        if self._pending_n >= CORRELATION_BLOCK:
+            self._flush()
+
+    def correlation(self) -> float:
+        self._flush()
+        scale = float(np.sqrt(self._energy[0] * self._energy[1]))
+        return float(self._cross.max() / scale) if scale > 0 else 0.0
+
+    def _flush(self) -> None:
+        if not self._pending_n:
+            return
+        block = np.concatenate(self._pending, axis=1).astype(np.float64)
+        self._pending, self._pending_n = [], 0
+        left, right = block[0], block[1]
+        size = 1 << int(np.ceil(np.log2(len(left) + MAX_LAG)))
+        spectrum = np.fft.rfft(left, size) * np.conj(np.fft.rfft(right, size))
+        circular = np.fft.irfft(spectrum, size)
+        # circular[k] sums left[t + k] * right[t]: shifts 0..MAX_LAG, then -MAX_LAG..-1.
+        self._cross += np.concatenate((circular[-MAX_LAG:], circular[: MAX_LAG + 1]))
+        self._energy += np.square(block).sum(axis=1)
 
 
 def windows(

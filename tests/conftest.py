@@ -78,6 +78,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
+@pytest.fixture(scope="session", autouse=True)
+def shared_model_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The multilingual model is joined once per run, not once per test's data folder."""
+    cache = tmp_path_factory.getbasetemp() / "models"
+    os.environ.setdefault("CALLSIGHT_ASR_CACHE_DIR", str(cache))
+
+
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path / "data", database_url=database_url, runner_workers=1)

@@ -48,7 +48,9 @@ class SpeakerRoles(enum.StrEnum):
     CHANNELS = "channels"  # stereo, by the channel map given globally or with the upload
     INFERRED = "inferred"  # stereo with the map "auto", decided from what each side said
     DEFAULT = "default"  # stereo with the map "auto" but no cue either way: the global map
-    UNKNOWN = "unknown"  # mono: turns split at pauses, speakers not guessed
+    VOICES = "voices"  # mono, two voices told apart; which is the agent from what each said
+    VOICE_ORDER = "voice_order"  # mono, two voices, no cue: the agent answered an inbound call
+    UNKNOWN = "unknown"  # mono with one voice heard: turns split at pauses, speakers not guessed
 
 
 AUTO_CHANNEL_MAP = "auto"
@@ -84,6 +86,11 @@ class Transcript:
     duration_s: float
     utterances: list[Utterance]
     channels: int = 1
+    # Stereo files only: how alike the two channels were (near 1: one signal twice, heard once).
+    channel_correlation: float | None = None
+    # Heard as mono: how many voices were told apart (1 or 2; their utterances carry the voice,
+    # 0 for the first heard, in ``channel``); None where channels gave the speakers.
+    voices: int | None = None
 
 
 @dataclass(frozen=True)

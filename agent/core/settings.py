@@ -22,6 +22,7 @@ from agent.core.domain import (
 from agent.core.patterns import compile_patterns
 
 BUNDLED_ASR_MODEL = "bundled:tiny.en"
+BUNDLED_MULTILINGUAL_MODEL = "bundled:base"
 DEFAULT_LLM_PRICES: dict[str, tuple[float, float]] = {
     # USD per million input / output tokens, as published by OpenAI (2025).
     "gpt-4o-mini": (0.15, 0.60),
@@ -86,6 +87,14 @@ class Settings(BaseSettings):
     storage_secret_access_key: SecretStr = SecretStr("")
 
     asr_model: str = Field(BUNDLED_ASR_MODEL, description="faster-whisper model name or path.")
+    asr_multilingual_model: str = Field(
+        BUNDLED_MULTILINGUAL_MODEL,
+        description="Model for calls not in English and for detecting the language, when "
+        "asr_model is English-only; empty: every call is heard as English.",
+    )
+    asr_cache_dir: Path | None = Field(
+        None, description="Where bundled models are assembled; empty: data_dir/models."
+    )
     asr_device: str = "cpu"
     asr_compute_type: str = "int8"
     asr_cpu_threads: int = Field(0, ge=0, description="0: every core this process may use.")
@@ -341,6 +350,10 @@ class Settings(BaseSettings):
     @property
     def audio_dir(self) -> Path:
         return self.data_dir / "audio"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.asr_cache_dir or self.data_dir / "models"
 
     @property
     def inbound_webhook_secrets(self) -> list[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -11,6 +10,8 @@ from agent.core.domain import Speaker, Utterance
 Interval = tuple[float, float]
 # Overlaps shorter than this are timing noise or a breath, not someone cutting in.
 MIN_INTERRUPTION_S = 0.2
+# A silence this long ends a monologue even when the same side speaks next.
+MONOLOGUE_PAUSE_S = 3.0
 QUESTION_MARKS = ("?", "\uff1f")  # ASCII and full-width (Japanese, Chinese)
 
 
@@ -55,14 +56,30 @@ def union_length(spans: Iterable[Interval]) -> float:
 
 
 def longest_monologue(utterances: Sequence[Utterance], side: Speaker) -> float:
-    """The longest stretch in which ``side`` speaks and no one else starts speaking."""
+    """The most talk ``side`` gives in one run, before someone else speaks or a long pause.
+
+    Counted as talk time within the run, so no monologue is longer than the side's talk time;
+    on mono with one voice heard, the pause is what ends a run.
+    """
     longest = 0.0
-    ordered = sorted(utterances, key=lambda u: (u.start, u.end))
-    for speaker, run in itertools.groupby(ordered, key=lambda u: u.speaker):
-        if speaker is side:
-            turns = list(run)
-            longest = max(longest, max(u.end for u in turns) - turns[0].start)
+    for run in _runs(sorted(utterances, key=lambda u: (u.start, u.end))):
+        if run[0].speaker is side:
+            longest = max(longest, union_length(_spans(run, None)))
     return longest
+
+
+def _runs(ordered: list[Utterance]) -> Iterable[list[Utterance]]:
+    run: list[Utterance] = []
+    for utterance in ordered:
+        if run and (
+            utterance.speaker is not run[0].speaker
+            or utterance.start - max(u.end for u in run) > MONOLOGUE_PAUSE_S
+        ):
+            yield run
+            run = []
+        run.append(utterance)
+    if run:
+        yield run
 
 
 def interruptions(utterances: Sequence[Utterance]) -> dict[str, int]:

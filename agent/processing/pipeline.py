@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 import uuid
@@ -45,7 +46,7 @@ from agent.kpis.call_contacts import record_call_contact
 from agent.kpis.periods import KpiConfig
 from agent.processing.conversation_metrics import conversation_metrics
 from agent.processing.leases import LeasePolicy, held, worker_name
-from agent.processing.speaker_roles import infer_roles, relabel
+from agent.processing.speaker_roles import VOICE_SIDES, infer_roles, relabel
 
 log = logging.getLogger(__name__)
 
@@ -177,11 +178,15 @@ class Pipeline:
             move(call, CallStatus.TRANSCRIBING)
             audio_key, options = call.audio_key, self._options(call)
             auto = call.channel_map == AUTO_CHANNEL_MAP
+            direction = Direction(call.direction)
             session.commit()
         # Fetching the recording and recognising speech take long; no transaction stays open.
         with self.store.local_copy(audio_key) as audio_path:
             transcript = self.transcriber.transcribe(audio_path, options, on_progress)
-        utterances, roles, speakers = self._speakers(transcript, options.channel_map, auto)
+        if transcript.channels < 2:
+            utterances, roles, speakers = self._voices(transcript, direction)
+        else:
+            utterances, roles, speakers = self._speakers(transcript, options.channel_map, auto)
         metrics = conversation_metrics(utterances, transcript.duration_s, transcript.channels == 2)
         with Session(self.engine) as session:
             call = _claim(session, call_id, (CallStatus.TRANSCRIBING,), self.worker)
@@ -208,8 +213,6 @@ class Pipeline:
         self, transcript: Transcript, channel_map: ChannelMap, auto: bool
     ) -> tuple[list[Utterance], SpeakerRoles, dict[str, Any]]:
         """Speakers by channel, or inferred from what is said when the map is ``auto``."""
-        if transcript.channels < 2:
-            return transcript.utterances, SpeakerRoles.UNKNOWN, {"roles": "unknown"}
         roles, evidence = SpeakerRoles.CHANNELS, list[str]()
         utterances = transcript.utterances
         if auto:
@@ -220,6 +223,37 @@ class Pipeline:
                 channel_map = inference.channel_map
                 utterances = relabel(utterances, channel_map)
         info = {"roles": roles.value, "channel_map": str(channel_map), "evidence": evidence}
+        return utterances, roles, info
+
+    def _voices(
+        self, transcript: Transcript, direction: Direction
+    ) -> tuple[list[Utterance], SpeakerRoles, dict[str, Any]]:
+        """A mono call's speakers: two voices, the agent told by what it says, else by order."""
+        info: dict[str, Any] = {}
+        if transcript.channel_correlation is not None:
+            info["reason"] = (
+                "the two channels carry the same signal (correlation "
+                f"{transcript.channel_correlation:.2f}): transcribed once, as mono"
+            )
+        if transcript.voices != 2:
+            info["roles"] = SpeakerRoles.UNKNOWN.value
+            info["voices"] = transcript.voices
+            return _without_channel(transcript.utterances), SpeakerRoles.UNKNOWN, info
+        inference = infer_roles(transcript.utterances, self.company_name, VOICE_SIDES)
+        if inference.channel_map is not None:
+            roles, channel_map, evidence = (
+                SpeakerRoles.VOICES,
+                inference.channel_map,
+                inference.evidence,
+            )
+        else:
+            roles, channel_map = SpeakerRoles.VOICE_ORDER, _first_voice_answers(direction)
+            evidence = [
+                f"no agent phrase heard: on an {direction.value} call the first voice "
+                f"is the {channel_map.left.value}"
+            ]
+        utterances = _without_channel(relabel(transcript.utterances, channel_map))
+        info.update(roles=roles.value, voices=2, evidence=evidence)
         return utterances, roles, info
 
     def summarise(self, call_id: str) -> None:
@@ -368,3 +402,15 @@ def _action_item_rows(call_id: str, drafts: list[ActionItemDraft]) -> list[Actio
         )
         for position, draft in enumerate(drafts)
     ]
+
+
+def _first_voice_answers(direction: Direction) -> ChannelMap:
+    """Whoever picks up speaks first: the agent on an inbound call, the customer on an outbound."""
+    if direction is Direction.OUTBOUND:
+        return ChannelMap(Speaker.CUSTOMER, Speaker.AGENT)
+    return ChannelMap(Speaker.AGENT, Speaker.CUSTOMER)
+
+
+def _without_channel(utterances: list[Utterance]) -> list[Utterance]:
+    """Voices are not channels: a mono call's segments keep no channel number."""
+    return [dataclasses.replace(u, channel=None) for u in utterances]

@@ -34,8 +34,16 @@ class RoleInference:
     evidence: list[str]
 
 
-def infer_roles(utterances: Sequence[Utterance], company_name: str | None) -> RoleInference:
-    """Score each channel by the agent phrases it says; the higher one is the agent."""
+CHANNEL_SIDES = ("left channel", "right channel")
+VOICE_SIDES = ("first voice", "second voice")
+
+
+def infer_roles(
+    utterances: Sequence[Utterance],
+    company_name: str | None,
+    sides: tuple[str, str] = CHANNEL_SIDES,
+) -> RoleInference:
+    """Score each channel (or voice) by the agent phrases it says; the higher one is the agent."""
     cues = _cues(company_name)
     scores = [0.0, 0.0]
     evidence: list[str] = []
@@ -46,13 +54,13 @@ def infer_roles(utterances: Sequence[Utterance], company_name: str | None) -> Ro
         for cue in cues:
             if cue in text:
                 scores[utterance.channel] += 2.0 if utterance.start < OPENING_S else 1.0
-                side = "left" if utterance.channel == 0 else "right"
-                evidence.append(f'{side} channel at {utterance.start:.0f} s: "{cue}"')
+                side = sides[utterance.channel]
+                evidence.append(f'{side} at {utterance.start:.0f} s: "{cue}"')
     if scores[0] == scores[1]:
         return RoleInference(None, [])
     agent_left = scores[0] > scores[1]
     chosen = ChannelMap() if agent_left else ChannelMap(Speaker.CUSTOMER, Speaker.AGENT)
-    agent_side = "left" if agent_left else "right"
+    agent_side = sides[0] if agent_left else sides[1]
     return RoleInference(chosen, [e for e in evidence if e.startswith(agent_side)][:5])
 
 

@@ -162,7 +162,7 @@ def process(
 ) -> None:
     """Transcribe, summarise and sync recordings here and now, with a progress bar."""
     from agent.core.call_states import CallStatus
-    from api.app import start_container
+    from api.startup import start_container
 
     meta = _cli_metadata(options)
     container = start_container(_settings())

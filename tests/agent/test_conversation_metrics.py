@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from agent.core.domain import Speaker, Utterance
 from agent.processing.conversation_metrics import conversation_metrics, union_length
@@ -28,7 +30,8 @@ def test_metrics_of_a_constructed_stereo_call() -> None:
         "agent": pytest.approx(20 / 49, abs=1e-4),
         "customer": pytest.approx(29 / 49, abs=1e-4),
     }
-    assert metrics["longest_monologue_s"] == {"agent": 11.0, "customer": 20.0}
+    # The agent's run 19-25 and 26-30 is 10 s of talk: the second's pause is not talk.
+    assert metrics["longest_monologue_s"] == {"agent": 10.0, "customer": 20.0}
     assert metrics["longest_customer_story_s"] == 20.0
     assert metrics["interruptions"] == {"agent": 1, "customer": 0}
     assert metrics["overlap_s"] == 1.0
@@ -75,3 +78,34 @@ def test_the_sample_scripts_own_metrics() -> None:
     assert metrics["overlap_s"] == pytest.approx(0.4, abs=0.01)
     agent_talk = sum(t.end - t.start for t in turns if t.speaker is A)
     assert metrics["talk_time_s"]["agent"] == pytest.approx(agent_talk, abs=0.01)
+
+
+def test_a_mono_call_with_pauses_has_no_monologue_longer_than_its_talk() -> None:
+    heard = [
+        Utterance(0.0, 6.0, U, "Hello, thanks for calling."),
+        Utterance(6.5, 12.0, U, "Hi, my internet drops every evening."),
+        Utterance(20.0, 28.5, U, "Let me push new firmware to the router."),
+    ]
+    metrics = conversation_metrics(heard, duration_s=30.0, stereo=False)
+    assert metrics["talk_time_s"] == {"unknown": 20.0}
+    assert metrics["longest_monologue_s"] == {"unknown": 11.5}  # the 8 s silence ends a run
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(0, 600, allow_nan=False),
+            st.floats(0.1, 30, allow_nan=False),
+            st.sampled_from([A, C, U]),
+        ),
+        max_size=30,
+    )
+)
+@settings(max_examples=200, deadline=None)
+def test_no_monologue_is_ever_longer_than_its_sides_talk(
+    spans: list[tuple[float, float, Speaker]],
+) -> None:
+    heard = [Utterance(start, start + length, who, "words") for start, length, who in spans]
+    metrics = conversation_metrics(heard, duration_s=700.0, stereo=False)
+    for side, longest in metrics["longest_monologue_s"].items():
+        assert longest <= metrics["talk_time_s"][side] + 0.01

@@ -6,6 +6,7 @@ import json
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 from faster_whisper import decode_audio
 from sqlalchemy import Engine
@@ -15,7 +16,12 @@ from agent.auth.keys import authenticate
 from agent.core.settings import Settings
 from support.audio import tone, write_wav
 from support.cli import callsight
+from support.recordings import shared_recording
 from support.samples import SAMPLE_CALL
+
+JFK = "faster-whisper-tests-data/jfk.flac"
+AWS_AGENT = "aws-lca-call-recordings/Auto_Repairs_49_UTC_agent.wav"
+AWS_CALLER = "aws-lca-call-recordings/Auto_Repairs_49_UTC_caller.wav"
 
 
 @pytest.mark.slow
@@ -32,6 +38,36 @@ def test_process_prints_the_finished_call_as_json(settings: Settings) -> None:
     assert call["summary"]["text"]
     assert any(item["due_date"] == "2026-11-20" for item in call["action_items"])
     assert "First start: an admin API key" in result.stderr
+
+
+@pytest.mark.slow
+def test_one_voice_recorded_on_both_channels_is_heard_once_and_says_why(settings: Settings) -> None:
+    result = callsight(settings, "process", str(shared_recording(JFK)), "--json")
+    assert result.returncode == 0, result.stderr
+    call = json.loads(result.stdout)
+    text = " ".join(s["text"] for s in call["transcript"]["segments"]).lower()
+    assert text.count("ask not what your country") == 1
+    assert "same signal" in call["metrics"]["speakers"]["reason"]
+
+
+@pytest.mark.slow
+def test_a_mono_call_gets_agent_and_customer_from_its_two_voices(
+    settings: Settings, tmp_path: Path
+) -> None:
+    agent = decode_audio(str(shared_recording(AWS_AGENT)))[: 16000 * 120]
+    caller = decode_audio(str(shared_recording(AWS_CALLER)))[: 16000 * 120]
+    mono = write_wav(tmp_path / "call.wav", [np.clip(agent + caller, -1, 1)])
+    result = callsight(settings, "process", str(mono), "--json")
+    assert result.returncode == 0, result.stderr
+    call = json.loads(result.stdout)
+    speakers = call["metrics"]["speakers"]
+    assert speakers["roles"] == "voices" and speakers["voices"] == 2
+    assert "how can i help" in speakers["evidence"][0]
+    segments = call["transcript"]["segments"]
+    assert {s["speaker"] for s in segments} == {"agent", "customer"}
+    assert "how can I help you" in segments[0]["text"] and segments[0]["speaker"] == "agent"
+    for side, longest in call["metrics"]["longest_monologue_s"].items():
+        assert longest <= call["metrics"]["talk_time_s"][side]
 
 
 def test_process_refuses_non_audio_and_says_why(settings: Settings, tmp_path: Path) -> None:

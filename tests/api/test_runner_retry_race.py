@@ -15,7 +15,7 @@ from agent.core.settings import Settings
 from agent.core.tables import Call
 from agent.core.transactions import commit
 from agent.processing.runner import ThreadPoolRunner
-from api.app import start_container
+from api.startup import start_container
 from support.polling import wait_for
 
 

@@ -13,7 +13,8 @@ from agent.core.domain import ChannelMap, Speaker, TranscribeOptions, Transcript
 from agent.core.ports import AudioDecodeError, RecordingTooLong, TranscriberUnavailable
 from agent.processing.conversation_metrics import conversation_metrics
 from integrations.audio_decode import probe
-from integrations.faster_whisper_asr import FasterWhisperTranscriber, bundled_model_path
+from integrations.bundled_models import tiny_en_path
+from integrations.faster_whisper_asr import FasterWhisperTranscriber
 from support.audio import tone, write_wav
 from support.samples import SAMPLE_CALL, SAMPLE_SCRIPT
 
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def transcriber() -> FasterWhisperTranscriber:
-    return FasterWhisperTranscriber(str(bundled_model_path()))
+    return FasterWhisperTranscriber(str(tiny_en_path()))
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +147,7 @@ def test_metrics_match_the_timeline_the_recording_was_built_from(sample_transcri
 
 def test_short_windows_give_the_same_transcript(sample_transcript) -> None:  # type: ignore[no-untyped-def]
     whole, _ = sample_transcript
-    windowed = FasterWhisperTranscriber(str(bundled_model_path()), window_s=40.0).transcribe(
+    windowed = FasterWhisperTranscriber(str(tiny_en_path()), window_s=40.0).transcribe(
         SAMPLE_CALL, TranscribeOptions()
     )
     assert windowed.duration_s == whole.duration_s
@@ -198,12 +199,12 @@ def test_hotwords_and_prompts_teach_the_spelling_of_a_name(
         TranscribeOptions(initial_prompt="Glossary: Nordwynd Broadband, Nordwynd router."),
     )
     assert "Nordwynd" in agent_text(prompted)
-    globally = FasterWhisperTranscriber(str(bundled_model_path()), hotwords="Nordwynd")
+    globally = FasterWhisperTranscriber(str(tiny_en_path()), hotwords="Nordwynd")
     assert "Nordwynd" in agent_text(globally.transcribe(greeting_clip, TranscribeOptions()))
 
 
 def test_a_recording_over_the_limit_is_refused_before_recognition(greeting_clip: Path) -> None:
-    limited = FasterWhisperTranscriber(str(bundled_model_path()), max_duration_s=10.0)
+    limited = FasterWhisperTranscriber(str(tiny_en_path()), max_duration_s=10.0)
     with pytest.raises(RecordingTooLong, match=r"lasts 0\.2 min, longer than the 0\.1667 min"):
         limited.transcribe(greeting_clip, TranscribeOptions())
 

@@ -31,6 +31,7 @@ from api.web.auth import (
     require_role,
     visible_call_or_404,
 )
+from api.web.form_checks import readable
 
 router = APIRouter(include_in_schema=False)
 
@@ -53,10 +54,10 @@ def _back_to(call: Call) -> RedirectResponse:
 def _item_form(description: str, owner: str, due_date: str) -> review.ActionItemForm:
     try:
         return review.ActionItemForm(
-            description=description, owner=owner, due_date=due_date or None
+            description=description.strip(), owner=owner.strip(), due_date=due_date or None
         )
     except ValidationError as error:
-        raise InvalidInput("; ".join(e["msg"] for e in error.errors())) from error
+        raise InvalidInput(readable(error.errors())) from error
 
 
 @router.post("/calls/{call_id}/items/{item_id}")
@@ -67,8 +68,8 @@ def edit_item(
     runner: RunnerDep,
     visitor: FormVisitorDep,
     actor: WebActorDep,
-    description: Annotated[str, Form()],
-    owner: Annotated[str, Form()],
+    description: Annotated[str, Form()] = "",
+    owner: Annotated[str, Form()] = "",
     due_date: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
     require_role(visitor.principal, *EDITORS)

@@ -101,15 +101,12 @@ def create_api_key(
 ) -> HTMLResponse:
     require_role(visitor.principal, Role.ADMIN)
     try:
-        form = KeyForm(name=name, role=role, email=email)  # type: ignore[arg-type]
+        form = KeyForm.model_validate({"name": name, "role": role, "email": email.strip()})
     except ValidationError as error:
-        return _admin_view(
-            request, session, visitor, problem=InvalidInput(readable(error.errors()))
-        )
-    token = create_key(session, form.role, form.name, form.email.strip() if form.email else None)
-    audit.record(
-        session, actor, Action.KEY_CREATED, target=key_described(token, form.role, form.name)
-    )
+        return _admin_view(request, session, visitor, problem=_problem(error))
+    token = create_key(session, form.role, form.name, form.email)
+    described = key_described(token, form.role, form.name)
+    audit.record(session, actor, Action.KEY_CREATED, target=described)
     # Rendered, not redirected: the token must never travel in a URL.
     return _admin_view(request, session, visitor, {"token": token, "name": form.name})
 

@@ -73,6 +73,7 @@ MATRIX: dict[tuple[str, str], tuple[str | int, ...]] = {
     ("POST", "/api/v1/surveys"): LEAD,
     ("GET", "/api/v1/audit"): ADMIN,
     ("GET", "/static/{path}"): PUBLIC,
+    ("GET", "/docs/assets/{path}"): PUBLIC,
     ("GET", "/"): PUBLIC,
     ("GET", "/login"): PUBLIC,
     ("POST", "/login"): (401, PASS, PASS, PASS, PASS, 401),
@@ -229,7 +230,7 @@ def _filled(method: str, path: str, world: World) -> str:
         customer_id=world.customer_id,
         subscription_id=world.subscription_to_stop_id if stops else world.subscription_id,
         key_id=world.key_id,
-        path="app.css",
+        path="swagger-ui.css" if path.startswith("/docs/") else "app.css",
     )
 
 

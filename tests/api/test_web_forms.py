@@ -4,6 +4,7 @@ gets the page back with a message a person can read, never JSON."""
 from __future__ import annotations
 
 import itertools
+import re
 from pathlib import Path
 
 import pytest
@@ -186,3 +187,14 @@ def test_signing_in_with_a_blank_key_gets_the_sign_in_page_back(client: TestClie
     page = client.post("/login", data={"api_key": "", "next": ""}, headers=HTML)
     assert page.status_code == 401
     assert _is_a_page(page.text) and "That API key is not valid" in page.text
+
+
+def test_the_api_docs_pages_load_their_assets_from_the_app(client: TestClient) -> None:
+    for path in ("/docs", "/redoc"):
+        page = client.get(path).text
+        assets = re.findall(r'(?:src|href)="([^"]+)"', page)
+        assert assets, path
+        for asset in assets:
+            assert asset.startswith("/"), (path, asset)
+            assert client.get(asset).status_code == 200, asset
+    assert "fonts.googleapis" not in client.get("/redoc").text

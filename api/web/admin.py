@@ -49,7 +49,7 @@ def _admin_view(
         request,
         "admin.html",
         visitor,
-        status.HTTP_422_UNPROCESSABLE_ENTITY if problem else status.HTTP_200_OK,
+        status.HTTP_422_UNPROCESSABLE_CONTENT if problem else status.HTTP_200_OK,
         nav="admin",
         problem=problem.message if problem else None,
         keys=keys,

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Self
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails
 
+from agent.calls.service import CallSort
 from agent.core.call_states import CallStatus
 from agent.core.domain import MAX_DB_INT
 from agent.core.errors import InvalidInput
@@ -87,7 +88,12 @@ class CallListQuery(QueryForm):
     agent: Text = None
     date_from: Day = None
     date_to: Day = None
+    sort: Annotated[CallSort | None, Blank] = None
     page: Id = None
+
+    @property
+    def order(self) -> CallSort:
+        return self.sort or CallSort.CALL_TIME_DESC
 
 
 def label(name: object) -> str:

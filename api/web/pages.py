@@ -35,6 +35,12 @@ router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 25
 NO_PAGE = "There is no such page of calls."
 NO_CUSTOMER = "There is no such customer."
+SORTS = {
+    calls.CallSort.CALL_TIME_DESC: "newest call first",
+    calls.CallSort.CALL_TIME_ASC: "oldest call first",
+    calls.CallSort.UPLOAD_TIME_DESC: "latest upload first",
+    calls.CallSort.UPLOAD_TIME_ASC: "earliest upload first",
+}
 
 
 def _safe_next(target: str | None) -> str:
@@ -105,7 +111,7 @@ def calls_page(request: Request, session: SessionDep, visitor: VisitorDep) -> HT
     try:
         query = CallListQuery.read(typed)
     except InvalidInput as error:
-        return _calls_view(request, visitor, typed, status.HTTP_422_UNPROCESSABLE_ENTITY, error)
+        return _calls_view(request, visitor, typed, status.HTTP_422_UNPROCESSABLE_CONTENT, error)
     filters = calls.CallFilters(
         query.status,
         query.customer,
@@ -115,7 +121,9 @@ def calls_page(request: Request, session: SessionDep, visitor: VisitorDep) -> HT
         query.q,
     )
     page = query.page or 1
-    found, total = calls.list_calls(session, filters, visitor.principal, PAGE_SIZE, _offset(page))
+    found, total = calls.list_calls(
+        session, filters, visitor.principal, PAGE_SIZE, _offset(page), query.order
+    )
     shown = query.model_dump(exclude={"page"}, exclude_none=True, mode="json")
     return _calls_view(
         request,
@@ -123,6 +131,8 @@ def calls_page(request: Request, session: SessionDep, visitor: VisitorDep) -> HT
         shown,
         rows=list_rows(session, found),
         total=total,
+        page=page,
+        pages=max(1, -(-total // PAGE_SIZE)),
         prev_url=_page_url(shown, page - 1) if page > 1 else None,
         next_url=_page_url(shown, page + 1) if page * PAGE_SIZE < total else None,
     )
@@ -144,6 +154,8 @@ def _calls_view(
         nav="calls",
         filters=shown,
         statuses=[s.value for s in CallStatus],
+        sorts=SORTS,
+        sort=shown.get("sort") or calls.CallSort.CALL_TIME_DESC.value,
         error=error.message if error else None,
         **({"rows": [], "total": 0} | context),
     )

@@ -62,8 +62,18 @@ def test_the_calls_filter_works_empty_partly_and_fully_filled(
     filters = page.locator("form.filters")
 
     filters.locator("button[type=submit]").click()
-    expect(page).to_have_url(f"{server.url}/calls?q=&status=&customer=&agent=&date_from=&date_to=")
+    blank = "q=&status=&customer=&agent=&date_from=&date_to="
+    expect(page).to_have_url(f"{server.url}/calls?{blank}&sort=call_time_desc")
     assert listed(page) == set(ids.values())
+    expect(page.locator("#list-summary")).to_contain_text("newest call first")
+    order = page.locator("#call-rows tr[data-call-id]")
+    expect(order.first).to_have_attribute("data-call-id", ids["Globex"])
+    filters.locator("select[name=sort]").select_option("call_time_asc")
+    filters.locator("button[type=submit]").click()
+    expect(page.locator("#list-summary")).to_contain_text("oldest call first")
+    expect(order.first).to_have_attribute("data-call-id", ids["Acme"])
+    expect(order.first.locator(".call-title")).to_have_text("Acme · 2026-11-18 10:00")
+    expect(order.first.locator(".badge")).to_have_text(["resolved", "positive"])
 
     filters.locator("select[name=status]").select_option("done")
     filters.locator("button[type=submit]").click()

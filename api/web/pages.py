@@ -18,7 +18,7 @@ from agent.auth.web_sessions import SignedIn, sign_out, start_session
 from agent.calls import service as calls
 from agent.calls.views import call_detail
 from agent.core.call_states import EDITABLE_STATUSES, CallStatus
-from agent.core.domain import Resolution
+from agent.core.domain import Priority, Resolution
 from agent.core.errors import InvalidInput
 from agent.core.tables import ApiKey, Call
 from agent.kpis.customer_view import customer_detail
@@ -195,6 +195,8 @@ def call_page(
         editable=CallStatus(call.status) in EDITABLE_STATUSES and visitor.principal.sees_all_calls,
         can_approve=call.status == CallStatus.REVIEW and visitor.principal.sees_all_calls,
         resolutions=[r.value for r in Resolution],
+        priorities=[p.value for p in Priority],
+        item_statuses=["open", "done"],
         approved_by=approver.name if approver else None,
         approved_at=call.approved_at,
     )

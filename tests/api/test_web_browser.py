@@ -55,11 +55,11 @@ def test_a_lead_uploads_reviews_edits_and_approves_a_call(
     )
     expect(third_line).to_have_class(re.compile(r"\bcurrent\b"))
 
-    first_item = page.locator("form.action-item").first
+    first_item = page.locator("form.action-item-edit").first
     first_item.locator("textarea[name=description]").fill("Ship a new power adapter")
     first_item.locator("input[name=due_date]").fill("2026-12-01")
     first_item.locator("button[type=submit]").click()
-    expect(page.locator("form.action-item textarea").first).to_have_value(
+    expect(page.locator("form.action-item-edit textarea").first).to_have_value(
         "Ship a new power adapter"
     )
 
@@ -68,7 +68,7 @@ def test_a_lead_uploads_reviews_edits_and_approves_a_call(
     expect(page.locator(".crm-status")).to_have_text("synced")
     expect(page.locator("text=approved by Lee Lead")).to_be_visible()
     crm_ids = page.locator(".crm-records td[data-label='CRM id']").all_inner_texts()
-    items = page.locator("form.action-item").count()
+    items = page.locator("form.action-item-edit").count()
     assert len(crm_ids) == 1 + items and all(i.startswith("local-") for i in crm_ids)
 
     call_id = call_url.rsplit("/", 1)[1]

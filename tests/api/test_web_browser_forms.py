@@ -169,3 +169,42 @@ def test_the_api_docs_render_with_every_outside_host_unreachable(
     expect(page.locator("[data-section-id^='tag/']").first).to_be_attached(timeout=20_000)
     # ReDoc's bundle links its "powered by" logo from its maker's site; only that may be missed.
     assert all(r.startswith("image ") for r in refused), refused
+
+
+def test_a_lead_adds_completes_and_removes_action_items_on_the_call_page(
+    browser: Browser, site: tuple[Server, Settings]
+) -> None:
+    server, settings = site
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session:
+        call_id = make_call(
+            session, status=CallStatus.REVIEW, summary=SeedSummary(), action_items=1
+        ).id
+        session.commit()
+    engine.dispose()
+    page = sign_in(browser, server, make_token(settings, Role.LEAD, "Lee"))
+    page.goto(f"{server.url}/calls/{call_id}")
+    items = page.locator("div.action-item")
+    expect(items).to_have_count(1)
+
+    new = page.locator("form.action-item-new")
+    new.locator("textarea[name=description]").fill("Send the replacement quote")
+    new.locator("select[name=priority]").select_option("high")
+    new.locator("button[type=submit]").click()
+    expect(items).to_have_count(2)
+    expect(items.nth(1).locator(".badge").first).to_have_text("high priority")
+    expect(items.nth(1).locator("input[name=owner]")).to_have_value("agent")
+
+    items.first.locator("text=Mark done").click()
+    expect(items.first.locator(".badge.item-done")).to_have_text("done")
+    expect(items.first.locator("text=Reopen")).to_be_visible()
+
+    items.nth(1).locator("select[name=priority]").select_option("low")
+    items.nth(1).locator("form.action-item-edit button[type=submit]").click()
+    expect(items.nth(1).locator(".badge").first).to_have_text("low priority")
+
+    items.first.locator("text=Remove").click()
+    expect(items).to_have_count(1)
+    expect(items.first.locator("textarea[name=description]")).to_have_value(
+        "Send the replacement quote"
+    )

@@ -89,7 +89,8 @@ class CallListQuery(QueryForm):
     date_from: Day = None
     date_to: Day = None
     sort: Annotated[CallSort | None, Blank] = None
-    page: Id = None
+    # Unbounded above: a page past any a database could hold is "not found" (see api.ids).
+    page: Annotated[Annotated[int, Field(ge=1)] | None, Blank] = None
 
     @property
     def order(self) -> CallSort:

@@ -24,6 +24,7 @@ from api.errors import install_error_json
 from api.routes import audio as routes_audio
 from api.routes import audit as routes_audit
 from api.routes import calls as routes_calls
+from api.routes import engagement as routes_engagement
 from api.routes import health as routes_health
 from api.routes import kpis as routes_kpis
 from api.routes import subscriptions as routes_subscriptions
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None, process_sample: bool = False) -
     app.include_router(routes_webhooks.router)
     app.include_router(routes_subscriptions.router, responses=throttled)
     app.include_router(routes_kpis.router, responses=throttled)
+    app.include_router(routes_engagement.router, responses=throttled)
     app.include_router(routes_audit.router)
     install_error_json(app)
     install_api_docs(app)

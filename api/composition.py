@@ -7,6 +7,7 @@ Salesforce), and the ``callsight`` command starts without loading any of them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -78,7 +79,7 @@ def build_llm_summariser(settings: Settings, engine: Engine, fallback: Summarise
     from agent.core.patterns import compile_patterns
     from agent.processing.llm_cache import DbAnswerCache
     from agent.processing.prompts import load_prompts
-    from agent.processing.redaction import redact
+    from agent.processing.redaction import redact_lines
     from integrations.llm_summariser import EndpointConfig, LlmSummariser, StructuredChat
 
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
@@ -92,9 +93,9 @@ def build_llm_summariser(settings: Settings, engine: Engine, fallback: Summarise
     )
     patterns = compile_patterns(settings.redact_patterns)
 
-    def redactor(text: str) -> tuple[str, dict[str, int]]:
-        found = redact(text, patterns)
-        return found.text, found.counts
+    def redactor(texts: Sequence[str]) -> tuple[list[str], dict[str, int]]:
+        found = redact_lines(texts, patterns)
+        return found.texts, found.counts
 
     language = None if settings.summary_language == "auto" else settings.summary_language
     return LlmSummariser(
@@ -161,6 +162,7 @@ def build_salesforce_crm(settings: Settings) -> Crm:
         timeout_s=settings.salesforce_timeout_s,
         limits=ApiLimits(
             ApiReserve.parse(settings.salesforce_api_reserve),
+            recheck_s=settings.salesforce_limits_recheck_s,
             on_usage=record_salesforce_api_usage,
         ),
     )
@@ -168,6 +170,7 @@ def build_salesforce_crm(settings: Settings) -> Crm:
         connection,
         external_id_field=settings.salesforce_external_id_field,
         lookup_ttl_s=settings.salesforce_lookup_ttl_s,
+        describe_ttl_s=settings.salesforce_describe_ttl_s,
     )
 
 

@@ -198,11 +198,7 @@ def batched(
     drain(sync)
     wall = time.perf_counter() - started
     rows = written(url)
-    counts = org.request_counts
-    note = (
-        f"{counts['query']} queries + {counts['collections']} collection requests + "
-        f"{counts['describe']} describes"
-    )
+    note = carried(org)
     org.stop()
     return Result(name, args.calls, len(rows), org.api_requests, wall, note)
 
@@ -225,6 +221,15 @@ def faulty(
     name = f"Callsight, {args.fail_rate:.0%} of requests failing"
     return Result(
         name, args.calls, len(rows), org.api_requests, wall, f"{faults} faults; {verdict}"
+    )
+
+
+def carried(org: SalesforceEmulator) -> str:
+    """What the requests carried: composites hold queries and collections as subrequests."""
+    counts = org.request_counts
+    return (
+        f"{counts['composite']} composites; {counts['query']} queries + "
+        f"{counts['collections']} collections in all + {counts['describe']} describes"
     )
 
 
@@ -318,10 +323,8 @@ def steady(
     wall = time.perf_counter() - started
     rows = written(url)
     waits = call_waits(rows, finished)
-    counts = org.request_counts
     note = (
-        f"{counts['query']} queries + {counts['collections']} collection requests + "
-        f"{counts['describe']} describes; a call waited {sum(waits) / len(waits):.1f} s on "
+        f"{carried(org)}; a call waited {sum(waits) / len(waits):.1f} s on "
         f"average, {max(waits):.0f} s at most"
     )
     org.stop()

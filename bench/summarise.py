@@ -31,7 +31,7 @@ sys.path.insert(0, str(REPO / "tests"))  # the loopback fake server lives with t
 
 from agent.core.domain import ActionItemDraft, CallContext, Speaker, Utterance  # noqa: E402
 from agent.processing.prompts import load_prompts  # noqa: E402
-from agent.processing.redaction import redact  # noqa: E402
+from agent.processing.redaction import redact_lines  # noqa: E402
 from integrations.builtin_summariser import BuiltinSummariser  # noqa: E402
 from integrations.llm_summariser import EndpointConfig, LlmSummariser, StructuredChat  # noqa: E402
 from integrations.llm_summariser.transcript import estimate_tokens  # noqa: E402
@@ -62,13 +62,18 @@ def sample_call(minutes: float | None) -> list[Utterance]:
     return out
 
 
+def _redactor(texts: Sequence[str]) -> tuple[list[str], dict[str, int]]:
+    found = redact_lines(texts)
+    return found.texts, found.counts
+
+
 def llm_traffic(fake: FakeOpenAI) -> None:
     fake.default = lambda _body: Reply(ANSWER)
     summariser = LlmSummariser(
         chat=StructuredChat(EndpointConfig(fake.url, "gpt-4o-mini", "sk-bench", 30.0, 0)),
         templates=load_prompts(),
         fallback=BuiltinSummariser(),
-        redactor=lambda text: (redact(text).text, redact(text).counts),
+        redactor=_redactor,
     )
     print(
         f"{'call':14} {'audio_min':>9} {'requests':>8} {'tokens_sent':>11} {'tokens/min':>10} "

@@ -8,11 +8,12 @@ from sqlmodel import SQLModel
 
 from agent.audit import tables as audit_tables
 from agent.core import tables as core_tables
+from agent.engagement import tables as engagement_tables
 from agent.kpis import tables as kpi_tables
 from integrations import local_crm
 
 # Importing the models registers their tables on the metadata autogenerate compares against.
-MODELS = (core_tables, kpi_tables, local_crm, audit_tables)
+MODELS = (core_tables, kpi_tables, local_crm, audit_tables, engagement_tables)
 target_metadata = SQLModel.metadata
 
 

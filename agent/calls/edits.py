@@ -35,6 +35,9 @@ class CrmLinkEdit(BaseModel):
     contact_id: str | None = Field(None, max_length=64)
     account_id: str | None = Field(None, max_length=64)
     case_id: str | None = Field(None, max_length=64)
+    opportunity_id: str | None = Field(
+        None, max_length=64, description="The deal a sales call is about; its Account is used."
+    )
 
 
 def edit(session: Session, call: Call, change: CallEdit, editor: Principal | None) -> None:
@@ -101,11 +104,14 @@ def link(session: Session, call: Call, links: CrmLinkEdit) -> None:
     """Attach a held (unmatched) call to CRM records by hand; it then syncs."""
     if call.status != CallStatus.UNMATCHED:
         raise CallStateError(f"only an unmatched call needs links; this one is {call.status}")
-    if not (links.contact_id or links.account_id):
-        raise CallStateError("give a contact_id or an account_id to link the call to")
+    if not (links.contact_id or links.account_id or links.opportunity_id):
+        raise CallStateError(
+            "give a contact_id, an account_id or an opportunity_id to link the call to"
+        )
     call.crm_contact_id = links.contact_id or call.crm_contact_id
     call.crm_account_id = links.account_id or call.crm_account_id
     call.crm_case_id = links.case_id or call.crm_case_id
+    call.crm_opportunity_id = links.opportunity_id or call.crm_opportunity_id
     call.crm_matched_at = None  # match again: the owner and the contact's open case
     _release(call)
     session.add(call)

@@ -226,13 +226,16 @@ class CrmWrite:
     """One record to create or update in the CRM, keyed by our own external id.
 
     ``crm_id`` is the CRM's own id when a record of a type without an external id field was
-    already created, so that it is updated rather than created again.
+    already created, so that it is updated rather than created again. ``maybe_sent`` is False
+    only when no earlier attempt can have reached the CRM, which spares the CRM a look for a
+    copy that attempt made.
     """
 
     object_type: str
     external_id: str
     fields: dict[str, object]
     crm_id: str | None = None
+    maybe_sent: bool = True
 
 
 @dataclass(frozen=True)
@@ -296,3 +299,30 @@ class KpiConfig:
     @property
     def window_days(self) -> float:
         return self.repeat_window_s / 86400
+
+
+# The health score's components and their default weights (docs/engagement.md, "Health score").
+HEALTH_WEIGHTS: dict[str, float] = {
+    "contact_frequency": 15.0,
+    "repeat_contacts": 15.0,
+    "open_cases": 20.0,
+    "sentiment": 10.0,
+    "surveys": 15.0,
+    "overdue_action_items": 10.0,
+    "revenue_recency": 15.0,
+}
+
+
+def health_weights(given: dict[str, float]) -> dict[str, float]:
+    """The default weights with ``given`` laid over them; unknown names and negative or all-zero
+    weights are refused (ValueError)."""
+    unknown = set(given) - set(HEALTH_WEIGHTS)
+    if unknown:
+        raise ValueError(
+            f"unknown health component(s) {', '.join(sorted(unknown))}; "
+            f"the components are {', '.join(HEALTH_WEIGHTS)}"
+        )
+    weights = {**HEALTH_WEIGHTS, **given}
+    if any(weight < 0 for weight in weights.values()) or not any(weights.values()):
+        raise ValueError("health weights must be 0 or more, and not all 0")
+    return weights

@@ -6,8 +6,8 @@ HTML page once (``api/web/app.py``); nothing else turns domain errors into HTTP 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import ClassVar
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
 
 
 class CallsightError(Exception):
@@ -69,6 +69,16 @@ class InvalidInput(CallsightError):
     """The request is well-formed but asks for something that cannot be done as given."""
 
     status_code = 422
+
+
+def validation_problems(errors: Iterable[Mapping[str, Any]], whole: str = "") -> str:
+    """Pydantic's errors as one line, ``field: message; ...``, without its "Value error, "
+    prefix on the messages our own validators wrote."""
+    return "; ".join(
+        f"{'.'.join(str(part) for part in e['loc']) or whole}: "
+        f"{str(e['msg']).removeprefix('Value error, ')}".removeprefix(": ")
+        for e in errors
+    )
 
 
 class TooManyRequests(CallsightError):

@@ -12,7 +12,13 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from agent.core.domain import ChannelMap, KpiConfig, check_language, parse_channel_map
+from agent.core.domain import (
+    ChannelMap,
+    KpiConfig,
+    check_language,
+    health_weights,
+    parse_channel_map,
+)
 from agent.core.patterns import compile_patterns
 
 BUNDLED_ASR_MODEL = "bundled:tiny.en"
@@ -145,7 +151,7 @@ class Settings(BaseSettings):
         200, ge=1, description="Waiting CRM records that are sent at once, without the window."
     )
     crm_batch_window_s: float = Field(
-        40.0,
+        10.0,
         ge=0,
         description="Salesforce: longest a finished call waits for others to share its requests.",
     )
@@ -164,6 +170,12 @@ class Settings(BaseSettings):
     salesforce_timeout_s: float = Field(30.0, gt=0)
     salesforce_lookup_ttl_s: float = Field(
         300.0, ge=0, description="How long Contacts, Cases and Users looked up are kept; 0: never."
+    )
+    salesforce_describe_ttl_s: float = Field(
+        3600.0, ge=0, description="How long each object's describe (its fields) is kept; 0: never."
+    )
+    salesforce_limits_recheck_s: float = Field(
+        300.0, gt=0, description="At the API reserve, how often one request reads the usage again."
     )
     salesforce_api_reserve: str = Field(
         "5%", description="Of the org's daily API limit, left to others: a percentage or a number."
@@ -211,6 +223,11 @@ class Settings(BaseSettings):
     after_call_work_s: float = Field(
         0.0, ge=0, description="After-call work added to AHT when a contact records none."
     )
+    health_weights: dict[str, float] = Field(
+        default_factory=dict,
+        description="Health score weights by component, JSON (e.g. '{\"surveys\": 0}'); "
+        "the others keep their defaults.",
+    )
 
     @field_validator("business_timezone")
     @classmethod
@@ -222,6 +239,11 @@ class Settings(BaseSettings):
                 f"unknown timezone {value!r}; use an IANA name such as 'Europe/Berlin'"
             ) from error
         return value
+
+    @field_validator("health_weights")
+    @classmethod
+    def _known_health_components(cls, value: dict[str, float]) -> dict[str, float]:
+        return health_weights(value)
 
     @field_validator("broker_url")
     @classmethod

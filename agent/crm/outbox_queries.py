@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, func, or_
+from sqlalchemy import ColumnElement, and_, func, or_, update
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -100,3 +100,8 @@ def locked_rows(session: Session, row_ids: list[int]) -> dict[int, CrmOutbox]:
         .with_for_update()
     )
     return {row.id: row for row in session.exec(query) if row.id is not None}
+
+
+def mark_sending(session: Session, row_ids: list[int], note: str) -> None:
+    """Puts ``note`` as the last error of the rows (one statement)."""
+    session.execute(update(CrmOutbox).where(col(CrmOutbox.id).in_(row_ids)).values(last_error=note))

@@ -32,6 +32,7 @@ from agent.crm import outbox_queries
 from agent.crm import payloads as crm_payloads
 
 log = logging.getLogger(__name__)
+SENDING = "sent to the CRM; no answer recorded yet"
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,12 @@ class _Sent:
     @classmethod
     def of(cls, row: CrmOutbox) -> _Sent:
         assert row.id is not None
-        write = CrmWrite(row.object_type, row.external_id, dict(row.payload), row.crm_id)
+        # Only a row never handed to the CRM (no attempt, no error, no mark) cannot have
+        # reached it.
+        maybe_sent = row.attempts > 0 or row.last_error is not None
+        write = CrmWrite(
+            row.object_type, row.external_id, dict(row.payload), row.crm_id, maybe_sent
+        )
         return cls(row.id, row.call_id, row.attempts, write)
 
     def matches(self, row: CrmOutbox) -> bool:
@@ -271,6 +277,7 @@ class CrmSync:
             sent = self._read_due()
             if not sent:
                 return touched
+            self._mark_sending([item for item in sent if not item.write.maybe_sent])
             try:
                 results = self.crm.write([item.write for item in sent])
             except CrmUnavailable as error:
@@ -280,6 +287,15 @@ class CrmSync:
             self._record_sent(sent, results, report)
             touched.update(item.call_id for item in sent)
             report.sent += len(sent)
+
+    def _mark_sending(self, first: list[_Sent]) -> None:
+        """Notes on rows sent for the first time that they may reach the CRM, so that after a
+        crash before their answer is recorded the next attempt looks for what they made."""
+        if not first:
+            return
+        with Session(self.engine) as session:
+            outbox_queries.mark_sending(session, [item.row_id for item in first], SENDING)
+            session.commit()
 
     def _read_due(self) -> list[_Sent]:
         with Session(self.engine) as session:

@@ -26,24 +26,25 @@ def relocalise(session: Session, config: KpiConfig, on_batch: Progress | None = 
     total = 0
     for model, moment, day, month in targets:
         table: Table = model.__table__
-        total += _rewrite(session, table, moment, day, month, config, on_batch)
+        total += rewrite_local_days(session, table, moment, day, month, config, on_batch)
     return total
 
 
-def _rewrite(
+def rewrite_local_days(
     session: Session,
     table: Table,
     moment: str,
     day: str,
-    month: str,
+    month: str | None,
     config: KpiConfig,
     on_batch: Progress | None,
 ) -> int:
-    statement = (
-        update(table)
-        .where(table.c.id == bindparam("row_id"))
-        .values({day: bindparam("new_day"), month: bindparam("new_month")})
-    )
+    """Recompute ``table``'s ``day`` (and ``month``, if it has one) from its ``moment`` column,
+    in batches; returns the number of rows rewritten."""
+    new_values: dict[str, Any] = {day: bindparam("new_day")}
+    if month is not None:
+        new_values[month] = bindparam("new_month")
+    statement = update(table).where(table.c.id == bindparam("row_id")).values(new_values)
     done, last_id = 0, 0
     while True:
         rows = (

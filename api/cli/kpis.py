@@ -12,6 +12,8 @@ from agent.kpis.periods import GroupBy
 from api.cli.spreadsheet import spreadsheet_csv
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from agent.core.settings import Settings
     from agent.kpis.report import KpiReport
 
@@ -136,6 +138,10 @@ def _cell(value: object) -> str:
 @click.option("--contacts", type=click.File("r", encoding="utf-8-sig"), help="Contacts CSV.")
 @click.option("--surveys", type=click.File("r", encoding="utf-8-sig"), help="Surveys CSV.")
 @click.option(
+    "--customers", type=click.File("r", encoding="utf-8-sig"), help="Customer lifecycle CSV."
+)
+@click.option("--revenue", type=click.File("r", encoding="utf-8-sig"), help="Revenue CSV.")
+@click.option(
     "--date-format",
     metavar="FORMAT",
     help="How the files write dates, in strptime codes (e.g. '%d/%m/%Y %H:%M');"
@@ -145,25 +151,31 @@ def import_command(
     cases: IO[str] | None,
     contacts: IO[str] | None,
     surveys: IO[str] | None,
+    customers: IO[str] | None,
+    revenue: IO[str] | None,
     date_format: str | None,
 ) -> None:
-    """Import historical cases, contacts and surveys from CSV (docs/kpis.md lists the columns).
+    """Import historical cases, contacts and surveys (docs/kpis.md lists the columns), and
+    customers' lifecycle and revenue (docs/engagement.md), from CSV.
 
-    All or nothing: every problem in every row is listed, one line each, and nothing is
-    written unless there are none.
+    All or nothing: every problem in every row of every file is listed, one line each, and
+    nothing is written unless there are none.
     """
     from agent.core.db import make_engine, upgrade
     from agent.core.transactions import unit_of_work
-    from agent.kpis.history_import import ImportRejected, import_csv
+    from agent.kpis.history_import import ImportRejected
 
-    if not (cases or contacts or surveys):
-        raise click.UsageError("give at least one of --cases, --contacts, --surveys")
+    if not (cases or contacts or surveys or customers or revenue):
+        raise click.UsageError(
+            "give at least one of --cases, --contacts, --surveys, --customers, --revenue"
+        )
     settings = load_settings()
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
+    files = _ImportFiles(cases, contacts, surveys, customers, revenue, date_format)
     try:
         with unit_of_work(engine) as session:
-            result = import_csv(session, settings.kpi_config, cases, contacts, surveys, date_format)
+            counts = files.load(session, settings)
     except ImportRejected as error:
         for problem in error.problems:
             click.echo(problem, err=True)
@@ -171,6 +183,49 @@ def import_command(
         sys.exit(1)
     finally:
         engine.dispose()
-    click.echo(
-        f"imported {result.cases} case(s), {result.contacts} contact(s), {result.surveys} survey(s)"
-    )
+    click.echo("imported " + ", ".join(f"{count} {what}" for what, count in counts.items()))
+
+
+class _ImportFiles:
+    """The files of one import: lifecycle and revenue first (so that contacts find their
+    customers), then the KPI history; every problem of both is reported together."""
+
+    def __init__(
+        self,
+        cases: IO[str] | None,
+        contacts: IO[str] | None,
+        surveys: IO[str] | None,
+        customers: IO[str] | None,
+        revenue: IO[str] | None,
+        date_format: str | None,
+    ) -> None:
+        self.kpi_files = (cases, contacts, surveys)
+        self.engagement_files = (customers, revenue)
+        self.date_format = date_format
+
+    def load(self, session: Session, settings: Settings) -> dict[str, int]:
+        from agent.engagement.importer import import_engagement
+        from agent.kpis.history_import import ImportRejected, import_csv
+
+        problems: list[str] = []
+        counts: dict[str, int] = {}
+        config = settings.kpi_config
+        if any(self.engagement_files):
+            try:
+                done = import_engagement(session, config, *self.engagement_files, self.date_format)
+                counts |= {"customer(s)": done.customers, "revenue event(s)": done.revenue_events}
+            except ImportRejected as error:
+                problems += error.problems
+        if any(self.kpi_files):
+            try:
+                result = import_csv(session, config, *self.kpi_files, self.date_format)
+                counts |= {
+                    "case(s)": result.cases,
+                    "contact(s)": result.contacts,
+                    "survey(s)": result.surveys,
+                }
+            except ImportRejected as error:
+                problems += error.problems
+        if problems:
+            raise ImportRejected(problems)
+        return counts

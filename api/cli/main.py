@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from agent.calls.exports import TranscriptFormat
+from api.cli.engagement import engagement_command
 from api.cli.kpis import import_command, kpis_command, load_settings
 
 if TYPE_CHECKING:
@@ -290,6 +291,7 @@ def transcript(call_id: str, fmt: str, output: str | None) -> None:
 
 main.add_command(kpis_command)
 main.add_command(import_command)
+main.add_command(engagement_command)
 
 
 @main.group()
@@ -316,6 +318,55 @@ def keys_create(role: str, name: str, email: str | None) -> None:
         described = audit.key_described(token, Role(role), name)
         audit.record(session, _console_actor(), audit.Action.KEY_CREATED, target=described)
     click.echo(token)
+
+
+@keys.command("list")
+def keys_list() -> None:
+    """Every key: prefix, role, name, created, last used, revoked (never the secret)."""
+    from sqlmodel import Session, col, select
+
+    from agent.core.db import make_engine, upgrade
+    from agent.core.tables import ApiKey
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    with Session(make_engine(settings.database_url)) as session:
+        rows = session.exec(select(ApiKey).order_by(col(ApiKey.created_at))).all()
+        for key in rows:
+            revoked = f"revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "active"
+            used = f"{key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "never used"
+            click.echo(
+                f"{key.prefix}\t{key.role}\t{key.name}\t"
+                f"created {key.created_at:%Y-%m-%d %H:%M}\t{used}\t{revoked}"
+            )
+
+
+@keys.command("revoke")
+@click.argument("prefix")
+def keys_revoke(prefix: str) -> None:
+    """Revoke the key with this prefix (the part after cs_ in the token, or `keys list`).
+
+    It stops working at once, with the browser sessions it opened."""
+    from sqlmodel import select
+
+    from agent.audit import log as audit
+    from agent.core.db import make_engine, upgrade
+    from agent.core.tables import ApiKey, utcnow
+    from agent.core.transactions import unit_of_work
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    wanted = prefix.removeprefix("cs_").split("_", 1)[0]
+    with unit_of_work(make_engine(settings.database_url)) as session:
+        key = session.exec(select(ApiKey).where(ApiKey.prefix == wanted)).first()
+        if key is None:
+            raise click.BadParameter(f"no key has the prefix {wanted!r}; see callsight keys list")
+        if key.revoked_at is None:
+            key.revoked_at = utcnow()
+            session.add(key)
+            target = f"key {key.prefix} ({key.name})"
+            audit.record(session, _console_actor(), audit.Action.KEY_REVOKED, target=target)
+        click.echo(f"revoked {key.prefix} ({key.name}, {key.role})")
 
 
 def _console_actor() -> Actor:
@@ -387,20 +438,22 @@ def db_upgrade(revision: str) -> None:
 
 @db.command("relocalise")
 def db_relocalise() -> None:
-    """Recompute KPI days and months after CALLSIGHT_BUSINESS_TIMEZONE changed."""
+    """Recompute KPI and engagement days and months after CALLSIGHT_BUSINESS_TIMEZONE changed."""
     from agent.core.db import make_engine, upgrade
     from agent.core.transactions import unit_of_work
+    from agent.engagement.relocalise import relocalise_engagement
     from agent.kpis.relocalise import relocalise
 
     settings = _settings()
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
+
+    def progress(table: str, done: int) -> None:
+        click.echo(f"{table}: {done} row(s)", err=True)
+
     with unit_of_work(engine) as session:
-        count = relocalise(
-            session,
-            settings.kpi_config,
-            lambda table, done: click.echo(f"{table}: {done} row(s)", err=True),
-        )
+        count = relocalise(session, settings.kpi_config, progress)
+        count += relocalise_engagement(session, settings.kpi_config, progress)
     engine.dispose()
     click.echo(f"{count} row(s) now in {settings.business_timezone} days")
 

@@ -159,7 +159,8 @@ def link_call(
     actor: ActorDep,
     runner: RunnerDep,
 ) -> CallDetail:
-    """Link a call the CRM could not match to a Contact or Account (and optionally a Case)."""
+    """Link a call the CRM could not match to a Contact, an Account or an Opportunity (and
+    optionally a Case)."""
     call = _visible(session, call_id, principal)
     use_cases.link_call(session, call, body, runner)
     audit.record(session, actor, Action.CALL_LINKED, call.id)

@@ -12,6 +12,7 @@ from agent.auth.keys import Principal
 from agent.calls.service import require_visible_customer
 from agent.core.errors import Forbidden, InvalidInput
 from agent.core.moments import IsoDate
+from agent.engagement.health import CustomerHealth, customer_health
 from agent.kpis.customer_view import CustomerDetail, customer_detail
 from agent.kpis.periods import GroupBy
 from agent.kpis.queries import KpiFilters
@@ -73,9 +74,13 @@ def get_kpis(
     return kpi_report(container.engine, group_by, filters, config)
 
 
+class CustomerWithHealth(CustomerDetail):
+    health: CustomerHealth
+
+
 @router.get(
     "/customers/{customer_id}",
-    response_model=CustomerDetail,
+    response_model=CustomerWithHealth,
     responses=errors(401, 403, 404, 422),
 )
 def get_customer(
@@ -85,9 +90,9 @@ def get_customer(
     principal: PrincipalDep,
     filters: FiltersDep,
     limit: Annotated[int, Query(ge=1, le=500, description="Newest contacts shown.")] = 100,
-) -> CustomerDetail:
-    """A customer's KPIs and contact history, newest first; a rep sees only customers of their
-    own calls."""
+) -> CustomerWithHealth:
+    """A customer's KPIs, health score and contact history, newest first; a rep sees only
+    customers of their own calls."""
     customer = require_visible_customer(
         session, customer_id, principal, f"no customer {customer_id}"
     )
@@ -101,9 +106,12 @@ def get_customer(
         customer_id,
         filters.category,
     )
-    return customer_detail(
-        container.engine, customer, container.settings.kpi_config, narrowed, limit
+    settings = container.settings
+    detail = customer_detail(container.engine, customer, settings.kpi_config, narrowed, limit)
+    health = customer_health(
+        container.engine, customer, settings.kpi_config, settings.health_weights
     )
+    return CustomerWithHealth(**detail.model_dump(), health=health)
 
 
 class SurveyOut(BaseModel):

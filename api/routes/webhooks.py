@@ -25,6 +25,7 @@ from agent.core.errors import (
     InvalidInput,
     PayloadTooLarge,
     Unauthorized,
+    validation_problems,
 )
 from agent.core.ports import AudioSink
 from agent.core.tables import Call
@@ -80,9 +81,7 @@ def _event(body: bytes) -> CrmEventIn:
 
 
 def _problems(error: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in error.errors()
-    )
+    return validation_problems(error.errors(), whole="body")
 
 
 def _validated(model: Any, data: Any) -> Any:

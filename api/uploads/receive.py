@@ -16,7 +16,7 @@ from agent.calls import service as calls
 from agent.calls import use_cases
 from agent.calls.intake import SizeLimitedSink
 from agent.calls.views import CallDetail, call_detail
-from agent.core.errors import InvalidInput, PayloadTooLarge
+from agent.core.errors import InvalidInput, PayloadTooLarge, validation_problems
 from agent.core.ports import AudioSink, AudioStore
 from agent.core.transactions import unit_of_work
 from agent.processing.runner import Runner
@@ -94,10 +94,7 @@ def _metadata(fields: dict[str, str]) -> calls.CallMetadata:
     try:
         return calls.CallMetadata.model_validate(given)
     except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()
-        )
-        raise InvalidInput(problems) from error
+        raise InvalidInput(validation_problems(error.errors())) from error
 
 
 def _store_call(

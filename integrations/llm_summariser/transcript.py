@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 
 from agent.core.domain import Utterance
 
-Redactor = Callable[[str], tuple[str, dict[str, int]]]
-"""Text in; redacted text and counts of what was replaced out."""
+Redactor = Callable[[Sequence[str]], tuple[list[str], dict[str, int]]]
+"""Consecutive utterance texts in (redacted together: a number may run on into the next one);
+their redacted texts, in order, and counts of what was replaced out."""
 
 _WIDE = re.compile(r"[\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]")
 # Anything that could pass for our data markers is defused inside the data.
@@ -25,15 +26,12 @@ class RenderedTranscript:
 
 def render(utterances: Sequence[Utterance], redactor: Redactor) -> RenderedTranscript:
     """One JSON object per utterance (``t``, ``speaker``, ``text``), PII replaced."""
-    counts: dict[str, int] = {}
+    texts, counts = redactor([_MARKERS.sub("", utterance.text) for utterance in utterances])
     lines = []
-    for utterance in utterances:
-        text, found = redactor(_MARKERS.sub("", utterance.text))
-        for label, count in found.items():
-            counts[label] = counts.get(label, 0) + count
+    for utterance, text in zip(utterances, texts, strict=True):
         line = {"t": round(utterance.start, 1), "speaker": utterance.speaker.value, "text": text}
         lines.append(json.dumps(line, ensure_ascii=False, separators=(",", ":")))
-    return RenderedTranscript("\n".join(lines), counts)
+    return RenderedTranscript("\n".join(lines), dict(counts))
 
 
 def estimate_tokens(text: str) -> int:

@@ -2,7 +2,9 @@
 
 A CaseComment takes no custom fields, so it has no external id: each comment we write ends with a
 marker (``[callsight-comment-…]``), and before a comment is created the comments of its Case are
-read for that marker. When that read fails, the comment is not sent: it waits for a later try.
+read for that marker, unless the caller knows no earlier attempt can have reached Salesforce
+(``CrmWrite.maybe_sent``). When that read fails, the comment is not sent: it waits for a later
+try.
 """
 
 from __future__ import annotations
@@ -22,7 +24,10 @@ def adopt_earlier_comments(
     new = {
         index: write
         for index, write in enumerate(writes)
-        if write.object_type == "CaseComment" and not write.crm_id and write.fields.get("ParentId")
+        if write.object_type == "CaseComment"
+        and write.maybe_sent
+        and not write.crm_id
+        and write.fields.get("ParentId")
     }
     if not new:
         return writes
@@ -55,4 +60,4 @@ def _markers(writes: list[CrmWrite], row: dict[str, Any]) -> dict[str, str]:
 def _with_crm_id(write: CrmWrite, crm_id: str | None) -> CrmWrite:
     if crm_id is None or write.crm_id:
         return write
-    return CrmWrite(write.object_type, write.external_id, write.fields, crm_id)
+    return CrmWrite(write.object_type, write.external_id, write.fields, crm_id, write.maybe_sent)

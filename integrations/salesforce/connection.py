@@ -76,7 +76,10 @@ class SalesforceConnection:
 
     def query(self, soql: str) -> list[dict[str, Any]]:
         """Every record the query returns, following ``nextRecordsUrl`` pages."""
-        page = self.call(lambda sf: sf.query(soql, timeout=self.timeout_s))
+        return self.all_records(self.call(lambda sf: sf.query(soql, timeout=self.timeout_s)))
+
+    def all_records(self, page: Any) -> list[dict[str, Any]]:
+        """The records of a query answer and of the pages after it."""
         records: list[dict[str, Any]] = list(page["records"])
         while not page.get("done", True) and page.get("nextRecordsUrl"):
             page = self._next_page(str(page["nextRecordsUrl"]))
@@ -119,6 +122,11 @@ def describe_error(error: Exception) -> tuple[str, bool]:
     """Salesforce's own message for a failed request, and whether trying again may succeed."""
     from simple_salesforce.exceptions import SalesforceError
 
+    from integrations.salesforce.composite import SubrequestFailed
+
+    if isinstance(error, SubrequestFailed):
+        retriable = error.code in RETRIABLE_CODES or error.status >= 500 or error.status == 429
+        return str(error), retriable
     if isinstance(error, requests.RequestException):
         return f"no answer from Salesforce ({type(error).__name__}: {error})", True
     if isinstance(error, SalesforceAuthError):

@@ -31,6 +31,14 @@ class LookupCache:
 
     def get(self, kind: str, values: Iterable[str], fetch: Fetch) -> dict[str, Any]:
         """The answer for each value: kept ones as they are, the others fetched in one go."""
+        answers, missing = self.known(kind, values)
+        if not missing:
+            return answers
+        fetched = fetch(missing)
+        return answers | self.keep(kind, missing, fetched)
+
+    def known(self, kind: str, values: Iterable[str]) -> tuple[dict[str, Any], list[str]]:
+        """The answers kept for the values, and the values with none kept."""
         now = self._clock()
         answers: dict[str, Any] = {}
         missing: list[str] = []
@@ -41,12 +49,13 @@ class LookupCache:
                     answers[value] = kept[1]
                 else:
                     missing.append(value)
-        if not missing:
-            return answers
-        fetched = fetch(missing)
-        fresh = {value: fetched.get(value) for value in missing}
-        self._keep(kind, fresh, now + self.ttl_s)
-        return answers | fresh
+        return answers, missing
+
+    def keep(self, kind: str, asked: list[str], fetched: dict[str, Any]) -> dict[str, Any]:
+        """Keeps what Salesforce answered for each value asked (None: nothing found)."""
+        fresh = {value: fetched.get(value) for value in asked}
+        self._keep(kind, fresh, self._clock() + self.ttl_s)
+        return fresh
 
     def forget(self, kind: str, answers: set[Any]) -> None:
         """Drops the kept answers of ``kind`` that are among ``answers``."""

@@ -1,4 +1,5 @@
-"""Writing records with sObject Collections: up to 200 records a request.
+"""Writing records with sObject Collections of up to 200 records, every collection of a flush
+packed into one composite request (up to five collections each).
 
 Each record is fitted to the org's ``describe`` first. An upsert of a record we never heard back
 about may meet the record an earlier, unanswered attempt made: Salesforce then refuses the fields
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agent.core.domain import CrmWrite, CrmWriteResult
+from integrations.salesforce import composite
 from integrations.salesforce.adoption import adopt_earlier_comments
 from integrations.salesforce.connection import RETRIABLE_CODES, SalesforceConnection, describe_error
 from integrations.salesforce.fitting import FieldRefused, fit
@@ -40,6 +42,15 @@ class _Item:
     creating: bool
 
 
+@dataclass(frozen=True)
+class _Batch:
+    """One sObject Collections request: up to 200 records of one group."""
+
+    group: Group
+    schema: ObjectSchema
+    records: list[tuple[_Item, dict[str, Any]]]
+
+
 class CollectionWriter:
     """Sorts writes into upserts by external id, updates by id and creates, and sends them."""
 
@@ -59,8 +70,14 @@ class CollectionWriter:
     def write(self, writes: Sequence[CrmWrite]) -> list[CrmWriteResult]:
         results: dict[int, CrmWriteResult] = {}
         ready = adopt_earlier_comments(self.connection, list(writes), results)
+        batches: list[_Batch] = []
         for group, items in self._groups(ready, results).items():
-            self._write_group(group, items, results)
+            schema = self._schema(group, items, results)
+            if schema is not None:
+                batches += self._batches(group, schema, items, results)
+        again = self._send(batches, results)
+        if again:  # met records an unanswered attempt had made: update them instead
+            self._send(again, results)
         return [results[index] for index in range(len(ready))]
 
     def _groups(
@@ -80,29 +97,26 @@ class CollectionWriter:
             return "upsert"
         return "update" if write.fields.get("Id") or write.crm_id else "create"
 
-    def _write_group(
+    def _schema(
         self, group: Group, items: list[_Item], results: dict[int, CrmWriteResult]
-    ) -> None:
+    ) -> ObjectSchema | None:
         try:
-            schema = self.schemas.get(group.object_type)
+            return self.schemas.get(group.object_type)
         except Exception as error:
             message, retriable = describe_error(error)
             text = f"could not read the fields of {group.object_type}: {message}"
             for item in items:
                 results[item.index] = CrmWriteResult(item.write.external_id, None, text, retriable)
-            return
-        again = self._send_all(group, schema, items, results)
-        if again:  # met records an unanswered attempt had made: update them instead
-            self._send_all(group, schema, again, results)
+            return None
 
-    def _send_all(
+    def _batches(
         self,
         group: Group,
         schema: ObjectSchema,
         items: list[_Item],
         results: dict[int, CrmWriteResult],
-    ) -> list[_Item]:
-        """Sends the items; returns those to send again without their create-only fields."""
+    ) -> list[_Batch]:
+        """The items fitted to the org, in collections of at most ``batch_size``."""
         fitted: list[tuple[_Item, dict[str, Any]]] = []
         for item in items:
             try:
@@ -110,40 +124,60 @@ class CollectionWriter:
             except FieldRefused as refused:
                 results[item.index] = CrmWriteResult(item.write.external_id, None, str(refused))
                 self.schemas.forget(group.object_type)  # an admin's fix is seen on retry
-        again: list[_Item] = []
-        for start in range(0, len(fitted), self.batch_size):
-            again += self._send(group, schema, fitted[start : start + self.batch_size], results)
-        return again
+        return [
+            _Batch(group, schema, fitted[start : start + self.batch_size])
+            for start in range(0, len(fitted), self.batch_size)
+        ]
 
-    def _send(
-        self,
-        group: Group,
-        schema: ObjectSchema,
-        batch: list[tuple[_Item, dict[str, Any]]],
-        results: dict[int, CrmWriteResult],
-    ) -> list[_Item]:
-        body = {"allOrNone": False, "records": [record for _, record in batch]}
-        path = "composite/sobjects"
-        if group.operation == "upsert":
-            path = f"composite/sobjects/{group.object_type}/{self.external_id_field}"
-        method = "POST" if group.operation == "create" else "PATCH"
+    def _send(self, batches: list[_Batch], results: dict[int, CrmWriteResult]) -> list[_Batch]:
+        """Sends every batch in as few composite requests as the limits allow; returns the
+        batches to send again without their create-only fields."""
+        if not batches:
+            return []
         try:
-            answer = self.connection.rest(method, path, body) or []
+            answers = composite.send(self.connection, [self._subrequest(b) for b in batches])
         except Exception as error:
             message, retriable = describe_error(error)
-            for item, _ in batch:
+            for batch in batches:
+                for item, _ in batch.records:
+                    results[item.index] = CrmWriteResult(
+                        item.write.external_id, None, message, retriable
+                    )
+            return []
+        again: list[_Batch] = []
+        for batch, answer in zip(batches, answers, strict=True):
+            items = self._outcomes(batch, answer, results)
+            if items:
+                again += self._batches(batch.group, batch.schema, items, results)
+        return again
+
+    def _subrequest(self, batch: _Batch) -> composite.Subrequest:
+        body = {"allOrNone": False, "records": [record for _, record in batch.records]}
+        path = "composite/sobjects"
+        if batch.group.operation == "upsert":
+            path = f"composite/sobjects/{batch.group.object_type}/{self.external_id_field}"
+        method = "POST" if batch.group.operation == "create" else "PATCH"
+        return composite.Subrequest(method, path, body)
+
+    def _outcomes(
+        self, batch: _Batch, answer: Any, results: dict[int, CrmWriteResult]
+    ) -> list[_Item]:
+        """Records each record's outcome; returns the items to send again."""
+        if isinstance(answer, Exception):
+            message, retriable = describe_error(answer)
+            for item, _ in batch.records:
                 results[item.index] = CrmWriteResult(
                     item.write.external_id, None, message, retriable
                 )
             return []
         again: list[_Item] = []
-        for (item, record), outcome in zip(batch, answer, strict=True):
-            if item.creating and _refused_create_only(schema, record, outcome):
+        for (item, record), outcome in zip(batch.records, answer or [], strict=True):
+            if item.creating and _refused_create_only(batch.schema, record, outcome):
                 again.append(_Item(item.index, item.write, creating=False))
                 continue
             results[item.index] = _result(item.write, outcome)
             if _codes(outcome) & SCHEMA_ERRORS:
-                self.schemas.forget(group.object_type)
+                self.schemas.forget(batch.group.object_type)
         return again
 
     def _record(self, group: Group, schema: ObjectSchema, item: _Item) -> dict[str, Any]:

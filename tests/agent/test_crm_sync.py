@@ -14,7 +14,7 @@ from agent.calls import edits as call_edits
 from agent.calls import service as calls
 from agent.core.call_states import CallStatus
 from agent.core.tables import ActionItem, Call, CrmOutbox
-from agent.crm.sync import CrmSync, RetryPolicy
+from agent.crm.sync import SENDING, CrmSync, RetryPolicy
 from integrations.salesforce import ClientCredentials, SalesforceConnection, SalesforceCrm
 from support.factories import make_call_ready_for_crm
 from support.salesforce_emulator import SalesforceEmulator
@@ -77,8 +77,34 @@ def test_calls_land_on_the_right_records_once(
     with Session(engine) as session:
         rows = list(session.exec(select(CrmOutbox)))
     assert len(rows) == 6 and all(r.status == "written" and r.crm_id for r in rows)
-    assert sf_org.api_requests - sf_org.request_counts["describe"] <= 8  # lookups, 3 writes
+    # One composite request for the lookups, one for the three collections; a comment never
+    # sent before is not looked for first.
+    assert sf_org.api_requests - sf_org.request_counts["describe"] == 2
     assert sf_org.request_counts["describe"] == 3  # Task, Case, CaseComment
+    assert sf_org.request_counts["query"] == 3  # Contact, open Case, User
+
+
+def test_a_comment_sent_before_a_crash_is_adopted_not_doubled(
+    engine: Engine, sf_org: SalesforceEmulator, https_session: requests.Session
+) -> None:
+    contact = sf_org.add("Contact", LastName="Ng", Email="ana@acme.test")
+    case = sf_org.add("Case", Status="New", ContactId=contact)
+    with Session(engine) as session:
+        call_id = make_call_ready_for_crm(session, email="ana@acme.test", items=1)
+    sync = make_sync(sf_org, https_session, engine)
+    sync.policy = RetryPolicy(base_s=60)  # no second try within this flush
+    sf_org.script("composite", "pass", "503")  # lookups answered, the writes not
+    assert sync.flush().done_calls == []
+    with Session(engine) as session:  # as a crash right after sending would leave them
+        rows = list(session.exec(select(CrmOutbox)))
+        for row in rows:
+            row.attempts, row.last_error, row.next_attempt_at = 0, SENDING, None
+            session.add(row)
+        session.commit()
+        comment = next(r for r in rows if r.object_type == "CaseComment")
+    sf_org.add("CaseComment", ParentId=case, CommentBody=comment.payload["CommentBody"])
+    assert sync.flush().done_calls == [call_id]
+    assert len(sf_org.of_type("CaseComment")) == 1
 
 
 def test_with_30_percent_of_requests_failing_every_record_is_written_exactly_once(

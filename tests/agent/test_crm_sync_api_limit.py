@@ -49,7 +49,7 @@ def test_writes_wait_at_the_reserve_with_the_reason_shown_then_sync(
     sf_org.add("Contact", LastName="Ng", Email="ana@acme.test")
     with Session(engine) as session:
         call_id = make_call_ready_for_crm(session, email="ana@acme.test", items=3)
-    sf_org.set_api_usage(948, limit=1000)  # the two lookups leave 50: the reserve
+    sf_org.set_api_usage(949, limit=1000)  # the lookups (one composite) leave 50: the reserve
     clock = FakeClock()
     sync = make_sync(sf_org, https_session, engine, clock)
 
@@ -84,13 +84,13 @@ def test_a_call_not_yet_matched_says_why_it_waits(
 ) -> None:
     sf_org.add("Contact", LastName="Ng", Email="ana@acme.test")
     sf_org.add("Contact", LastName="Li", Email="li@acme.test")
-    sf_org.set_api_usage(946, limit=1000)
+    sf_org.set_api_usage(947, limit=1000)
     clock = FakeClock()
     quick = RetryPolicy(base_s=0.01, cap_s=0.01)
     sync = make_sync(sf_org, https_session, engine, clock, quick)
     with Session(engine) as session:
         first = make_call_ready_for_crm(session, email="ana@acme.test", items=1)
-    assert sync.flush().done_calls == [first]  # 2 lookups, describe, 1 write: 950 used
+    assert sync.flush().done_calls == [first]  # lookups, describe, write: 950 used
     with Session(engine) as session:
         second = make_call_ready_for_crm(session, email="li@acme.test", items=1)
     assert sync.flush().prepared == 0  # the lookups wait too

@@ -8,7 +8,7 @@ import pytest
 
 from agent.core.patterns import compile_patterns
 from agent.core.settings import Settings
-from agent.processing.redaction import luhn_valid, redact
+from agent.processing.redaction import luhn_valid, redact, redact_lines
 
 
 @pytest.mark.parametrize(
@@ -25,6 +25,19 @@ from agent.processing.redaction import luhn_valid, redact
         ("card 4111 1111 1111 1111 expires", "card [CARD] expires"),
         ("card 4111-1111-1111-1111", "card [CARD]"),
         ("amex 378282246310005", "amex [CARD]"),
+        # The forms speech recognition writes (issue 13, point 13)
+        ("it is jane dot doe at example dot com, thanks", "it is [EMAIL], thanks"),
+        ("mail Jango.co at example.com today", "mail [EMAIL] today"),
+        ("my number is 4155550134 okay", "my number is [PHONE] okay"),
+        ("the card is 4,111,111,111,111,111 right", "the card is [CARD] right"),
+        ("four one five, five five five, oh one three four", "[PHONE]"),
+        ("call four one five double five five oh one three four", "call [PHONE]"),
+        ("電話は090の1234の5678です", "電話は[PHONE]です"),
+        ("電話は090ハイフン1234ハイフン5678です", "電話は[PHONE]です"),
+        ("電話は〇九〇の一二三四の五六七八です", "電話は[PHONE]です"),
+        ("tanakaアットマークexampleドットco.jpまで", "[EMAIL]まで"),
+        ("plus four four two oh seven nine four six oh nine five eight", "[PHONE]"),
+        ("four one five five five five oh one three four, two routers", "[PHONE], two routers"),
     ],
 )
 def test_redacts(text: str, expected: str) -> None:
@@ -42,6 +55,21 @@ def test_redacts(text: str, expected: str) -> None:
 )
 def test_leaves_ordinary_numbers_alone(text: str) -> None:
     assert redact(text).text == text
+
+
+def test_a_number_read_across_utterances_is_one_finding() -> None:
+    said = ["My card is 4111", "1111.", "1111", "1111, and my number is 415 555", "0134. Thanks"]
+    found = redact_lines(said)
+    assert found.texts == [
+        "My card is [CARD]", "[CARD]", "[CARD]",
+        "[CARD], and my number is [PHONE]", "[PHONE]. Thanks",
+    ]  # fmt: skip
+    assert found.counts == {"CARD": 1, "PHONE": 1}
+
+
+def test_a_complete_number_leaves_the_next_utterance_alone() -> None:
+    found = redact_lines(["Call +44 20 7946 0958", "12 routers are on the way"])
+    assert found.texts == ["Call [PHONE]", "12 routers are on the way"]
 
 
 def test_counts_and_extra_patterns() -> None:

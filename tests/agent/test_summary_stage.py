@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,6 +26,7 @@ from support.keys import make_token
 from support.openai_server import FakeOpenAI, Reply, fake_openai_server
 from support.polling import wait_for
 
+HTML = {"Accept": "text/html"}
 LINES = [
     ("agent", "Thank you for calling Northwind, this is Sam."),
     ("customer", "My router keeps rebooting. Email me at jane@example.com or call 090-1234-5678."),
@@ -156,6 +159,44 @@ def test_the_api_shows_who_made_the_summary(settings: Settings, engine: Engine) 
         ("agent", "2026-11-19", "high")
     ]
     assert summary["resolution"] == "follow_up" and summary["sentiment_end"] == "neutral"
+
+
+SPLIT_LINES = [
+    ("agent", "Can I have a number to call you back on?"),
+    ("customer", "Sure, it's four one five, five five five"),
+    ("customer", "oh one three four. Or mail jane dot doe at example dot com."),
+    ("agent", "I will call you back by Friday."),
+]
+
+
+def test_a_lead_sees_what_the_model_saw_beside_the_summary(
+    settings: Settings, engine: Engine, fake: FakeOpenAI
+) -> None:
+    settings = settings.model_copy(update={"llm_base_url": fake.url, "llm_model": "gpt-4o-mini"})
+    fake.then(Reply(ANSWER))
+    call_id = summarising_call(engine, lines=SPLIT_LINES)
+    container = build_container(settings)
+    assert container.pipeline.advance(call_id) is CallStatus.DONE
+    container.engine.dispose()
+    token = make_token(settings, Role.LEAD, "Lee")
+    with TestClient(create_app(settings)) as client:
+        api = client.get(f"/api/v1/calls/{call_id}", headers={"Authorization": f"Bearer {token}"})
+        login = client.post("/login", data={"api_key": token, "next": "/calls"}, headers=HTML)
+        assert login.status_code == 200
+        page = client.get(f"/calls/{call_id}", headers=HTML)
+    stored = api.json()["summary"]["llm_input"]
+    assert stored in fake.sent_text()  # exactly what went out
+    assert "[PHONE]" in stored and "[EMAIL]" in stored
+    assert "five five five" not in stored and "jane dot doe" not in stored
+    seen = page_section(page.text, "model-input")
+    assert stored in html.unescape(seen)
+    assert "What the model saw" in seen
+
+
+def page_section(page: str, css_class: str) -> str:
+    match = re.search(rf'<details class="{css_class}">(.*?)</details>', page, re.DOTALL)
+    assert match, f"no {css_class} section on the page"
+    return match.group(1)
 
 
 def _done(response: Response) -> dict[str, Any] | None:

@@ -69,6 +69,8 @@ MATRIX: dict[tuple[str, str], tuple[str | int, ...]] = {
     ("DELETE", "/api/v1/webhooks/subscriptions/{subscription_id}"): ADMIN,
     ("GET", "/api/v1/webhooks/subscriptions/{subscription_id}/deliveries"): ADMIN,
     ("GET", "/api/v1/kpis"): ANY_KEY,
+    ("GET", "/api/v1/engagement"): LEAD,
+    ("GET", "/api/v1/customers"): LEAD,
     ("GET", "/api/v1/customers/{customer_id}"): OWNER,
     ("POST", "/api/v1/surveys"): LEAD,
     ("GET", "/api/v1/audit"): ADMIN,

@@ -60,6 +60,23 @@ def test_keys_create_prints_a_working_key(settings: Settings, engine: Engine) ->
     assert bad_role.returncode == 2 and "king" in bad_role.stderr
 
 
+def test_keys_can_be_listed_and_revoked_from_the_console(
+    settings: Settings, engine: Engine
+) -> None:
+    token = callsight(settings, "keys", "create", "--role", "rep", "--name", "Rita").stdout.strip()
+    prefix = token.split("_")[1]
+    listed = callsight(settings, "keys", "list")
+    assert listed.returncode == 0 and prefix in listed.stdout and "active" in listed.stdout
+    assert token.split("_")[2] not in listed.stdout  # never the secret
+    revoked = callsight(settings, "keys", "revoke", prefix)
+    assert revoked.returncode == 0, revoked.stderr
+    with Session(engine) as session:
+        assert authenticate(session, token) is None
+    assert "revoked" in callsight(settings, "keys", "list").stdout
+    unknown = callsight(settings, "keys", "revoke", "nosuchkey")
+    assert unknown.returncode == 2 and "no key has the prefix" in unknown.stderr
+
+
 def test_db_upgrade_hides_the_password(settings: Settings) -> None:
     result = callsight(settings, "db", "upgrade")
     assert result.returncode == 0, result.stderr

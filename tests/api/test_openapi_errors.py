@@ -20,10 +20,13 @@ ISO_REFUSED = [
     ("/api/v1/kpis", {"to": "0"}),
     ("/api/v1/kpis", {"from": "1700000000"}),
     ("/api/v1/kpis", {"from": "2026-11-18T10:00"}),
+    ("/api/v1/engagement", {"to": "0"}),
+    ("/api/v1/engagement", {"from": "1700000000"}),
 ]
 ISO_TAKEN = [
     ("/api/v1/calls", {"started_from": "2026-11-18T10:00:00Z", "started_to": "2026-11-19"}),
     ("/api/v1/kpis", {"from": "2026-11-01", "to": "2026-11-30"}),
+    ("/api/v1/engagement", {"from": "2026-11-01", "to": "2026-11-30"}),
 ]
 
 # What each route may answer besides success, from reading its code and its dependencies. A
@@ -40,6 +43,8 @@ ERRORS = {
     ("post", "/api/v1/calls/{call_id}/crm-links"): {400, 401, 403, 404, 409, 422},
     ("post", "/api/v1/calls/{call_id}/retry"): {401, 404, 409, 422},
     ("get", "/api/v1/kpis"): {401, 403, 422},
+    ("get", "/api/v1/engagement"): {401, 403, 422},
+    ("get", "/api/v1/customers"): {401, 403, 422},
     ("get", "/api/v1/customers/{customer_id}"): {401, 403, 404, 422},
     ("post", "/api/v1/surveys"): {400, 401, 403, 404, 409, 422},
     ("post", "/api/v1/webhooks/subscriptions"): {400, 401, 403, 422},

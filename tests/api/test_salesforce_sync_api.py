@@ -9,7 +9,10 @@ import pytest
 import trustme
 from fastapi.testclient import TestClient
 
+from agent.core.domain import CrmWrite
 from agent.core.settings import Settings
+from api.composition import build_salesforce_crm
+from integrations.salesforce import SalesforceCrm
 from support.audio import tone, write_wav
 from support.polling import wait_for
 from support.prometheus import parse
@@ -99,7 +102,7 @@ def test_an_unmatched_call_is_held_and_linked_by_a_lead(
     unknown_item = client.patch(url, headers=lead_headers, json={"action_items": [{"id": "nope"}]})
     assert unknown_item.status_code == 409 and "nope" in unknown_item.json()["detail"]
     empty = client.post(f"{url}/crm-links", headers=lead_headers, json={})
-    assert empty.status_code == 409 and "contact_id or an account_id" in empty.json()["detail"]
+    assert empty.status_code == 409 and "opportunity_id" in empty.json()["detail"]
     account = sf_org.add("Account", Name="Nowhere Ltd")
     linked = client.post(f"{url}/crm-links", headers=lead_headers, json={"account_id": account})
     assert linked.status_code == 200, linked.text
@@ -130,3 +133,41 @@ def test_metrics_show_what_is_left_of_the_orgs_daily_api_limit(
     assert metrics.value("callsight_salesforce_api_remaining") == 100_000 - sf_org.api_used
     assert sf_org.api_used > 40_000
     assert metrics.value("callsight_salesforce_api_limit") == 100_000
+
+
+def test_describe_expiry_and_api_usage_recheck_come_from_settings(
+    settings: Settings, sf_org: SalesforceEmulator
+) -> None:
+    tuned = settings.model_copy(
+        update={"salesforce_describe_ttl_s": 0.0, "salesforce_limits_recheck_s": 7.0}
+    )
+    crm = build_salesforce_crm(tuned)
+    task = CrmWrite("Task", "callsight-call-settings", {"Subject": "Call"})
+    assert crm.write([task])[0].ok and crm.write([task])[0].ok
+    assert sf_org.request_counts["describe"] == 2  # kept 0 s: read again for each write
+    assert isinstance(crm, SalesforceCrm) and crm.connection.limits.recheck_s == 7.0
+    defaults = build_salesforce_crm(settings)
+    assert isinstance(defaults, SalesforceCrm)
+    assert (defaults.schemas.ttl_s, defaults.connection.limits.recheck_s) == (3600.0, 300.0)
+
+
+def test_an_unmatched_sales_call_is_linked_to_its_deal(
+    client: TestClient,
+    admin_headers: dict[str, str],
+    lead_headers: dict[str, str],
+    sf_org: SalesforceEmulator,
+    tmp_path: Path,
+) -> None:
+    account = sf_org.add("Account", Name="Prospect Ltd")
+    deal = sf_org.add("Opportunity", Name="Pilot", StageName="Prospecting", AccountId=account)
+    beep = write_wav(tmp_path / "beep.wav", [tone(0.5)])
+    call_id = upload(client, admin_headers, beep, customer_email="buyer@nowhere.test")
+    rests(client, admin_headers, call_id, "unmatched")
+    url = f"/api/v1/calls/{call_id}/crm-links"
+    too_long = client.post(url, headers=lead_headers, json={"opportunity_id": "0" * 65})
+    assert too_long.status_code == 422
+    linked = client.post(url, headers=lead_headers, json={"opportunity_id": deal})
+    assert linked.status_code == 200, linked.text
+    done = rests(client, admin_headers, call_id, "done")
+    assert (done["crm"]["opportunity_id"], done["crm"]["account_id"]) == (deal, account)
+    assert {t["WhatId"] for t in sf_org.of_type("Task")} == {deal}

@@ -76,7 +76,13 @@ def settings_env(data_dir: Path, **extra: str) -> dict[str, str]:
 
 @pytest.mark.parametrize(
     "argv",
-    [["--help"], ["process", "--help"], ["kpis", "--help"], ["keys", "create", "--help"]],
+    [
+        ["--help"],
+        ["process", "--help"],
+        ["kpis", "--help"],
+        ["engagement", "--help"],
+        ["keys", "create", "--help"],
+    ],
     ids=" ".join,
 )
 def test_help_loads_no_adapter_and_no_database_library(argv: list[str]) -> None:

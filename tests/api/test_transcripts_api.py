@@ -155,7 +155,7 @@ def test_a_recording_over_the_duration_limit_fails_with_the_setting_named(
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("language", "english!", "language must be a code"),
+        ("language", "english!", "language: language 'english!' is not one"),
         ("channel_map", "left,right", "channel map must name"),
     ],
 )

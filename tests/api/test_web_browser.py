@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from agent.auth.keys import Role
 from agent.core.db import make_engine
 from agent.core.settings import Settings
-from agent.core.tables import TranscriptSegment
+from agent.core.tables import Summary, TranscriptSegment
 from support.audio import tone, write_wav
 from support.browser import shoot, sign_in
 from support.keys import make_token
@@ -30,6 +30,9 @@ pytestmark = pytest.mark.slow
 
 JAPANESE = "明日までに見積書をお送りします。ご確認ください。"
 XSS = '<script>window.__xss = 1</script><img src="x" onerror="window.__xss = 2">'
+MODEL_INPUT = "\n".join(
+    f'{{"t":{n}.0,"speaker":"customer","text":"{XSS} [PHONE] {JAPANESE * 3}"}}' for n in range(3)
+)
 
 
 def test_a_lead_uploads_reviews_edits_and_approves_a_call(
@@ -131,6 +134,9 @@ def test_transcript_text_is_never_run_as_markup(
                 call_id=call_id, position=1, start_s=0.2, end_s=0.5, speaker="agent", text=JAPANESE
             )
         )
+        summary = session.exec(select(Summary).where(Summary.call_id == call_id)).one()
+        summary.llm_input = MODEL_INPUT  # what a model saw is untrusted text too
+        session.add(summary)
         session.commit()
         assert session.exec(select(col(TranscriptSegment.id))).first() is not None
     engine.dispose()
@@ -141,6 +147,12 @@ def test_transcript_text_is_never_run_as_markup(
     expect(page.locator("#transcript .text").nth(1)).to_have_text(JAPANESE)
     assert page.evaluate("window.__xss === undefined")
     shoot(browser, server, admin, f"/calls/{call_id}", "call-untrusted-and-japanese")
+    phone = sign_in(browser, server, admin, "phone")
+    phone.goto(f"{server.url}/calls/{call_id}")
+    phone.click(".model-input summary")
+    expect(phone.locator(".model-input pre")).to_have_text(MODEL_INPUT)
+    assert phone.evaluate("window.__xss === undefined")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= VIEWPORTS["phone"]["width"]
 
 
 def _wait_done(server: Server, headers: dict[str, str], call_id: str) -> None:

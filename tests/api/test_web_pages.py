@@ -275,3 +275,23 @@ def test_the_calls_page_reads_its_dates_as_iso_only(client: TestClient, settings
             assert page.status_code == 200, (name, far)
     number = client.get("/calls", params={"date_to": "0"}, headers=HTML)
     assert number.status_code == 422 and "ISO 8601" in number.text
+
+
+def test_the_upload_form_takes_the_deal_a_sales_call_is_about(
+    lead_client: tuple[TestClient, str], engine: Engine, tmp_path: Path
+) -> None:
+    client, csrf = lead_client
+    page = client.get("/calls")
+    assert 'name="crm_opportunity_id"' in page.text
+    beep = write_wav(tmp_path / "beep.wav", [tone(0.5)])
+    with beep.open("rb") as audio:
+        response = client.post(
+            "/calls/upload",
+            files={"file": ("beep.wav", audio)},
+            data={"crm_opportunity_id": "006000000000001AAA"},
+            headers={"X-CSRF-Token": csrf},
+        )
+    assert response.status_code == 201, response.text
+    with Session(engine) as session:
+        call = session.get_one(Call, response.json()["id"])
+    assert call.crm_opportunity_id == "006000000000001AAA"

@@ -6,7 +6,7 @@ import copy
 import datetime as dt
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from agent.core.domain import CallContext, Priority, Resolution, Speaker, Utterance
 from agent.processing.llm_cache import DbAnswerCache
 from agent.processing.prompts import load_prompts
-from agent.processing.redaction import redact
+from agent.processing.redaction import redact_lines
 from integrations.builtin_summariser import BuiltinSummariser
 from integrations.llm_summariser import EndpointConfig, LlmSummariser, StructuredChat
 from integrations.llm_summariser.client import StructuredMethod
@@ -66,9 +66,9 @@ def summariser(
 ) -> LlmSummariser:
     config = EndpointConfig(fake.url, model, "sk-test", timeout_s, max_retries=2, method=method)
 
-    def redactor(text: str) -> tuple[str, dict[str, int]]:
-        found = redact(text)
-        return found.text, found.counts
+    def redactor(texts: Sequence[str]) -> tuple[list[str], dict[str, int]]:
+        found = redact_lines(texts)
+        return found.texts, found.counts
 
     return LlmSummariser(
         chat=StructuredChat(config),
@@ -205,6 +205,23 @@ def test_personal_data_never_reaches_the_model(fake: FakeOpenAI) -> None:
             assert re.sub(r"\D", "", value) not in digits_sent
     assert draft.extra["redactions"] == {"EMAIL": 2, "PHONE": 6, "CARD": 3}
     assert draft.llm_input is not None and "[CARD]" in draft.llm_input
+
+
+def test_a_number_split_across_utterances_never_reaches_the_model(fake: FakeOpenAI) -> None:
+    lines = [
+        "Sure, my number is 415 555",
+        "0134, and the card is 4111",
+        "1111",
+        "1111 1111. I need 2 routers by 2026-11-20.",
+    ]
+    call = [Utterance(5.0 * n, 5.0 * n + 4, Speaker.CUSTOMER, text) for n, text in enumerate(lines)]
+    fake.then(Reply(ANSWER))
+    draft = summariser(fake).summarise(call, CONTEXT)
+    digits_sent = re.sub(r"\D", "", fake.sent_text())
+    assert "4155550134" not in digits_sent and "4111111111111111" not in digits_sent
+    assert draft.extra["redactions"] == {"PHONE": 1, "CARD": 1}
+    assert draft.llm_input is not None
+    assert "I need 2 routers by 2026-11-20." in draft.llm_input
 
 
 def test_prompt_injection_changes_nothing_but_the_data(fake: FakeOpenAI) -> None:

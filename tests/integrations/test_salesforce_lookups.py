@@ -53,7 +53,7 @@ def test_only_values_not_kept_are_asked_for(
     sf_org.log_requests = True
     links = crm.match([MatchHint(email="ana@acme.test"), MatchHint(email="li@acme.test")])
     assert all(link is not None for link in links)
-    contact_queries = [q for q in sf_org.soql if "FROM Contact" in q]
+    contact_queries = [q for q in sf_org.soql if " FROM Contact WHERE" in q.split("(")[0]]
     assert len(contact_queries) == 1
     assert "li@acme.test" in contact_queries[0] and "ana@acme.test" not in contact_queries[0]
 

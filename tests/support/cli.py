@@ -16,6 +16,7 @@ def callsight(settings: Settings, *args: str) -> subprocess.CompletedProcess[str
         **os.environ,
         "CALLSIGHT_DATA_DIR": str(settings.data_dir),
         "CALLSIGHT_DATABASE_URL": settings.database_url,
+        "CALLSIGHT_BUSINESS_TIMEZONE": settings.business_timezone,
     }
     executable = shutil.which("callsight", path=str(Path(sys.executable).parent))
     command = [executable] if executable else [sys.executable, "-m", "api"]

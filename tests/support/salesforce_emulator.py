@@ -1,10 +1,12 @@
 """A Salesforce REST emulator on loopback over HTTPS, for the adapter's tests and the benchmark.
 
 It speaks enough of the REST API for simple-salesforce: the OAuth token endpoint (client
-credentials, username-password, JWT bearer), ``describe``, SOQL queries, single-record
-create/update/upsert and sObject Collections (``allOrNone`` included). Writes obey the field rules
-of ``support.salesforce_objects`` (create-only fields, lengths, restricted picklists, unknown
-fields) and are refused with Salesforce's error codes, per record in a collection.
+credentials, username-password, JWT bearer), ``describe``, SOQL queries (semi-joins included),
+single-record create/update/upsert, sObject Collections (``allOrNone`` included) and the
+Composite resource (``support.salesforce_composite``: up to 25 subrequests, one API request).
+Writes obey the field rules of ``support.salesforce_objects`` (create-only fields, lengths,
+restricted picklists, unknown fields) and are refused with Salesforce's error codes, per record
+in a collection.
 
 Like an org, it counts API requests against a daily limit (``api_limit``, ``api_used``), reports
 the usage on every answer (``Sforce-Limit-Info: api-usage=used/limit``), refuses requests past the
@@ -16,7 +18,8 @@ UNABLE_TO_LOCK_ROW, nothing is applied), ``"lost"`` (the request is applied, the
 is closed without an answer), or as a slow answer given after the write was applied (the client
 may time out and never learn of it). Scripted faults are taken in order, one per API request, from
 ``faults`` (any request) or from ``faults_by_kind`` (requests of one kind: query, describe,
-collections, sobject); ``"pass"`` lets a request through.
+collections, sobject, composite; a composite also takes the faults aimed at its subrequests'
+kinds, and ``"lock"`` then fails its writes' records); ``"pass"`` lets a request through.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from urllib.parse import parse_qs, urlparse
 import jwt
 import trustme
 
+from support import salesforce_composite as composite
 from support import salesforce_objects as objects
 from support import soql
 from support.salesforce_rules import FieldError, check_write, defaults
@@ -98,6 +102,8 @@ def request_kind(path: str) -> str:
         return "describe"
     if path.startswith("composite/sobjects"):
         return "collections"
+    if path == "composite":
+        return "composite"
     return "sobject" if path.startswith("sobjects/") else "other"
 
 
@@ -120,6 +126,7 @@ class SalesforceEmulator:
         self.slow_s = 0.0
         self.page_size = 2000
         self.api_limit, self.api_used = DAILY_API_LIMIT, 0
+        self.api_requests = 0  # REST API requests received (a composite is one)
         self._cursors: dict[str, list[dict[str, Any]]] = {}
         self._rng = random.Random(seed)
         self._tokens: set[str] = set()
@@ -142,11 +149,6 @@ class SalesforceEmulator:
     @property
     def url(self) -> str:
         return f"https://127.0.0.1:{self._server.server_address[1]}"
-
-    @property
-    def api_requests(self) -> int:
-        """REST API requests received, the OAuth token endpoint not included."""
-        return sum(n for kind, n in self.request_counts.items() if kind != "oauth")
 
     def start(self) -> SalesforceEmulator:
         self._thread.start()
@@ -188,6 +190,7 @@ class SalesforceEmulator:
     def take_api_request(self) -> bool:
         """Counts a request against the daily limit; False once the limit is spent."""
         with self._lock:
+            self.api_requests += 1
             if self.api_used >= self.api_limit:
                 self.request_counts["limit exceeded"] += 1
                 return False
@@ -244,12 +247,18 @@ class SalesforceEmulator:
             return False
         return claims.get("iss") == self.client_id and claims.get("sub") == self.username
 
-    def fault_for(self, token: str | None, kind: str = "other") -> str | None:
+    def fault_for(self, token: str | None, kinds: tuple[str, ...] = ("other",)) -> str | None:
+        """The fault for a request carrying requests of ``kinds`` (a composite carries its
+        subrequests' kinds): the first one scripted for any of them, else a general one."""
         with self._lock:
             if token not in self._tokens:
                 return "401"
-            scripted = self.faults_by_kind.get(kind)
-            fault = scripted.popleft() if scripted else None
+            fault = None
+            for kind in kinds:
+                scripted = self.faults_by_kind.get(kind)
+                if scripted:
+                    fault = scripted.popleft()
+                    break
             if fault is None and self.faults:
                 fault = self.faults.popleft()
             if fault is None and self.fail_rate and self._rng.random() < self.fail_rate:
@@ -281,14 +290,47 @@ class SalesforceEmulator:
             if path.startswith("composite/sobjects"):
                 self.request_counts["collections"] += 1
                 return self._collections(method, path.split("/")[2:], body)
+            if path == "composite" and method == "POST":
+                self.request_counts["composite"] += 1
+                return self._composite(body, lock=False)
             if path.startswith("sobjects/"):
                 self.request_counts["sobject"] += 1
                 return self._single(method, path.split("/")[1:], body)
         raise ApiError(404, "NOT_FOUND", f"the requested resource does not exist: {path}")
 
+    def _composite(self, body: Any, lock: bool) -> tuple[int, Any]:
+        """Subrequests run in order, one API request for all (``salesforce_composite``)."""
+        try:
+            subrequests = composite.validate(body)
+        except composite.CompositeRefused as refused:
+            return 400, refused.body
+        all_or_none = bool(body.get("allOrNone"))
+        saved = (
+            copy.deepcopy((self.records, self._external, self._sequence)) if all_or_none else None
+        )
+        results = composite.run(subrequests, all_or_none, self._subrequest(lock))
+        if saved and any(r["httpStatusCode"] >= 400 for r in results):
+            self.records, self._external, self._sequence = saved
+        return 200, {"compositeResponse": results}
+
+    def _subrequest(self, lock: bool) -> composite.Dispatch:
+        def dispatch(method: str, url: str, body: Any) -> tuple[int, Any]:
+            parsed = urlparse(url)
+            try:
+                locked = self.locked(method, parsed.path, body) if lock else None
+                return locked or self.handle(method, parsed.path, parse_qs(parsed.query), body)
+            except ApiError as error:
+                return error.status, error.body
+
+        return dispatch
+
     def locked(self, method: str, path: str, body: Any) -> tuple[int, Any] | None:
         """The answer to a write that met a locked row (nothing applied); None for a read."""
         with self._lock:
+            path = path.rstrip("/")
+            if path == "composite" and method == "POST":
+                self.request_counts["composite"] += 1
+                return self._composite(body, lock=True)
             kind = request_kind(path)
             if method == "GET" or kind not in ("collections", "sobject"):
                 return None
@@ -310,12 +352,17 @@ class SalesforceEmulator:
         except soql.MalformedQuery as error:
             raise ApiError(400, "MALFORMED_QUERY", str(error)) from error
         self._check_columns(parsed.sobject, parsed.fields)
-        rows = soql.run(parsed, list(self.records.get(parsed.sobject, {}).values()))
+        for inner, _ in parsed.semi_joins:
+            self._check_columns(inner.sobject, inner.fields)
+        rows = soql.run(parsed, self._all(parsed.sobject), self._all)
         for row in rows:
             row["attributes"] = {"type": parsed.sobject}
         cursor = secrets.token_hex(6)
         self._cursors[cursor] = rows
         return self._page(cursor) | {"totalSize": len(rows)}
+
+    def _all(self, sobject: str) -> list[dict[str, Any]]:
+        return list(self.records.get(sobject, {}).values())
 
     def _check_columns(self, sobject: str, names: list[str]) -> None:
         fields = self.schema.get(sobject)
@@ -453,6 +500,25 @@ class SalesforceEmulator:
                 )
 
 
+def _kinds(path: str, raw: bytes) -> tuple[str, ...]:
+    """The kinds of request a request carries, for aimed faults: a composite carries its
+    subrequests' kinds too."""
+    kind = request_kind(path.rstrip("/"))
+    if kind != "composite":
+        return (kind,)
+    try:
+        subrequests = json.loads(raw).get("compositeRequest") or []
+        inner = [request_kind(_api_path(str(s.get("url", "")))) for s in subrequests]
+    except (ValueError, AttributeError):
+        inner = []
+    return (kind, *dict.fromkeys(inner))
+
+
+def _api_path(url: str) -> str:
+    match = API.match(url.split("?")[0])
+    return match.group("rest") if match else url
+
+
 def _failure(errors: list[FieldError]) -> dict[str, Any]:
     return {"success": False, "errors": [e.as_json("statusCode") for e in errors]}
 
@@ -520,7 +586,7 @@ def _handler_for(org: SalesforceEmulator) -> type[BaseHTTPRequestHandler]:
             if not org.take_api_request():
                 self._reply(403, LIMIT_EXCEEDED, org.limit_info())
                 return
-            fault = org.fault_for(token, request_kind(path))
+            fault = org.fault_for(token, _kinds(path, raw))
             if fault in FAULTS:
                 org.request_counts[f"fault-{fault}"] += 1
                 self._reply(*FAULTS[fault], org.limit_info())

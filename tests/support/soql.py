@@ -1,4 +1,5 @@
-"""A small SOQL reader for the Salesforce emulator: SELECT, FROM, WHERE, ORDER BY, LIMIT.
+"""A small SOQL reader for the Salesforce emulator: SELECT, FROM, WHERE, ORDER BY, LIMIT, and
+semi-joins (``field IN (SELECT Id FROM Other WHERE ...)``).
 
 Strict on purpose: anything it does not understand is a MALFORMED_QUERY, so a value that escaped
 its quotes shows up as a broken query instead of quietly matching more records.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 TOKEN = re.compile(
@@ -47,6 +48,8 @@ class Query:
     order_by: str | None
     descending: bool
     limit: int | None
+    semi_joins: list[tuple[Query, set[Any]]] = field(default_factory=list)
+    """Each ``IN (SELECT ...)``: the inner query and the set its values are put in at run."""
 
 
 def tokenize(text: str) -> list[tuple[str, Any]]:
@@ -93,6 +96,7 @@ def _unescape(body: str) -> str:
 class _Parser:
     def __init__(self, tokens: list[tuple[str, Any]]) -> None:
         self.tokens, self.index = tokens, 0
+        self.semi_joins: list[tuple[Query, set[Any]]] = []
 
     def peek(self) -> tuple[str, Any]:
         return self.tokens[self.index] if self.index < len(self.tokens) else ("end", None)
@@ -127,7 +131,7 @@ class _Parser:
             descending = self.accept("kw", "desc") or (self.accept("kw", "asc") and False)
         if self.accept("kw", "limit"):
             limit = int(self.take("num"))
-        if self.peek()[0] != "end":
+        if self.peek()[0] != "end" and self.peek() != ("op", ")"):
             raise MalformedQuery(f"unexpected {self.peek()[1]!r} after the query")
         return Query(fields, sobject, where, order_by, descending, limit)
 
@@ -151,6 +155,8 @@ class _Parser:
         field = self.take("word")
         if self.accept("kw", "in"):
             self.take("op", "(")
+            if self.peek() == ("kw", "select"):
+                return self.semi_join(field)
             values = [self.literal()]
             while self.accept("op", ","):
                 values.append(self.literal())
@@ -164,6 +170,17 @@ class _Parser:
         if operator == "!=":
             return lambda record: _fold(record.get(field)) != value
         raise MalformedQuery(f"operator {operator} is not supported here")
+
+    def semi_join(self, field: str) -> Predicate:
+        inner = _Parser(self.tokens[self.index :])
+        query = inner.query()
+        if len(query.fields) != 1:
+            raise MalformedQuery("a semi-join selects exactly one field")
+        self.index += inner.index
+        self.take("op", ")")
+        wanted: set[Any] = set()
+        self.semi_joins += [*inner.semi_joins, (query, wanted)]
+        return lambda record: _fold(record.get(field)) in wanted
 
     def literal(self) -> Any:
         kind, value = self.peek()
@@ -180,10 +197,22 @@ def _fold(value: Any) -> Any:
 
 
 def parse(text: str) -> Query:
-    return _Parser(tokenize(text)).query()
+    parser = _Parser(tokenize(text))
+    query = parser.query()
+    if parser.index != len(parser.tokens):
+        raise MalformedQuery(f"unexpected {parser.peek()[1]!r} after the query")
+    query.semi_joins = parser.semi_joins
+    return query
 
 
-def run(query: Query, records: list[Record]) -> list[Record]:
+def run(
+    query: Query,
+    records: list[Record],
+    records_of: Callable[[str], list[Record]] = lambda _sobject: [],
+) -> list[Record]:
+    for inner, wanted in query.semi_joins:
+        wanted.clear()
+        wanted.update(_fold(row[inner.fields[0]]) for row in run(inner, records_of(inner.sobject)))
     rows = [record for record in records if query.where(record)]
     if query.order_by:
         key = query.order_by

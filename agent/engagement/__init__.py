@@ -1,0 +1,1 @@
+"""Customer engagement: lifecycle and revenue data, and the figures computed from them."""

@@ -1,0 +1,252 @@
+"""The health score: 0-100 per customer from weighted components, each explained, with its trend
+and the churn-risk list (definitions: docs/engagement.md, "Health score")."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from sqlalchemy import Engine
+from sqlmodel import col, select
+
+from agent.core.tables import Customer
+from agent.engagement.health_queries import (
+    BASELINE_DAYS,
+    DAY_S,
+    FREQUENCY_DAYS,
+    HealthFacts,
+    gather,
+    recent_calls,
+)
+from agent.kpis.periods import KpiConfig, to_epoch
+
+DECIMALS = 4
+TREND_DAYS = 30
+FRESH_PAYMENT_DAYS, STALE_PAYMENT_DAYS = 30, 180
+LIST_LIMIT = 500
+
+
+class HealthComponent(BaseModel):
+    name: str
+    weight: float
+    value: float = Field(description="How healthy this part is, 0 (worst) to 1 (best).")
+    contribution: float = Field(description="Points of the 0-100 score it gives.")
+    lost: float = Field(description="Points it could have given and did not.")
+    evidence: str
+
+
+class CustomerHealth(BaseModel):
+    customer_id: int
+    name: str
+    as_of: dt.datetime
+    health_score: float | None
+    trend: float | None = Field(description=f"Score now minus {TREND_DAYS} days before.")
+    reason: str | None = Field(description="The component that costs the most points.")
+    components: list[HealthComponent]
+    missing: dict[str, str] = Field(description="Components left out, and why.")
+    calls: list[str] = Field(default_factory=list, description="Recent calls behind it.")
+
+
+Rule = Callable[[HealthFacts], tuple[float, str] | str]
+
+
+def _frequency(f: HealthFacts) -> tuple[float, str] | str:
+    if f.contacts_baseline == 0:
+        return f"no contacts in the {BASELINE_DAYS} days before the last {FREQUENCY_DAYS}"
+    usual = f.contacts_baseline * FREQUENCY_DAYS / BASELINE_DAYS
+    value = 1.0 if f.contacts_30d <= usual else usual / f.contacts_30d
+    return value, f"{f.contacts_30d} contacts in {FREQUENCY_DAYS} days, usually {usual:.4g}"
+
+
+def _repeats(f: HealthFacts) -> tuple[float, str] | str:
+    if f.contacts_90d == 0:
+        return "no contacts in 90 days"
+    evidence = f"{f.repeats_90d} of {f.contacts_90d} contacts in 90 days were repeats"
+    return 1 - f.repeats_90d / f.contacts_90d, evidence
+
+
+def _cases(f: HealthFacts) -> tuple[float, str] | str:
+    if f.cases_90d == 0:
+        return "no cases opened in 90 days"
+    evidence = f"{f.troubled_cases_90d} of {f.cases_90d} cases unresolved or escalated"
+    return 1 - f.troubled_cases_90d / f.cases_90d, evidence
+
+
+def _sentiment(f: HealthFacts) -> tuple[float, str] | str:
+    if f.sentiment_90d is None:
+        return "no call with a sentiment in 90 days"
+    change = f.sentiment_90d
+    return (change + 1) / 2, f"sentiment moved {change:+.2f} per call (-1 to +1) in 90 days"
+
+
+def _surveys(f: HealthFacts) -> tuple[float, str] | str:
+    parts = []
+    if f.csat_90d is not None:
+        parts.append((f.csat_90d, f"CSAT {f.csat_90d:.2f}"))
+    if f.nps_90d is not None:
+        parts.append(((f.nps_90d + 100) / 200, f"NPS {f.nps_90d:.0f}"))
+    if f.ces_90d is not None:
+        parts.append(((7 - f.ces_90d) / 6, f"CES {f.ces_90d:.2f}"))
+    if not parts:
+        return "no survey answers in 90 days"
+    return sum(v for v, _ in parts) / len(parts), ", ".join(text for _, text in parts)
+
+
+def _overdue(f: HealthFacts) -> tuple[float, str] | str:
+    if f.action_items == 0:
+        return "no action items"
+    evidence = f"{f.overdue_action_items} of {f.action_items} action items overdue"
+    return 1 / (1 + f.overdue_action_items), evidence
+
+
+def _payment(at: int) -> Rule:
+    def rule(f: HealthFacts) -> tuple[float, str] | str:
+        if f.last_payment_ts is None:
+            return "no payment imported"
+        days = (at - f.last_payment_ts) / DAY_S
+        span = STALE_PAYMENT_DAYS - FRESH_PAYMENT_DAYS
+        value = min(1.0, max(0.0, 1 - (days - FRESH_PAYMENT_DAYS) / span))
+        return value, f"last payment {days:.0f} days ago"
+
+    return rule
+
+
+def _rules(at: int) -> dict[str, Rule]:
+    return {
+        "contact_frequency": _frequency,
+        "repeat_contacts": _repeats,
+        "open_cases": _cases,
+        "sentiment": _sentiment,
+        "surveys": _surveys,
+        "overdue_action_items": _overdue,
+        "revenue_recency": _payment(at),
+    }
+
+
+def score(
+    facts: HealthFacts, at: int, weights: dict[str, float]
+) -> tuple[float | None, list[HealthComponent], dict[str, str]]:
+    """The score, its components (largest loss first) and the components left out."""
+    found: dict[str, tuple[float, str]] = {}
+    missing: dict[str, str] = {}
+    for name, rule in _rules(at).items():
+        outcome = rule(facts)
+        if weights.get(name, 0) == 0:
+            missing[name] = "weight 0"
+        elif isinstance(outcome, str):
+            missing[name] = outcome
+        else:
+            found[name] = outcome
+    total = sum(weights[name] for name in found)
+    if not total:
+        return None, [], missing
+    components = [
+        HealthComponent(
+            name=name,
+            weight=weights[name],
+            value=round(value, DECIMALS),
+            contribution=round(100 * weights[name] * value / total, DECIMALS),
+            lost=round(100 * weights[name] * (1 - value) / total, DECIMALS),
+            evidence=evidence,
+        )
+        for name, (value, evidence) in found.items()
+    ]
+    components.sort(key=lambda c: -c.lost)
+    raw = sum(100 * weights[name] * value / total for name, (value, _) in found.items())
+    return round(raw, DECIMALS), components, missing
+
+
+def _reason(components: list[HealthComponent]) -> str | None:
+    worst = components[0] if components else None
+    if worst is None or worst.lost == 0:
+        return None
+    return f"{worst.name}: {worst.evidence} (-{worst.lost:.1f} points)"
+
+
+def customer_health(
+    engine: Engine,
+    customer: Customer,
+    config: KpiConfig,
+    weights: dict[str, float],
+    now: dt.datetime | None = None,
+) -> CustomerHealth:
+    """One customer's score as of ``now`` (default: now), explained."""
+    assert customer.id is not None
+    at = to_epoch(now or dt.datetime.now(dt.UTC))
+    before = at - TREND_DAYS * DAY_S
+    with engine.connect() as connection:
+        facts = gather(connection, at, config, customer.id).get(customer.id, HealthFacts())
+        earlier = gather(connection, before, config, customer.id).get(customer.id, HealthFacts())
+        calls = recent_calls(connection, customer.id, at)
+    value, components, missing = score(facts, at, weights)
+    previous = score(earlier, before, weights)[0]
+    return CustomerHealth(
+        customer_id=customer.id,
+        name=customer.name,
+        as_of=dt.datetime.fromtimestamp(at, dt.UTC),
+        health_score=value,
+        trend=_trend(value, previous),
+        reason=_reason(components),
+        components=components,
+        missing=missing,
+        calls=calls,
+    )
+
+
+def _trend(now: float | None, before: float | None) -> float | None:
+    return None if now is None or before is None else round(now - before, DECIMALS)
+
+
+class RiskEntry(BaseModel):
+    customer_id: int
+    name: str
+    health_score: float | None
+    trend: float | None
+    reason: str | None
+
+
+class RiskList(BaseModel):
+    as_of: dt.datetime
+    sort: str
+    items: list[RiskEntry]
+
+
+def risk_list(
+    engine: Engine,
+    config: KpiConfig,
+    weights: dict[str, float],
+    sort: Literal["health_score", "trend"] = "health_score",
+    limit: int = 50,
+    now: dt.datetime | None = None,
+) -> RiskList:
+    """Customers not churned, lowest score (or fastest fall) first; no score last."""
+    at = to_epoch(now or dt.datetime.now(dt.UTC))
+    with engine.connect() as connection:
+        facts = gather(connection, at, config)
+        earlier = gather(connection, at - TREND_DAYS * DAY_S, config)
+        query = select(col(Customer.id), col(Customer.name))
+        names = {int(key or 0): name for key, name in connection.execute(query)}
+    items = []
+    for customer_id, customer_facts in facts.items():
+        if customer_facts.churned or customer_id not in names:
+            continue
+        value, components, _ = score(customer_facts, at, weights)
+        before = score(earlier.get(customer_id, HealthFacts()), at - TREND_DAYS * DAY_S, weights)
+        trend = _trend(value, before[0])
+        entry = RiskEntry(
+            customer_id=customer_id,
+            name=names[customer_id],
+            health_score=value,
+            trend=trend,
+            reason=_reason(components),
+        )
+        items.append(entry)
+    field_name = "health_score" if sort == "health_score" else "trend"
+    items.sort(key=lambda e: _order(getattr(e, field_name), e.customer_id))
+    return RiskList(as_of=dt.datetime.fromtimestamp(at, dt.UTC), sort=sort, items=items[:limit])
+
+
+def _order(value: float | None, customer_id: int) -> tuple[bool, float, int]:
+    return value is None, value if value is not None else 0.0, customer_id

@@ -20,7 +20,7 @@ from agent.core.db import make_engine
 from agent.core.settings import Settings
 from agent.core.tables import Summary, TranscriptSegment
 from support.audio import tone, write_wav
-from support.browser import shoot, sign_in
+from support.browser import VIEWPORTS, shoot, sign_in
 from support.keys import make_token
 from support.polling import wait_for
 from support.samples import SAMPLE_CALL

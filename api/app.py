@@ -13,6 +13,7 @@ from agent.audit.log import PURGE_INTERVAL_S, purge_apart
 from agent.core.settings import Settings
 from agent.processing.runner import BackgroundLoop, Runner, ThreadPoolRunner, resume_unfinished
 from agent.processing.sweeper import SweepPolicy, sweep
+from api.api_docs import install_api_docs
 from api.composition import Container
 from api.error_responses import errors
 from api.errors import install_error_json
@@ -50,6 +51,8 @@ def create_app(settings: Settings | None = None, process_sample: bool = False) -
         version="0.1.0",
         summary="Call recordings in; transcripts, summaries, action items and CRM records out.",
         lifespan=lifespan,
+        docs_url=None,  # served by install_api_docs, without a CDN
+        redoc_url=None,
     )
     # Every route that checks an API key may answer 429 (see api.deps.get_principal).
     throttled = errors(429)
@@ -62,6 +65,7 @@ def create_app(settings: Settings | None = None, process_sample: bool = False) -
     app.include_router(routes_engagement.router, responses=throttled)
     app.include_router(routes_audit.router)
     install_error_json(app)
+    install_api_docs(app)
     install_web(app)
     return app
 

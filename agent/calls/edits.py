@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 from agent.auth.keys import Principal
 from agent.calls.service import CallStateError
 from agent.core.call_states import EDITABLE_STATUSES, CallStatus, move
-from agent.core.domain import Resolution
+from agent.core.domain import Priority, Resolution
 from agent.core.moments import IsoDate
 from agent.core.tables import ActionItem, Call, Summary, utcnow
 
@@ -19,6 +19,7 @@ class ActionItemEdit(BaseModel):
     owner: str | None = Field(None, max_length=200)
     due_date: IsoDate | None = None
     status: str | None = Field(None, pattern="^(open|done)$")
+    priority: Priority | None = None
 
 
 class CallEdit(BaseModel):
@@ -42,6 +43,11 @@ class CrmLinkEdit(BaseModel):
 def edit(session: Session, call: Call, change: CallEdit, editor: Principal | None) -> None:
     """Apply a lead's corrections; the call then (re-)syncs, updating the CRM's records."""
     apply_changes(session, call, change)
+    resync(session, call, editor)
+
+
+def resync(session: Session, call: Call, editor: Principal | None) -> None:
+    """After a correction to a call at rest: send it to the CRM again."""
     if call.status != CallStatus.UNMATCHED:
         _release(call)
     if call.approved_at is None:
@@ -52,6 +58,14 @@ def edit(session: Session, call: Call, change: CallEdit, editor: Principal | Non
 
 def apply_changes(session: Session, call: Call, change: CallEdit) -> None:
     """Write the corrections only; the call stays where it is (a review goes on)."""
+    summary = editable_summary(session, call)
+    _edit_summary(summary, change)
+    _edit_items(session, call.id, change.action_items)
+    session.add(summary)
+
+
+def editable_summary(session: Session, call: Call) -> Summary:
+    """The call's summary, if the call may be edited now; ``CallStateError`` if not."""
     if CallStatus(call.status) not in EDITABLE_STATUSES:
         raise CallStateError(
             f"a call can be edited in review or once it rests; this one is {call.status}"
@@ -59,9 +73,7 @@ def apply_changes(session: Session, call: Call, change: CallEdit) -> None:
     summary = session.get(Summary, call.id)
     if summary is None:
         raise CallStateError("this call has no summary to edit yet")
-    _edit_summary(summary, change)
-    _edit_items(session, call.id, change.action_items)
-    session.add(summary)
+    return summary
 
 
 def _edit_summary(summary: Summary, change: CallEdit) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import ColumnElement, exists
@@ -166,18 +168,41 @@ def _may_see(call: Call, principal: Principal | None) -> bool:
     return principal is None or principal.sees_all_calls or call.agent_id == principal.user_id
 
 
+class CallSort(StrEnum):
+    """The order of a call list: by when the call took place (or, unknown, was uploaded), or
+    by when it was uploaded; newest or oldest first."""
+
+    CALL_TIME_DESC = "call_time_desc"
+    CALL_TIME_ASC = "call_time_asc"
+    UPLOAD_TIME_DESC = "upload_time_desc"
+    UPLOAD_TIME_ASC = "upload_time_asc"
+
+    def order_by(self) -> tuple[Any, Any]:
+        when = _call_time() if self.name.startswith("CALL") else col(Call.created_at)
+        if self.name.endswith("DESC"):
+            return when.desc(), col(Call.id)
+        return when.asc(), col(Call.id)
+
+
+def _call_time() -> Any:
+    return func.coalesce(Call.started_at, Call.created_at)
+
+
 def list_calls(
-    session: Session, filters: CallFilters, principal: Principal, limit: int, offset: int
+    session: Session,
+    filters: CallFilters,
+    principal: Principal,
+    limit: int,
+    offset: int,
+    sort: CallSort = CallSort.UPLOAD_TIME_DESC,
 ) -> tuple[list[Call], int]:
-    """A page of the calls ``principal`` may see, newest first, and how many match in all."""
+    """A page of the calls ``principal`` may see, in ``sort`` order, and how many match."""
     query = select(Call)
     if not principal.sees_all_calls:
         query = query.where(Call.agent_id == principal.user_id)
     query = _apply_filters(query, filters)
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    page = session.exec(
-        query.order_by(col(Call.created_at).desc(), col(Call.id)).offset(offset).limit(limit)
-    )
+    page = session.exec(query.order_by(*sort.order_by()).offset(offset).limit(limit))
     return list(page), total
 
 
@@ -194,7 +219,7 @@ def _apply_filters(query, filters: CallFilters):  # type: ignore[no-untyped-def]
         )
     if filters.text:
         query = query.where(_transcript_mentions(filters.text))
-    when = func.coalesce(Call.started_at, Call.created_at)
+    when = _call_time()
     if filters.started_from:
         query = query.where(when >= filters.started_from)
     if filters.started_to:

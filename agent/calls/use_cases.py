@@ -6,6 +6,8 @@ then runs the work registered here in one order: queue the call, then publish it
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlmodel import Session
 
 from agent.auth.keys import Principal
@@ -70,6 +72,16 @@ def edit_action_item(
 ) -> None:
     """Change one action item from the review page; a call at rest syncs again."""
     if review_edits.edit_action_item(session, call, item_id, form, editor):
+        _enqueue(session, call, queue)
+    session.flush()
+
+
+def change_action_items(
+    session: Session, call: Call, change: Callable[[], bool], queue: CallQueue
+) -> None:
+    """Add, complete or remove an action item from the review page (``change`` does it and
+    says whether the call must sync again); a call at rest syncs again."""
+    if change():
         _enqueue(session, call, queue)
     session.flush()
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, StringConstraints, ValidationError
 from sqlmodel import Session, col, func, select
 
 from agent.audit import log as audit
@@ -20,6 +20,7 @@ from agent.webhooks.outbound import EVENT_TYPES, SubscriptionCreate
 from api.deps import ContainerDep, SessionDep
 from api.ids import existing_id
 from api.web.auth import FormVisitorDep, VisitorDep, WebActorDep, require_role
+from api.web.form_checks import Blank, readable
 from api.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
@@ -34,16 +35,23 @@ def admin_page(request: Request, session: SessionDep, visitor: VisitorDep) -> HT
 
 
 def _admin_view(
-    request: Request, session: Session, visitor: SignedIn, shown: dict[str, str] | None = None
+    request: Request,
+    session: Session,
+    visitor: SignedIn,
+    shown: dict[str, str] | None = None,
+    problem: InvalidInput | None = None,
 ) -> HTMLResponse:
-    """The page; ``shown`` holds a new key or secret, displayed this once only."""
+    """The page; ``shown`` holds a new key or secret, displayed this once only, ``problem``
+    what was wrong with the form just sent (the page then answers 422)."""
     require_role(visitor.principal, Role.ADMIN)
     keys = list(session.exec(select(ApiKey).order_by(col(ApiKey.created_at).desc())))
     return render(
         request,
         "admin.html",
         visitor,
+        status.HTTP_422_UNPROCESSABLE_CONTENT if problem else status.HTTP_200_OK,
         nav="admin",
+        problem=problem.message if problem else None,
         keys=keys,
         roles=[r.value for r in Role],
         subscriptions=_subscriptions(session),
@@ -71,21 +79,36 @@ def _subscriptions(session: Session) -> list[tuple[WebhookSubscription, dict[str
     return [(row, by_subscription.get(row.id or 0, {})) for row in rows]
 
 
+class KeyForm(BaseModel):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    role: Role
+    email: Annotated[Annotated[str, Field(max_length=320)] | None, Blank] = None
+
+
+def _problem(error: ValidationError) -> InvalidInput:
+    return InvalidInput(readable(error.errors()))
+
+
 @router.post("/admin/keys", response_class=HTMLResponse)
 def create_api_key(
     request: Request,
     session: SessionDep,
     visitor: FormVisitorDep,
     actor: WebActorDep,
-    name: Annotated[str, Form(min_length=1, max_length=200)],
-    role: Annotated[Role, Form()],
-    email: Annotated[str, Form(max_length=320)] = "",
+    name: Annotated[str, Form()] = "",
+    role: Annotated[str, Form()] = "",
+    email: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
     require_role(visitor.principal, Role.ADMIN)
-    token = create_key(session, role, name.strip(), email.strip() or None)
-    audit.record(session, actor, Action.KEY_CREATED, target=key_described(token, role, name))
+    try:
+        form = KeyForm.model_validate({"name": name, "role": role, "email": email.strip()})
+    except ValidationError as error:
+        return _admin_view(request, session, visitor, problem=_problem(error))
+    token = create_key(session, form.role, form.name, form.email)
+    described = key_described(token, form.role, form.name)
+    audit.record(session, actor, Action.KEY_CREATED, target=described)
     # Rendered, not redirected: the token must never travel in a URL.
-    return _admin_view(request, session, visitor, {"token": token, "name": name.strip()})
+    return _admin_view(request, session, visitor, {"token": token, "name": form.name})
 
 
 @router.post("/admin/keys/{key_id}/revoke")
@@ -110,17 +133,16 @@ def create_subscription(
     session: SessionDep,
     container: ContainerDep,
     visitor: FormVisitorDep,
-    url: Annotated[str, Form(max_length=2000)],
-    events: Annotated[list[str], Form()],
-    secret: Annotated[str, Form(max_length=200)] = "",
+    url: Annotated[str, Form()] = "",
+    events: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies defaults)
+    secret: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
     require_role(visitor.principal, Role.ADMIN)
     chosen = secret.strip() or secrets.token_urlsafe(24)
     try:
         body = SubscriptionCreate(url=url.strip(), secret=chosen, events=events)
     except ValidationError as error:
-        problems = "; ".join(f"{e['loc'][-1]}: {e['msg']}" for e in error.errors())
-        raise InvalidInput(problems) from error
+        return _admin_view(request, session, visitor, problem=_problem(error))
     container.deliveries.check_target(body.url)
     session.add(WebhookSubscription(url=body.url, secret=body.secret, events=body.events))
     session.flush()

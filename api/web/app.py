@@ -5,15 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler
+from fastapi.exception_handlers import (
+    http_exception_handler,
+    request_validation_exception_handler,
+)
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from agent.core.errors import CallsightError
 from api.errors import error_json
-from api.web import admin, dashboard, forms, pages
+from api.web import action_items, admin, dashboard, forms, pages
 from api.web.auth import NeedsSignIn
+from api.web.form_checks import readable
 from api.web.rendering import render
 
 MACHINE_PREFIXES = ("/api/", "/healthz", "/readyz", "/metrics", "/docs", "/openapi.json")
@@ -23,6 +28,7 @@ TITLES = {
     409: "Not now",
     413: "Too large",
     415: "Not audio",
+    422: "Check the form",
     429: "Too many tries",
 }
 
@@ -31,10 +37,12 @@ def install_web(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(pages.router)
     app.include_router(forms.router)
+    app.include_router(action_items.router)
     app.include_router(dashboard.router)
     app.include_router(admin.router)
     app.add_exception_handler(NeedsSignIn, _to_sign_in)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _error_page)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _invalid_form_page)  # type: ignore[arg-type]
     # Replaces the JSON-only handler of api/errors.py: pages get HTML, machines still get JSON.
     app.add_exception_handler(CallsightError, _callsight_error_page)  # type: ignore[arg-type]
 
@@ -54,6 +62,13 @@ async def _error_page(request: Request, error: StarletteHTTPException) -> Respon
     if _wants_json(request):
         return await http_exception_handler(request, error)
     return _page(request, error.status_code, str(error.detail))
+
+
+async def _invalid_form_page(request: Request, error: RequestValidationError) -> Response:
+    """A form a browser sent with a wrong field: the error page says which, never raw JSON."""
+    if _wants_json(request):
+        return await request_validation_exception_handler(request, error)
+    return _page(request, 422, readable(error.errors()))
 
 
 async def _callsight_error_page(request: Request, error: CallsightError) -> Response:

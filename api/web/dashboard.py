@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import col, select
 
 from agent.auth.keys import Role
-from agent.core.moments import IsoDate
 from agent.core.tables import User
 from agent.kpis.periods import GroupBy
 from agent.kpis.queries import KpiFilters
 from agent.kpis.report import KpiReport, kpi_report
 from api.deps import ContainerDep, SessionDep
-from api.ids import id_query
 from api.web.auth import VisitorDep, require_role
+from api.web.form_checks import KpiQuery
 from api.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
@@ -43,16 +40,9 @@ def dashboard(request: Request, session: SessionDep, visitor: VisitorDep) -> HTM
 
 
 @router.get("/dashboard/kpis", response_model=KpiReport)
-def dashboard_kpis(
-    container: ContainerDep,
-    visitor: VisitorDep,
-    group_by: GroupBy = GroupBy.WEEK,
-    date_from: Annotated[IsoDate | None, Query(alias="from")] = None,
-    date_to: Annotated[IsoDate | None, Query(alias="to")] = None,
-    team: str | None = None,
-    agent: Annotated[int | None, id_query("Agent (user) id.")] = None,
-) -> KpiReport:
-    """The same report as ``GET /api/v1/kpis``, for the signed-in page."""
+def dashboard_kpis(request: Request, container: ContainerDep, visitor: VisitorDep) -> KpiReport:
+    """The same report as ``GET /api/v1/kpis``, for the signed-in page; blank filters mean all."""
     require_role(visitor.principal, Role.LEAD, Role.ADMIN)
-    filters = KpiFilters(date_from, date_to, team or None, agent)
-    return kpi_report(container.engine, group_by, filters, container.settings.kpi_config)
+    query = KpiQuery.read(request.query_params)
+    filters = KpiFilters(query.date_from, query.date_to, query.team, query.agent)
+    return kpi_report(container.engine, query.period, filters, container.settings.kpi_config)

@@ -12,15 +12,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import JSONResponse, RedirectResponse
-from pydantic import ValidationError
 
 from agent.audit import log as audit
 from agent.audit.log import Action, Via
 from agent.auth.keys import Role
-from agent.calls import review_edits as review
 from agent.calls import use_cases
 from agent.core.domain import Resolution
-from agent.core.errors import InvalidInput
 from agent.core.tables import Call
 from api.deps import ContainerDep, RunnerDep, SessionDep
 from api.uploads.receive import receive_upload
@@ -48,35 +45,6 @@ async def upload(
 
 def _back_to(call: Call) -> RedirectResponse:
     return RedirectResponse(f"/calls/{call.id}", status.HTTP_303_SEE_OTHER)
-
-
-def _item_form(description: str, owner: str, due_date: str) -> review.ActionItemForm:
-    try:
-        return review.ActionItemForm(
-            description=description, owner=owner, due_date=due_date or None
-        )
-    except ValidationError as error:
-        raise InvalidInput("; ".join(e["msg"] for e in error.errors())) from error
-
-
-@router.post("/calls/{call_id}/items/{item_id}")
-def edit_item(
-    call_id: str,
-    item_id: str,
-    session: SessionDep,
-    runner: RunnerDep,
-    visitor: FormVisitorDep,
-    actor: WebActorDep,
-    description: Annotated[str, Form()],
-    owner: Annotated[str, Form()],
-    due_date: Annotated[str, Form()] = "",
-) -> RedirectResponse:
-    require_role(visitor.principal, *EDITORS)
-    call = visible_call_or_404(session, call_id, visitor)
-    form = _item_form(description, owner, due_date)
-    use_cases.edit_action_item(session, call, item_id, form, visitor.principal, runner)
-    audit.record(session, actor, Action.CALL_EDITED, call.id, f"action item {item_id}"[:200])
-    return _back_to(call)
 
 
 @router.post("/calls/{call_id}/resolution")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request, status
+from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import col, select
 
@@ -14,12 +14,12 @@ from agent.audit import log as audit
 from agent.audit.log import Action, Actor, Via
 from agent.auth.keys import Refusal, verify
 from agent.auth.throttle import SignInAttempt
-from agent.auth.web_sessions import sign_out, start_session
+from agent.auth.web_sessions import SignedIn, sign_out, start_session
 from agent.calls import service as calls
 from agent.calls.views import call_detail
 from agent.core.call_states import EDITABLE_STATUSES, CallStatus
-from agent.core.domain import Resolution
-from agent.core.moments import IsoDate
+from agent.core.domain import Priority, Resolution
+from agent.core.errors import InvalidInput
 from agent.core.tables import ApiKey, Call
 from agent.kpis.customer_view import customer_detail
 from agent.kpis.queries import KpiFilters
@@ -27,6 +27,7 @@ from api.deps import ContainerDep, SessionDep, client_address
 from api.ids import existing_id
 from api.routes.audio import audio_response, record_listen
 from api.web.auth import COOKIE, FormVisitorDep, VisitorDep, WebActorDep, visible_call_or_404
+from api.web.form_checks import CallListQuery
 from api.web.rendering import clock, day_bounds, list_rows, render
 
 router = APIRouter(include_in_schema=False)
@@ -34,6 +35,12 @@ router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 25
 NO_PAGE = "There is no such page of calls."
 NO_CUSTOMER = "There is no such customer."
+SORTS = {
+    calls.CallSort.CALL_TIME_DESC: "newest call first",
+    calls.CallSort.CALL_TIME_ASC: "oldest call first",
+    calls.CallSort.UPLOAD_TIME_DESC: "latest upload first",
+    calls.CallSort.UPLOAD_TIME_ASC: "earliest upload first",
+}
 
 
 def _safe_next(target: str | None) -> str:
@@ -58,7 +65,7 @@ def login(
     request: Request,
     session: SessionDep,
     container: ContainerDep,
-    api_key: Annotated[str, Form()],
+    api_key: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/calls",
 ) -> Response:
     """Exchange an API key for a session cookie, under the same throttle as the API's keys."""
@@ -98,46 +105,59 @@ def logout(request: Request, session: SessionDep, visitor: FormVisitorDep) -> Re
 
 
 @router.get("/calls", response_class=HTMLResponse)
-def calls_page(
-    request: Request,
-    session: SessionDep,
-    visitor: VisitorDep,
-    q: Annotated[str | None, Query(max_length=200)] = None,
-    status_: Annotated[CallStatus | None, Query(alias="status")] = None,
-    customer: str | None = None,
-    agent: str | None = None,
-    date_from: IsoDate | None = None,
-    date_to: IsoDate | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
-) -> HTMLResponse:
+def calls_page(request: Request, session: SessionDep, visitor: VisitorDep) -> HTMLResponse:
+    """The calls the visitor may see; blank filters mean any, wrong ones are explained."""
+    typed = dict(request.query_params)
+    try:
+        query = CallListQuery.read(typed)
+    except InvalidInput as error:
+        return _calls_view(request, visitor, typed, status.HTTP_422_UNPROCESSABLE_CONTENT, error)
     filters = calls.CallFilters(
-        status_,
-        customer or None,
-        agent or None,
-        day_bounds(date_from),
-        day_bounds(date_to, end=True),
-        q or None,
+        query.status,
+        query.customer,
+        query.agent,
+        day_bounds(query.date_from),
+        day_bounds(query.date_to, end=True),
+        query.q,
     )
-    found, total = calls.list_calls(session, filters, visitor.principal, PAGE_SIZE, _offset(page))
-    shown = {
-        "q": q,
-        "status": status_.value if status_ else None,
-        "customer": customer,
-        "agent": agent,
-        "date_from": date_from,
-        "date_to": date_to,
-    }
+    page = query.page or 1
+    found, total = calls.list_calls(
+        session, filters, visitor.principal, PAGE_SIZE, _offset(page), query.order
+    )
+    shown = query.model_dump(exclude={"page"}, exclude_none=True, mode="json")
+    return _calls_view(
+        request,
+        visitor,
+        shown,
+        rows=list_rows(session, found),
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PAGE_SIZE)),
+        prev_url=_page_url(shown, page - 1) if page > 1 else None,
+        next_url=_page_url(shown, page + 1) if page * PAGE_SIZE < total else None,
+    )
+
+
+def _calls_view(
+    request: Request,
+    visitor: SignedIn,
+    shown: Mapping[str, object],
+    status_code: int = status.HTTP_200_OK,
+    error: InvalidInput | None = None,
+    **context: Any,
+) -> HTMLResponse:
     return render(
         request,
         "calls.html",
         visitor,
+        status_code,
         nav="calls",
-        rows=list_rows(session, found),
-        total=total,
         filters=shown,
         statuses=[s.value for s in CallStatus],
-        prev_url=_page_url(shown, page - 1) if page > 1 else None,
-        next_url=_page_url(shown, page + 1) if page * PAGE_SIZE < total else None,
+        sorts=SORTS,
+        sort=shown.get("sort") or calls.CallSort.CALL_TIME_DESC.value,
+        error=error.message if error else None,
+        **({"rows": [], "total": 0} | context),
     )
 
 
@@ -175,6 +195,8 @@ def call_page(
         editable=CallStatus(call.status) in EDITABLE_STATUSES and visitor.principal.sees_all_calls,
         can_approve=call.status == CallStatus.REVIEW and visitor.principal.sees_all_calls,
         resolutions=[r.value for r in Resolution],
+        priorities=[p.value for p in Priority],
+        item_statuses=["open", "done"],
         approved_by=approver.name if approver else None,
         approved_at=call.approved_at,
     )

@@ -43,24 +43,49 @@ def clock(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+SUMMARY_LINE_CHARS = 160
+
+
 @dataclass(frozen=True)
 class CallListRow:
     call: CallSummaryRow
     customer_id: int | None
-    resolution: str | None
+    resolution: str | None = None
+    sentiment: str | None = None
+    summary: str | None = None
 
     @property
     def length(self) -> str:
         return clock(self.call.duration_s)
 
+    @property
+    def when(self) -> str:
+        return (self.call.started_at or self.call.created_at).strftime("%Y-%m-%d %H:%M")
+
+    @property
+    def title(self) -> str:
+        """Who the call was with and when; the file name is only its secondary line."""
+        return f"{self.call.customer or 'Unknown customer'} · {self.when}"
+
+    @property
+    def summary_line(self) -> str | None:
+        if not self.summary:
+            return None
+        line = " ".join(self.summary.split())
+        if len(line) <= SUMMARY_LINE_CHARS:
+            return line
+        return line[: SUMMARY_LINE_CHARS - 1].rsplit(" ", 1)[0] + "…"
+
 
 def list_rows(session: Session, calls: list[Call]) -> list[CallListRow]:
-    """Rows for a call table, with each call's resolution fetched in one query."""
+    """Rows for a call table, with each call's summary fetched in one query."""
     ids = [call.id for call in calls]
-    query = select(Summary.call_id, Summary.resolution).where(col(Summary.call_id).in_(ids))
-    resolutions = dict(session.exec(query).all())
+    query = select(Summary.call_id, Summary.resolution, Summary.sentiment, Summary.text).where(
+        col(Summary.call_id).in_(ids)
+    )
+    summaries = {call_id: rest for call_id, *rest in session.exec(query).all()}
     return [
-        CallListRow(call_row(session, call), call.customer_id, resolutions.get(call.id))
+        CallListRow(call_row(session, call), call.customer_id, *summaries.get(call.id, ()))
         for call in calls
     ]
 

@@ -75,6 +75,7 @@ MATRIX: dict[tuple[str, str], tuple[str | int, ...]] = {
     ("POST", "/api/v1/surveys"): LEAD,
     ("GET", "/api/v1/audit"): ADMIN,
     ("GET", "/static/{path}"): PUBLIC,
+    ("GET", "/docs/assets/{path}"): PUBLIC,
     ("GET", "/"): PUBLIC,
     ("GET", "/login"): PUBLIC,
     ("POST", "/login"): (401, PASS, PASS, PASS, PASS, 401),
@@ -85,7 +86,10 @@ MATRIX: dict[tuple[str, str], tuple[str | int, ...]] = {
     ("GET", "/calls/{call_id}/audio"): PAGE_OWNER,
     ("GET", "/customers/{customer_id}"): PAGE_OWNER,
     ("POST", "/calls/upload"): PAGE_ANY,
+    ("POST", "/calls/{call_id}/items"): PAGE_LEAD,
     ("POST", "/calls/{call_id}/items/{item_id}"): PAGE_LEAD,
+    ("POST", "/calls/{call_id}/items/{item_id}/status"): PAGE_LEAD,
+    ("POST", "/calls/{call_id}/items/{item_id}/remove"): PAGE_LEAD,
     ("POST", "/calls/{call_id}/resolution"): PAGE_LEAD,
     ("POST", "/calls/{call_id}/approve"): PAGE_LEAD,
     ("POST", "/calls/{call_id}/retry"): PAGE_OWNER,
@@ -123,6 +127,8 @@ def _bodies(world: World) -> dict[tuple[str, str], dict[str, Any]]:
         ("POST", "/calls/{call_id}/items/{item_id}"): {
             "data": {"description": "Call back", "owner": "agent", "due_date": "2026-11-25"}
         },
+        ("POST", "/calls/{call_id}/items"): {"data": {"description": "Call back"}},
+        ("POST", "/calls/{call_id}/items/{item_id}/status"): {"data": {"status": "done"}},
         ("POST", "/calls/{call_id}/resolution"): {"data": {"resolution": "resolved"}},
         ("POST", "/admin/keys"): {"data": {"name": "Nia", "role": "rep"}},
         ("POST", "/admin/webhooks"): {"data": {"url": SUBSCRIBER, "events": ["call.failed"]}},
@@ -231,7 +237,7 @@ def _filled(method: str, path: str, world: World) -> str:
         customer_id=world.customer_id,
         subscription_id=world.subscription_to_stop_id if stops else world.subscription_id,
         key_id=world.key_id,
-        path="app.css",
+        path="swagger-ui.css" if path.startswith("/docs/") else "app.css",
     )
 
 

@@ -7,87 +7,32 @@ Screenshots of every page, at 1280 by 800 and on a 390-px-wide phone, land in
 from __future__ import annotations
 
 import base64
-import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 from sqlmodel import Session, col, select
 
 from agent.auth.keys import Role
-from agent.core.db import make_engine, upgrade
+from agent.core.db import make_engine
 from agent.core.settings import Settings
 from agent.core.tables import Summary, TranscriptSegment
 from support.audio import tone, write_wav
+from support.browser import VIEWPORTS, shoot, sign_in
 from support.keys import make_token
 from support.polling import wait_for
-from support.samples import REPO, SAMPLE_CALL
+from support.samples import SAMPLE_CALL
 from support.server import Server
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
-VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 JAPANESE = "明日までに見積書をお送りします。ご確認ください。"
 XSS = '<script>window.__xss = 1</script><img src="x" onerror="window.__xss = 2">'
 MODEL_INPUT = "\n".join(
     f'{{"t":{n}.0,"speaker":"customer","text":"{XSS} [PHONE] {JAPANESE * 3}"}}' for n in range(3)
 )
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        if os.environ.get("CALLSIGHT_REQUIRE_BROWSER") == "1":
-            pytest.fail("CALLSIGHT_REQUIRE_BROWSER=1 but /usr/bin/chromium is missing")
-        pytest.skip("Debian's chromium is not installed")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def site(tmp_path: Path) -> Iterator[tuple[Server, Settings]]:
-    settings = Settings(data_dir=tmp_path / "data", database_url=f"sqlite:///{tmp_path / 'web.db'}")
-    upgrade(settings.database_url)
-    server = Server(settings, tmp_path / "server.log", {"CALLSIGHT_CRM_SYNC_MODE": "after_review"})
-    server.start()
-    yield server, settings
-    server.stop()
-
-
-def sign_in(browser: Browser, server: Server, token: str, viewport: str = "desktop") -> Page:
-    page = browser.new_page(viewport=VIEWPORTS[viewport])  # type: ignore[arg-type]
-    page.goto(f"{server.url}/calls")
-    expect(page).to_have_url(re.compile(r"/login\?next=/calls$"))
-    page.fill("#api_key", token)
-    page.click("button[type=submit]")
-    expect(page).to_have_url(f"{server.url}/calls")
-    return page
-
-
-def shoot(browser: Browser, server: Server, token: str, path: str, name: str) -> None:
-    """Screenshots of one page at both sizes; fails if the page overflows the phone's width."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for size in VIEWPORTS:
-        page = sign_in(browser, server, token, size)
-        page.goto(f"{server.url}{path}")
-        page.screenshot(path=SCREENSHOTS / f"{name}-{size}.png", full_page=True)
-        scroll_width = page.evaluate("document.documentElement.scrollWidth")
-        assert scroll_width <= VIEWPORTS[size]["width"], f"{name} overflows at {size}"
-        page.close()
 
 
 def test_a_lead_uploads_reviews_edits_and_approves_a_call(
@@ -113,11 +58,11 @@ def test_a_lead_uploads_reviews_edits_and_approves_a_call(
     )
     expect(third_line).to_have_class(re.compile(r"\bcurrent\b"))
 
-    first_item = page.locator("form.action-item").first
+    first_item = page.locator("form.action-item-edit").first
     first_item.locator("textarea[name=description]").fill("Ship a new power adapter")
     first_item.locator("input[name=due_date]").fill("2026-12-01")
     first_item.locator("button[type=submit]").click()
-    expect(page.locator("form.action-item textarea").first).to_have_value(
+    expect(page.locator("form.action-item-edit textarea").first).to_have_value(
         "Ship a new power adapter"
     )
 
@@ -126,7 +71,7 @@ def test_a_lead_uploads_reviews_edits_and_approves_a_call(
     expect(page.locator(".crm-status")).to_have_text("synced")
     expect(page.locator("text=approved by Lee Lead")).to_be_visible()
     crm_ids = page.locator(".crm-records td[data-label='CRM id']").all_inner_texts()
-    items = page.locator("form.action-item").count()
+    items = page.locator("form.action-item-edit").count()
     assert len(crm_ids) == 1 + items and all(i.startswith("local-") for i in crm_ids)
 
     call_id = call_url.rsplit("/", 1)[1]

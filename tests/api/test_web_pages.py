@@ -28,17 +28,7 @@ from support.audio import tone, write_wav
 from support.factories import SeedSummary, make_agent, make_call
 from support.keys import make_token
 from support.polling import wait_for
-
-HTML = {"Accept": "text/html"}
-
-
-def signed_in(client: TestClient, token: str) -> str:
-    """Sign ``client`` in with ``token``; returns the page's CSRF token."""
-    response = client.post("/login", data={"api_key": token, "next": "/calls"}, headers=HTML)
-    assert response.status_code == 200, response.text
-    match = re.search(r'name="csrf-token" content="([^"]+)"', response.text)
-    assert match
-    return match.group(1)
+from support.web import HTML, signed_in
 
 
 def test_pages_send_strangers_to_sign_in(client: TestClient) -> None:

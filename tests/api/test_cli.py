@@ -100,10 +100,10 @@ def test_keys_can_be_listed_and_revoked_from_the_console(
     settings: Settings, engine: Engine
 ) -> None:
     token = callsight(settings, "keys", "create", "--role", "rep", "--name", "Rita").stdout.strip()
-    prefix = token.split("_")[1]
+    prefix = token.split("_", 2)[1]
     listed = callsight(settings, "keys", "list")
     assert listed.returncode == 0 and prefix in listed.stdout and "active" in listed.stdout
-    assert token.split("_")[2] not in listed.stdout  # never the secret
+    assert token.split("_", 2)[2] not in listed.stdout  # never the secret
     revoked = callsight(settings, "keys", "revoke", prefix)
     assert revoked.returncode == 0, revoked.stderr
     with Session(engine) as session:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,36 +41,50 @@ class AudioProbe:
     declared_s: float | None
     # Stereo files: how alike the two channels are (1.0: the same signal twice).
     channel_correlation: float | None = None
+    # The decoded samples (channels, n) when asked to keep a recording this short.
+    samples: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def stereo_heard_as_mono(self) -> bool:
         return self.channel_correlation is not None and self.channels == 1
 
 
-def probe(path: Path) -> AudioProbe:
+def probe(path: Path, keep_s: float = 0.0) -> AudioProbe:
     """Decode the whole file once, in small pieces, to learn its true length and channels.
 
     Raises ``AudioDecodeError`` for files that cannot be decoded, hold no audio, or are
     truncated (much shorter than their header says). Stereo whose two channels carry the same
-    signal, perhaps shifted by a few milliseconds, counts as one channel.
+    signal, perhaps shifted by a few milliseconds, counts as one channel. A recording no longer
+    than ``keep_s`` keeps its samples, so it need not be decoded a second time.
     """
     with _opened(path) as (container, stream):
         declared = _declared_duration(container, stream)
         stereo = int(stream.codec_context.channels) >= 2
         samples = 0
         likeness = ChannelLikeness()
+        kept: list[np.ndarray] | None = [] if keep_s > 0 else None
         for chunk in _chunks(container, stream, stereo):
             samples += chunk.shape[1]
             if stereo:
                 likeness.add(chunk)
+            if kept is not None and samples <= keep_s * SAMPLE_RATE:
+                kept.append(chunk)
+            else:
+                kept = None
     duration = samples / SAMPLE_RATE
     _check_complete(duration, declared)
     _check_riff_size(path)
+    decoded = np.concatenate(kept, axis=1) if kept else None
     if not stereo:
-        return AudioProbe(channels=1, duration_s=duration, declared_s=declared)
+        return AudioProbe(1, duration, declared, samples=decoded)
     correlation = likeness.correlation()
     channels = 1 if correlation >= DUPLICATE_CORRELATION else 2
-    return AudioProbe(channels, duration, declared, channel_correlation=round(correlation, 4))
+    if channels == 1 and decoded is not None:
+        # As FFmpeg mixes stereo down to mono (each side at -3 dB), so both paths hear the same.
+        decoded = decoded.sum(axis=0, keepdims=True) * np.float32(np.sqrt(0.5))
+    return AudioProbe(
+        channels, duration, declared, channel_correlation=round(correlation, 4), samples=decoded
+    )
 
 
 class ChannelLikeness:

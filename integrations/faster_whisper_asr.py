@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 from agent.core.domain import Speaker, TranscribeOptions, Transcript, Utterance, Word
 from agent.core.ports import ProgressCallback, RecordingTooLong, TranscriberUnavailable
-from integrations.audio_decode import SAMPLE_RATE, WINDOW_S, AudioProbe, probe, windows
+from integrations.audio_decode import (
+    SAMPLE_RATE,
+    SEARCH_S,
+    WINDOW_S,
+    AudioProbe,
+    probe,
+    windows,
+)
 from integrations.diarization import VoiceFinder
 from integrations.speech_edges import trim_to_sound
 
@@ -105,7 +112,7 @@ class FasterWhisperTranscriber:
         options: TranscribeOptions,
         on_progress: ProgressCallback | None = None,
     ) -> Transcript:
-        audio = probe(audio_path)
+        audio = probe(audio_path, keep_s=self._window_s + SEARCH_S)
         self._check_length(audio)
         progress = _ChannelProgress(audio.channels, audio.duration_s, on_progress)
         asked = options.language or self._defaults.language
@@ -126,7 +133,12 @@ class FasterWhisperTranscriber:
         confidence = _Confidence()
         utterances: list[Utterance] = []
         voices = VoiceFinder() if audio.channels == 1 else None
-        for offset, samples in windows(audio_path, audio.channels, self._window_s):
+        pieces = (
+            [(0.0, audio.samples)]
+            if audio.samples is not None
+            else windows(audio_path, audio.channels, self._window_s)
+        )
+        for offset, samples in pieces:
             first = chosen is None
             chosen = chosen or self._model_for(asked, samples)
             language, model = chosen

@@ -86,7 +86,7 @@ class FasterWhisperTranscriber:
         compute_type: str = "int8",
         cpu_threads: int = 0,
         batch_size: int = 8,
-        beam_size: int = 5,
+        beam_size: int = 2,
         language: str | None = None,
         hotwords: str | None = None,
         initial_prompt: str | None = None,

@@ -99,7 +99,7 @@ class Settings(BaseSettings):
     asr_compute_type: str = "int8"
     asr_cpu_threads: int = Field(0, ge=0, description="0: every core this process may use.")
     asr_batch_size: int = Field(8, ge=1, description="1 disables batched inference.")
-    asr_beam_size: int = Field(5, ge=1)
+    asr_beam_size: int = Field(2, ge=1)
     asr_language: str | None = Field(None, description="Force a language; empty: detect it.")
     asr_hotwords: str | None = Field(None, description="Names the recogniser should expect.")
     asr_initial_prompt: str | None = Field(None, description="Text that primes the recogniser.")

@@ -37,6 +37,22 @@ class Resolution(enum.StrEnum):
     FOLLOW_UP = "follow_up"
 
 
+class ConversationType(enum.StrEnum):
+    """What a conversation is: a customer's problem, a deal, or neither."""
+
+    SUPPORT = "support"
+    SALES = "sales"
+    OTHER = "other"
+
+
+class DealSignal(enum.StrEnum):
+    """Where a sales conversation leaves the deal."""
+
+    POSITIVE = "positive"
+    NEUTRAL = "neutral"
+    AT_RISK = "at_risk"
+
+
 class Direction(enum.StrEnum):
     INBOUND = "inbound"
     OUTBOUND = "outbound"
@@ -165,6 +181,7 @@ class CallContext:
     call_date: dt.date
     language: str
     direction: Direction = Direction.INBOUND
+    conversation_type: ConversationType | None = None  # the uploader's word; None: decide
 
 
 class Priority(enum.StrEnum):
@@ -194,13 +211,14 @@ class SummaryDraft:
     """A summariser's answer, with the provenance every stored summary records.
 
     ``llm_input`` is the (redacted) text a language model was sent (for a cache hit, the text
-    the cached answer was made from); None when no model saw anything.
+    the cached answer was made from); None when no model saw anything. ``resolution`` is None
+    unless the conversation is a support one; ``deal_signal`` is None unless it is a sales one.
     """
 
     text: str
     key_points: list[str]
     action_items: list[ActionItemDraft]
-    resolution: Resolution
+    resolution: Resolution | None
     sentiment: str
     topics: list[str]
     engine: str
@@ -214,9 +232,13 @@ class SummaryDraft:
     sentiment_start: str = "neutral"
     sentiment_end: str = "neutral"
     issue_category: str | None = None
+    issue_category_confidence: float | None = None
     next_steps: list[str] = field(default_factory=list)
     objections: list[str] = field(default_factory=list)
     competitors: list[str] = field(default_factory=list)
+    conversation_type: ConversationType = ConversationType.SUPPORT
+    deal_signal: DealSignal | None = None
+    deal_evidence: str | None = None
     llm_input: str | None = None
     extra: dict[str, object] = field(default_factory=dict)
 

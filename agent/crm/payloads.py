@@ -75,7 +75,7 @@ def call_activity(call: Call, summary: Summary, customer: Customer | None) -> Cr
     """
     who = customer.name if customer else "unknown customer"
     lines = [summary.text, "", *(f"- {point}" for point in summary.key_points)]
-    lines += ["", f"Resolution: {summary.resolution}", f"Sentiment: {summary.sentiment}"]
+    lines += ["", *_outcome_lines(summary), f"Sentiment: {summary.sentiment}"]
     if summary.competitors:
         lines.append(f"Competitors: {', '.join(summary.competitors)}")
     if summary.objections:
@@ -92,6 +92,14 @@ def call_activity(call: Call, summary: Summary, customer: Customer | None) -> Cr
     if call.crm_owner_id:
         fields["OwnerId"] = call.crm_owner_id
     return CrmWrite("Task", call_external_id(call), _with_links(fields, call))
+
+
+def _outcome_lines(summary: Summary) -> list[str]:
+    if summary.resolution:
+        return [f"Resolution: {summary.resolution}"]
+    if summary.deal_signal:
+        return [f"Deal: {summary.deal_signal}"]
+    return [f"Conversation: {summary.conversation_type}"]
 
 
 def follow_up_task(call: Call, item: ActionItem, resolution: str | None = None) -> CrmWrite:
@@ -114,8 +122,9 @@ def case_writes(call: Call, summary: Summary, existing_comment_id: str | None) -
     """The linked Case's new status, and a comment saying what the call found."""
     if not call.crm_case_id:
         return []
-    status = CASE_STATUS.get(summary.resolution, "Working")
-    body = f"{summary.text}\n\nResolution: {summary.resolution}\n{comment_marker(call)}"
+    status = CASE_STATUS.get(summary.resolution or "", "Working")
+    outcome = "\n".join(_outcome_lines(summary))
+    body = f"{summary.text}\n\n{outcome}\n{comment_marker(call)}"
     overflow = len(body) - COMMENT_LIMIT
     if overflow > 0:  # cut the summary, never the marker that makes the comment findable
         kept = summary.text[: len(summary.text) - overflow - len(TRUNCATED)]

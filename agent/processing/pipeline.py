@@ -19,6 +19,7 @@ from agent.core.domain import (
     ActionItemDraft,
     CallContext,
     ChannelMap,
+    ConversationType,
     Direction,
     Speaker,
     SpeakerRoles,
@@ -242,7 +243,8 @@ class Pipeline:
             move(call, CallStatus.SYNCING if auto else CallStatus.REVIEW)
             call.crm_outbox_filled_at = None
             session.commit()
-            resolution, items = draft.resolution.value, len(draft.action_items)
+            resolution = draft.resolution.value if draft.resolution else None
+            items = len(draft.action_items)
         self.publish("call.summarised", call_id, resolution=resolution, action_items=items)
 
     def sync(self, call_id: str) -> None:
@@ -321,8 +323,12 @@ def stored_words(row: TranscriptSegment) -> tuple[Word, ...]:
 
 def _context(call: Call) -> CallContext:
     when = call.started_at or call.created_at
+    kind = ConversationType(call.conversation_type) if call.conversation_type else None
     return CallContext(
-        call_date=when.date(), language=call.language or "en", direction=Direction(call.direction)
+        call_date=when.date(),
+        language=call.language or "en",
+        direction=Direction(call.direction),
+        conversation_type=kind,
     )
 
 
@@ -331,7 +337,7 @@ def _summary_row(call_id: str, draft: SummaryDraft) -> Summary:
         call_id=call_id,
         text=draft.text,
         key_points=list(draft.key_points),
-        resolution=draft.resolution.value,
+        resolution=draft.resolution.value if draft.resolution else None,
         sentiment=draft.sentiment,
         topics=list(draft.topics),
         language=draft.language,
@@ -340,6 +346,10 @@ def _summary_row(call_id: str, draft: SummaryDraft) -> Summary:
         sentiment_start=draft.sentiment_start,
         sentiment_end=draft.sentiment_end,
         issue_category=draft.issue_category,
+        issue_category_confidence=draft.issue_category_confidence,
+        conversation_type=draft.conversation_type.value,
+        deal_signal=draft.deal_signal.value if draft.deal_signal else None,
+        deal_evidence=draft.deal_evidence,
         next_steps=list(draft.next_steps),
         objections=list(draft.objections),
         competitors=list(draft.competitors),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from integrations.builtin_summariser.conversation import DealReading
 from integrations.builtin_summariser.resolution import ResolutionFinding
 from integrations.builtin_summariser.rules import LanguageRules, Phrasing
 from integrations.builtin_summariser.text import (
@@ -28,14 +29,14 @@ def problem_statement(sentences: Sequence[Sentence], rules: LanguageRules) -> Se
 def compose_text(
     problem: str | None,
     topics: Sequence[str],
-    finding: ResolutionFinding,
+    outcome: str | None,
     action_count: int,
     phrasing: Phrasing,
 ) -> str:
-    """Two or three sentences: the problem (or the topics), the resolution, the action count."""
+    """Two or three sentences: the problem (or the topics), the outcome, the action count."""
     parts = [
         _problem_part(problem, topics, phrasing),
-        _resolution_part(finding, phrasing),
+        *([outcome] if outcome else []),
         _actions_part(action_count, phrasing),
     ]
     return phrasing.sentence_separator.join(parts)
@@ -63,12 +64,22 @@ def _join(words: Sequence[str], phrasing: Phrasing) -> str:
     return f"{phrasing.list_separator.join(words[:-1])} {phrasing.list_and} {words[-1]}"
 
 
-def _resolution_part(finding: ResolutionFinding, phrasing: Phrasing) -> str:
+def resolution_part(finding: ResolutionFinding, phrasing: Phrasing) -> str:
+    """A support call's outcome: the resolution, with the words that decided it."""
     label = phrasing.resolution_labels[finding.resolution]
     if finding.evidence is None:
         return phrasing.resolution_plain.format(label=label)
     evidence = truncate(strip_end_punctuation(finding.evidence), MAX_QUOTE_CHARS)
     return phrasing.resolution_with_evidence.format(label=label, evidence=evidence)
+
+
+def deal_part(reading: DealReading, phrasing: Phrasing) -> str:
+    """A sales call's outcome: the deal signal, with the customer's words that decided it."""
+    label = phrasing.deal_labels[reading.signal]
+    if reading.evidence is None:
+        return phrasing.deal_plain.format(label=label)
+    evidence = truncate(strip_end_punctuation(reading.evidence.text), MAX_QUOTE_CHARS)
+    return phrasing.deal_with_evidence.format(label=label, evidence=evidence)
 
 
 def _actions_part(count: int, phrasing: Phrasing) -> str:

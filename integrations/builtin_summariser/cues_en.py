@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
-from agent.core.domain import Resolution, Speaker
+from agent.core.domain import DealSignal, Resolution, Speaker
 from integrations.builtin_summariser.due_dates import resolve_due_date
 from integrations.builtin_summariser.rules import (
     CommitmentCue,
+    ConversationCues,
     LanguageRules,
     Party,
     Phrase,
@@ -166,6 +167,54 @@ _PHRASING = Phrasing(
         Resolution.FOLLOW_UP: "follow-up needed",
     },
     party_labels={Speaker.AGENT: "the agent", Speaker.CUSTOMER: "the customer"},
+    deal_with_evidence='Deal: {label} ("{evidence}").',
+    deal_plain="Deal: {label}.",
+    deal_labels={
+        DealSignal.POSITIVE: "positive",
+        DealSignal.NEUTRAL: "neutral",
+        DealSignal.AT_RISK: "at risk",
+    },
+)
+
+_CONVERSATION = ConversationCues(
+    sales=re.compile(
+        r"\b(?:pric(?:e|es|ing)|quote[sd]?|discounts?|contracts?|proposals?|seats?|licen[cs]es?"
+        r"|budget|demo|trial|subscription|renewal|upgrade|(?:team|premium|business|enterprise)"
+        r" plan|per (?:seat|user|month)|purchase|buy|deal|sign(?:ed|ing)? up|onboarding)\b",
+        re.IGNORECASE,
+    ),
+    support=re.compile(
+        r"\b(?:fix(?:ed)?|troubleshoot\w*|outage|faulty|not (?:working|loading)|refund"
+        r"|reset my|locked out|password|(?:ask|question) about|my (?:account|bill|invoice|contract"
+        r"|order|subscription))\b",
+        re.IGNORECASE,
+    ),
+    objections=re.compile(
+        r"\b(?:too (?:expensive|pricey|much|costly)|(?:can't|cannot) afford|budget|cheaper"
+        r"|lower price|(?:not|isn't|aren't) sure|concern(?:ed|s)?|worried|don't (?:need|see)"
+        r"|already (?:have|use|pay)|not interested|hard to justify)\b",
+        re.IGNORECASE,
+    ),
+    deal_signals={
+        DealSignal.AT_RISK: re.compile(
+            r"\b(?:not interested|no longer interested|go(?:ing)? with (?:them|another|someone)"
+            r"|(?:put|putting) (?:it|this|that) on hold|pass on (?:it|this)|not (?:buying|moving)"
+            r"|(?:won't|will not) (?:buy|sign|renew)|cancel\w*)\b",
+            re.IGNORECASE,
+        ),
+        DealSignal.POSITIVE: re.compile(
+            r"\b(?:sounds? (?:good|great)|let's (?:go ahead|do it|move forward)|go ahead"
+            r"|send (?:me|us|over) the (?:proposal|contract|quote|agreement)|ready to (?:sign|buy)"
+            r"|we'll take it|move forward|very interested|happy to proceed)\b",
+            re.IGNORECASE,
+        ),
+    },
+    competitor=re.compile(
+        r"(?i:\b(?:use|using|go(?:ing)? with|switch(?:ing)? (?:to|from)|than))\s+"
+        r"(?P<name>[A-Z][\w&-]*[a-z][\w&-]*)"
+        r"|(?P<name2>[A-Z][\w&-]*[a-z][\w&-]*) (?:offered|offers|quoted|charges|is cheaper)",
+    ),
+    not_names=frozenset({"the", "our", "your", "their", "this", "that", "monday", "friday"}),
 )
 
 ENGLISH = LanguageRules(
@@ -219,6 +268,7 @@ ENGLISH = LanguageRules(
     stopwords=_STOPWORDS,
     sentiment=_SENTIMENT,
     phrasing=_PHRASING,
+    conversation=_CONVERSATION,
     conditional_clause=re.compile(r"\b(?:if|unless|in case)\b", re.IGNORECASE),
     urgent=re.compile(
         r"\b(?:urgent(?:ly)?|asap|as soon as possible|right away|immediately|top priority)\b",

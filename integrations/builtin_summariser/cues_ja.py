@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import re
 
-from agent.core.domain import Resolution, Speaker
+from agent.core.domain import DealSignal, Resolution, Speaker
 from integrations.builtin_summariser.due_dates_ja import resolve_due_date_ja
 from integrations.builtin_summariser.rules import (
     CommitmentCue,
+    ConversationCues,
     LanguageRules,
     Party,
     Phrase,
@@ -158,6 +159,34 @@ _PHRASING = Phrasing(
         Resolution.FOLLOW_UP: "要フォローアップ",
     },
     party_labels={Speaker.AGENT: "担当者", Speaker.CUSTOMER: "お客様"},
+    deal_with_evidence="商談: {label}（「{evidence}」）。",
+    deal_plain="商談: {label}。",
+    deal_labels={
+        DealSignal.POSITIVE: "前向き",
+        DealSignal.NEUTRAL: "様子見",
+        DealSignal.AT_RISK: "失注リスク",
+    },
+)
+
+_CONVERSATION = ConversationCues(
+    sales=re.compile(
+        r"見積|料金プラン|価格|値引|割引|契約|導入|提案書|ライセンス|ご購入|購入|デモ|トライアル"
+        r"|商談|予算|席数|アカウント数|更新のご案内"
+    ),
+    support=re.compile(
+        r"直り|直っ|修理|復旧|障害|解決|再起動|パスワード|ログインでき|知りたい|教えてください"
+        r"|問い合わせ|お伺いしたい"
+    ),
+    objections=re.compile(r"高い|高すぎ|予算|検討させて|必要ない|不要|他社|すでに使って|不安"),
+    deal_signals={
+        DealSignal.AT_RISK: re.compile(r"見送|他社に|やめておき|結構です|解約|興味がない|白紙"),
+        DealSignal.POSITIVE: re.compile(
+            r"ぜひ|進めたい|進めましょう|契約します|お願いします|前向きに|導入したい|送ってください"
+        ),
+    },
+    competitor=re.compile(
+        r"(?P<name>[A-Za-z][\w&-]+)(?:さん)?(?:を使って|を利用して|に乗り換え|の方が|から乗り換え)"
+    ),
 )
 
 _NEVER = re.compile(r"(?!)")
@@ -206,6 +235,7 @@ JAPANESE = LanguageRules(
     stopwords=_STOPWORDS,
     sentiment=_SENTIMENT,
     phrasing=_PHRASING,
+    conversation=_CONVERSATION,
     urgent=re.compile(r"至急|急ぎ|大至急|すぐに|早急|緊急|最優先"),
     min_word_length=2,
     content_token=lambda token: not is_hiragana(token),

@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from agent.core.domain import Resolution, Speaker
+from agent.core.domain import DealSignal, Resolution, Speaker
 
 Phrase = tuple[str, ...]
 """A run of lowercase tokens, matched against the start of a token list."""
@@ -37,6 +37,23 @@ class CommitmentCue:
 
 
 @dataclass(frozen=True)
+class ConversationCues:
+    """What tells a sales conversation from a support one, and what a deal's fate sounds like.
+
+    ``support`` and ``sales`` are counted per sentence (``problem_cues`` count for support too);
+    ``objections``, ``deal_signals`` are read on the customer's side only; ``competitor``
+    captures the name in its last named group, with its own case rules (names are capitalised).
+    """
+
+    sales: re.Pattern[str]
+    support: re.Pattern[str]
+    objections: re.Pattern[str]
+    deal_signals: Mapping[DealSignal, re.Pattern[str]]
+    competitor: re.Pattern[str]
+    not_names: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class Phrasing:
     """Output wording in the call's language; ``{}`` fields are filled by the summariser."""
 
@@ -52,6 +69,9 @@ class Phrasing:
     list_and: str
     resolution_labels: Mapping[Resolution, str]
     party_labels: Mapping[Speaker, str]
+    deal_with_evidence: str
+    deal_plain: str
+    deal_labels: Mapping[DealSignal, str]
     list_separator: str = ", "
     sentence_separator: str = " "
 
@@ -94,6 +114,7 @@ class LanguageRules:
     stopwords: frozenset[str]
     sentiment: Mapping[str, float]
     phrasing: Phrasing
+    conversation: ConversationCues
     urgent: re.Pattern[str] | None = None
     min_word_length: int = 3
     content_token: Callable[[str], bool] | None = None

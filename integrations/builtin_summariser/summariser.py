@@ -3,17 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from agent.core.domain import (
     ActionItemDraft,
     CallContext,
+    ConversationType,
+    DealSignal,
     Resolution,
     ResolutionEvidence,
     SummaryDraft,
     Utterance,
 )
 from integrations.builtin_summariser.actions import extract_action_items
-from integrations.builtin_summariser.compose import compose_text, problem_statement
+from integrations.builtin_summariser.compose import (
+    compose_text,
+    deal_part,
+    problem_statement,
+    resolution_part,
+)
+from integrations.builtin_summariser.conversation import (
+    DealReading,
+    competitors,
+    conversation_type,
+    deal_reading,
+    objections,
+)
 from integrations.builtin_summariser.languages import DEFAULT_RULES, rules_for
 from integrations.builtin_summariser.ranking import key_points, topics
 from integrations.builtin_summariser.resolution import ResolutionFinding, classify_resolution
@@ -57,23 +72,36 @@ class BuiltinSummariser:
         rules = rules_for(context.language, self._rules, self._fallback)
         sentences = split_sentences(utterances)
         if not sentences:
-            return _no_speech(rules)
+            return _no_speech(rules, context.conversation_type or ConversationType.SUPPORT)
         return _summary(sentences, context, rules)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """How the conversation ended: a support call's resolution or a sales call's deal."""
+
+    kind: ConversationType
+    text: str | None = None
+    finding: ResolutionFinding | None = None
+    deal: DealReading | None = None
+    problem: Sentence | None = None
 
 
 def _summary(sentences: list[Sentence], context: CallContext, rules: LanguageRules) -> SummaryDraft:
     items = extract_action_items(sentences, context.call_date, rules)
     feeling = customer_sentiment(sentences, rules)
-    finding = _without_cues(classify_resolution(sentences, rules), items, feeling)
-    problem = problem_statement(sentences, rules)
-    problem_text = None if problem is None else problem.text
+    kind = context.conversation_type or conversation_type(sentences, rules)
+    outcome = _outcome(kind, sentences, items, feeling, rules)
+    problem_text = None if outcome.problem is None else outcome.problem.text
     keywords = topics(sentences, rules)
-    salient = [sentence.index for sentence in (problem, finding.sentence) if sentence is not None]
+    finding = outcome.finding
+    salient = [s.index for s in (outcome.problem, _deciding(outcome)) if s is not None]
+    sales = kind is ConversationType.SALES
     return SummaryDraft(
-        text=compose_text(problem_text, keywords, finding, len(items), rules.phrasing),
+        text=compose_text(problem_text, keywords, outcome.text, len(items), rules.phrasing),
         key_points=key_points(sentences, rules, salient),
         action_items=items,
-        resolution=finding.resolution,
+        resolution=None if finding is None else finding.resolution,
         sentiment=feeling.overall,
         topics=keywords,
         engine=ENGINE,
@@ -84,8 +112,40 @@ def _summary(sentences: list[Sentence], context: CallContext, rules: LanguageRul
         sentiment_start=feeling.start,
         sentiment_end=feeling.end,
         next_steps=[item.description for item in items],
+        objections=objections(sentences, rules) if sales else [],
+        competitors=competitors(sentences, rules) if sales else [],
+        conversation_type=kind,
+        deal_signal=None if outcome.deal is None else outcome.deal.signal,
+        deal_evidence=_deal_evidence(outcome.deal),
         extra=_extra(rules, problem_text, finding, feeling),
     )
+
+
+def _outcome(
+    kind: ConversationType,
+    sentences: list[Sentence],
+    items: list[ActionItemDraft],
+    feeling: SentimentReading,
+    rules: LanguageRules,
+) -> _Outcome:
+    if kind is ConversationType.SALES:
+        deal = deal_reading(sentences, rules)
+        return _Outcome(kind, deal_part(deal, rules.phrasing), deal=deal)
+    if kind is ConversationType.OTHER:
+        return _Outcome(kind)
+    finding = _without_cues(classify_resolution(sentences, rules), items, feeling)
+    problem = problem_statement(sentences, rules)
+    return _Outcome(kind, resolution_part(finding, rules.phrasing), finding, problem=problem)
+
+
+def _deciding(outcome: _Outcome) -> Sentence | None:
+    if outcome.finding is not None:
+        return outcome.finding.sentence
+    return None if outcome.deal is None else outcome.deal.evidence
+
+
+def _deal_evidence(deal: DealReading | None) -> str | None:
+    return None if deal is None or deal.evidence is None else deal.evidence.text
 
 
 def _without_cues(
@@ -102,26 +162,29 @@ def _without_cues(
     return finding
 
 
-def _evidence(finding: ResolutionFinding) -> ResolutionEvidence | None:
-    if finding.sentence is None:
+def _evidence(finding: ResolutionFinding | None) -> ResolutionEvidence | None:
+    if finding is None or finding.sentence is None:
         return None
     return ResolutionEvidence(finding.sentence.text, finding.sentence.start)
 
 
-def _no_speech(rules: LanguageRules) -> SummaryDraft:
-    finding = ResolutionFinding(Resolution.UNRESOLVED)
+def _no_speech(rules: LanguageRules, kind: ConversationType) -> SummaryDraft:
+    support = kind is ConversationType.SUPPORT
+    finding = ResolutionFinding(Resolution.UNRESOLVED) if support else None
     feeling = SentimentReading(NEUTRAL, NEUTRAL, NEUTRAL)
     return SummaryDraft(
         text=rules.phrasing.no_speech,
         key_points=[],
         action_items=[],
-        resolution=finding.resolution,
+        resolution=None if finding is None else finding.resolution,
         sentiment=feeling.overall,
         topics=[],
         engine=ENGINE,
         model=rules.model,
         prompt_version=PROMPT_VERSION,
         language=rules.language,
+        conversation_type=kind,
+        deal_signal=DealSignal.NEUTRAL if kind is ConversationType.SALES else None,
         extra=_extra(rules, None, finding, feeling),
     )
 
@@ -129,14 +192,14 @@ def _no_speech(rules: LanguageRules) -> SummaryDraft:
 def _extra(
     rules: LanguageRules,
     problem: str | None,
-    finding: ResolutionFinding,
+    finding: ResolutionFinding | None,
     feeling: SentimentReading,
 ) -> dict[str, object]:
     return {
         "language": rules.language,
         "problem_statement": problem,
-        "resolution_evidence": finding.evidence,
-        "resolution_cue": finding.cue,
+        "resolution_evidence": None if finding is None else finding.evidence,
+        "resolution_cue": None if finding is None else finding.cue,
         "sentiment_start": feeling.start,
         "sentiment_end": feeling.end,
     }

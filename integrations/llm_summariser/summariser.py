@@ -28,6 +28,11 @@ _WEEKDAYS = {
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
     "ja": ("月曜日", "火曜日", "水曜日", "木曜日", "金曜日", "土曜日", "日曜日"),
 }
+# The uploader's word on the conversation's type, which the model must keep.
+_CONVERSATION_HINTS = {
+    "en": "The uploader says this is a {kind} conversation.",
+    "ja": "アップロードした人によると、この通話は {kind} です。",
+}
 _PARTS = {
     "en": "This is part {k} of {n} of the call.",
     "ja": "これは通話の{n}分割中の{k}番目です。",
@@ -198,7 +203,14 @@ class LlmSummariser:
         language: str,
         template: PromptTemplate,
     ) -> str:
-        facts = [transcript.text, context.call_date.isoformat(), context.direction.value, language]
+        kind = context.conversation_type
+        facts = [
+            transcript.text,
+            context.call_date.isoformat(),
+            context.direction.value,
+            language,
+            *([kind.value] if kind else []),
+        ]
         transcript_hash = hashlib.sha256(json.dumps(facts).encode()).hexdigest()
         return hashlib.sha256(f"{transcript_hash}|{template.id}|{self.model}".encode()).hexdigest()
 
@@ -214,7 +226,15 @@ def _values(context: CallContext, language: str, template_language: str) -> dict
         "call_weekday": weekdays[context.call_date.weekday()],
         "direction": context.direction.value,
         "output_language": _LANGUAGE_NAMES.get(language, language),
+        "conversation_hint": _conversation_hint(context, template_language),
     }
+
+
+def _conversation_hint(context: CallContext, template_language: str) -> str:
+    if context.conversation_type is None:
+        return ""
+    hint = _CONVERSATION_HINTS.get(template_language, _CONVERSATION_HINTS["en"])
+    return hint.format(kind=context.conversation_type.value)
 
 
 def _extra(

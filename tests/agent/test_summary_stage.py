@@ -46,7 +46,7 @@ ANSWER = {
                    "timestamp": None},
     "sentiment": {"customer_start": "negative", "customer_end": "positive"},
     "topics": ["router"], "issue_category": "hardware", "next_steps": ["Ship router"],
-    "objections": [], "competitors": [],
+    "objections": [], "competitors": [], "conversation_type": "support", "deal": None,
 }  # fmt: skip
 
 
@@ -92,7 +92,7 @@ def test_with_an_endpoint_the_call_gets_an_llm_summary(
     summary = detail.summary
     assert summary is not None
     assert (summary.engine, summary.model, summary.prompt_version) == (
-        "llm", "gpt-4o-mini", "summary/v1.en",
+        "llm", "gpt-4o-mini", "summary/v2.en",
     )  # fmt: skip
     assert (summary.input_tokens, summary.output_tokens) == (400, 120)
     assert summary.cost_usd == pytest.approx((400 * 0.15 + 120 * 0.6) / 1e6)
@@ -105,7 +105,7 @@ def test_with_an_endpoint_the_call_gets_an_llm_summary(
         ("agent", dt.date(2026, 11, 20), "normal"),
         ("Jane Doe", None, "low"),
     ]
-    assert [c.prompt_version for c in cached] == ["summary/v1.en"]
+    assert [c.prompt_version for c in cached] == ["summary/v2.en"]
     # The stored transcript stays whole for people allowed to read it.
     assert "jane@example.com" in detail.transcript.segments[1].text
     container.engine.dispose()
@@ -202,3 +202,45 @@ def page_section(page: str, css_class: str) -> str:
 def _done(response: Response) -> dict[str, Any] | None:
     body: dict[str, Any] = response.json()
     return body if body["status"] == "done" else None
+
+
+SALES_LINES = [
+    ("agent", "Thanks for looking at our team plan, Dana."),
+    ("customer", "We have forty seats and we currently use Zendesk."),
+    ("agent", "Our pricing for forty seats is twelve dollars per seat per month."),
+    ("customer", "Honestly that is too expensive for our budget."),
+    ("agent", "I can offer a discount on an annual contract."),
+    ("customer", "That sounds good."),
+]
+
+
+def test_a_sales_call_is_stored_with_its_deal_and_no_resolution(
+    settings: Settings, engine: Engine
+) -> None:
+    call_id = summarising_call(engine, lines=SALES_LINES)
+    container = build_container(settings)
+    assert container.pipeline.advance(call_id) is CallStatus.DONE
+    with Session(container.engine) as session:
+        summary = call_detail(session, session.get_one(Call, call_id)).summary
+    assert summary is not None
+    assert (summary.conversation_type, summary.resolution) == ("sales", None)
+    assert (summary.deal_signal, summary.deal_evidence) == ("positive", "That sounds good.")
+    assert summary.competitors == ["Zendesk"]
+    assert summary.objections == ["Honestly that is too expensive for our budget."]
+    container.engine.dispose()
+
+
+def test_the_uploaders_conversation_type_wins(settings: Settings, engine: Engine) -> None:
+    call_id = summarising_call(engine)
+    with Session(engine) as session:
+        session.get_one(Call, call_id).conversation_type = "other"
+        session.commit()
+    container = build_container(settings)
+    assert container.pipeline.advance(call_id) is CallStatus.DONE
+    with Session(container.engine) as session:
+        summary = call_detail(session, session.get_one(Call, call_id)).summary
+    assert summary is not None
+    assert (summary.conversation_type, summary.resolution, summary.deal_signal) == (
+        "other", None, None,
+    )  # fmt: skip
+    container.engine.dispose()

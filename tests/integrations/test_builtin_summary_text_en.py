@@ -43,6 +43,7 @@ def test_topics_leave_out_names_stopwords_and_single_mentions() -> None:
 
 
 def test_text_falls_back_to_topics_without_a_problem_statement() -> None:
+    # An upgrade enquiry is a sales conversation: its outcome is the deal, not a resolution.
     draft = summarise(
         [
             (CUSTOMER, "I'd like to upgrade my broadband package."),
@@ -50,15 +51,14 @@ def test_text_falls_back_to_topics_without_a_problem_statement() -> None:
         ]
     )
     assert draft.text == (
-        "The call covered broadband and package. Resolution: unresolved. "
-        "No action items were agreed."
+        "The call covered broadband and package. Deal: neutral. No action items were agreed."
     )
 
 
 def test_text_without_problem_or_topics() -> None:
+    # Nothing said about a problem or a deal: no outcome is claimed either way.
     assert summarise([(AGENT, "Hello?")]).text == (
-        "No clear problem statement was detected. Resolution: unresolved. "
-        "No action items were agreed."
+        "No clear problem statement was detected. No action items were agreed."
     )
 
 

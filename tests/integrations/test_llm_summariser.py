@@ -12,7 +12,15 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from agent.core.domain import CallContext, Priority, Resolution, Speaker, Utterance
+from agent.core.domain import (
+    CallContext,
+    ConversationType,
+    DealSignal,
+    Priority,
+    Resolution,
+    Speaker,
+    Utterance,
+)
 from agent.processing.llm_cache import DbAnswerCache
 from agent.processing.prompts import load_prompts
 from agent.processing.redaction import redact_lines
@@ -47,6 +55,8 @@ ANSWER: dict[str, Any] = {
     "next_steps": ["Refund issued by Friday"],
     "objections": [],
     "competitors": [],
+    "conversation_type": "support",
+    "deal": None,
 }
 
 
@@ -88,7 +98,7 @@ def test_structured_answer_becomes_the_summary(fake: FakeOpenAI, method: Structu
     assert (draft.engine, draft.model, draft.prompt_version) == (
         "llm",
         "gpt-4o-mini",
-        "summary/v1.en",
+        "summary/v2.en",
     )
     assert (draft.input_tokens, draft.output_tokens) == (1000, 200)
     assert draft.cost_usd == pytest.approx((1000 * 0.15 + 200 * 0.60) / 1e6)
@@ -277,6 +287,47 @@ def test_japanese_call_uses_the_japanese_prompt(fake: FakeOpenAI) -> None:
     fake.then(Reply(ANSWER))
     call = [Utterance(0, 3, Speaker.CUSTOMER, "請求が二重になっています。")]
     draft = summariser(fake).summarise(call, CallContext(WEDNESDAY, "ja"))
-    assert draft.prompt_version == "summary/v1.ja" and draft.language == "ja"
+    assert draft.prompt_version == "summary/v2.ja" and draft.language == "ja"
     user = fake.requests[0]["messages"][1]["content"]
     assert "2026-11-18（水曜日）" in user and "請求が二重になっています" in user
+
+
+SALES_ANSWER: dict[str, Any] = {
+    **ANSWER,
+    "conversation_type": "sales",
+    "resolution": {"status": "unresolved", "evidence": None, "timestamp": None},
+    "objections": ["Too expensive for this year's budget"],
+    "competitors": ["Zendesk"],
+    "deal": {"signal": "at_risk", "evidence": "that is too expensive"},
+}
+
+
+def test_the_schema_makes_the_conversation_type_and_deal_required(fake: FakeOpenAI) -> None:
+    fake.then(Reply(ANSWER))
+    summariser(fake).summarise(CALL, CONTEXT)
+    [request] = fake.requests
+    schema = request["response_format"]["json_schema"]["schema"]
+    assert {"conversation_type", "deal", "resolution"} <= set(schema["required"])
+    system = request["messages"][0]["content"]
+    assert "conversation_type" in system and "at_risk" in system
+
+
+def test_a_sales_answer_keeps_its_deal_and_drops_any_resolution(fake: FakeOpenAI) -> None:
+    fake.then(Reply(SALES_ANSWER))
+    draft = summariser(fake).summarise(CALL, CONTEXT)
+    assert draft.conversation_type is ConversationType.SALES
+    assert draft.resolution is None and draft.evidence is None
+    assert (draft.deal_signal, draft.deal_evidence) == (
+        DealSignal.AT_RISK,
+        "that is too expensive",
+    )
+    assert draft.competitors == ["Zendesk"]
+
+
+def test_the_uploaders_type_is_told_to_the_model_and_wins(fake: FakeOpenAI) -> None:
+    fake.then(Reply(SALES_ANSWER))
+    context = CallContext(WEDNESDAY, "en", conversation_type=ConversationType.SUPPORT)
+    draft = summariser(fake).summarise(CALL, context)
+    assert draft.conversation_type is ConversationType.SUPPORT
+    assert draft.resolution is Resolution.UNRESOLVED and draft.deal_signal is None
+    assert "this is a support conversation" in fake.requests[0]["messages"][1]["content"]

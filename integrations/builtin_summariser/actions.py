@@ -160,13 +160,14 @@ def _conditional(text: str, rules: LanguageRules) -> bool:
 
 
 def _describe(text: str, speaker: Speaker, rules: LanguageRules) -> str:
-    text = _swap_pronouns(text, speaker, rules)
+    text = swap_pronouns(text, speaker, rules)
     if rules.rewrite_action is not None:
         text = rules.rewrite_action(text)
     return truncate(capitalise(strip_end_punctuation(text)), MAX_DESCRIPTION_CHARS)
 
 
-def _swap_pronouns(text: str, speaker: Speaker, rules: LanguageRules) -> str:
+def swap_pronouns(text: str, speaker: Speaker, rules: LanguageRules) -> str:
+    """``text`` as a third party tells it: "I" becomes the speaker's role, "you" the other's."""
     labels = rules.phrasing.party_labels
     listener = other_party(speaker)
     if speaker not in labels or listener not in labels or not rules.pronoun_swaps:

@@ -9,6 +9,7 @@ from integrations.builtin_summariser.due_dates import resolve_due_date
 from integrations.builtin_summariser.rules import (
     CommitmentCue,
     ConversationCues,
+    IssueCues,
     LanguageRules,
     Party,
     Phrase,
@@ -167,6 +168,9 @@ _PHRASING = Phrasing(
         Resolution.FOLLOW_UP: "follow-up needed",
     },
     party_labels={Speaker.AGENT: "the agent", Speaker.CUSTOMER: "the customer"},
+    cause="Cause: {text}.",
+    action_taken="Done: {text}.",
+    another_problem="Also reported: {text}.",
     deal_with_evidence='Deal: {label} ("{evidence}").',
     deal_plain="Deal: {label}.",
     deal_labels={
@@ -174,6 +178,35 @@ _PHRASING = Phrasing(
         DealSignal.NEUTRAL: "neutral",
         DealSignal.AT_RISK: "at risk",
     },
+)
+
+_ISSUES = IssueCues(
+    cause=re.compile(
+        r"\b(?:because|caused by|due to|the (?:cause|reason)|known (?:problem|issue|fault)"
+        r"|is known to|(?:running|has|on|uses) (?:an? )?(?:old|outdated)|out of date|outdated"
+        r"|faulty|defective|misconfigured|expired)\b",
+        re.IGNORECASE,
+    ),
+    action=re.compile(
+        r"\b(?:i am|i'm|we are|we're|i have|i've|we have|we've|i just|we just) (?:\w+ )?"
+        r"(?:sending|pushing|resetting|restarting|updating|applying|installing|refreshing"
+        r"|reconfiguring|replacing|crediting|refunding|unlocking|sent|pushed|reset|restarted"
+        r"|updated|applied|installed|refreshed|reconfigured|replaced|credited|refunded|fixed"
+        r"|changed|removed|cancelled|canceled|unlocked|corrected)\b",
+        re.IGNORECASE,
+    ),
+    another=re.compile(
+        r"\b(?:one more thing|another (?:problem|issue|thing|question)|something else"
+        r"|separately|by the way|also)\b",
+        re.IGNORECASE,
+    ),
+    greeting_lead=re.compile(
+        r"^(?:hi|hello|hey|good (?:morning|afternoon|evening))(?: there)?(?: \w+)?\s*[,.!]\s*",
+        re.IGNORECASE,
+    ),
+    lead_filler=re.compile(
+        r"^(?:but|and|so|well|okay|ok|now|also|actually|yes|yeah)\b[,.!\s]*", re.IGNORECASE
+    ),
 )
 
 _CONVERSATION = ConversationCues(
@@ -255,7 +288,8 @@ ENGLISH = LanguageRules(
     problem_cues=re.compile(
         r"\b(?:problems?|issues?|not working|stopped working|(?:doesn't|does not|won't) work"
         r"|keeps?|can't|cannot|couldn't|unable|errors?|dropping|drops|dropped|broken|fail(?:s|ed|ing)?"
-        r"|wrong|charged twice|overcharged)\b",
+        r"|wrong|charged twice|overcharged|loose|(?:feels?|gets?|runs?|is) (?:warm|hot)"
+        r"|overheat\w*|damaged|cracked|missing|faulty)\b",
         re.IGNORECASE,
     ),
     greetings=re.compile(
@@ -269,6 +303,7 @@ ENGLISH = LanguageRules(
     sentiment=_SENTIMENT,
     phrasing=_PHRASING,
     conversation=_CONVERSATION,
+    issue_cues=_ISSUES,
     conditional_clause=re.compile(r"\b(?:if|unless|in case)\b", re.IGNORECASE),
     urgent=re.compile(
         r"\b(?:urgent(?:ly)?|asap|as soon as possible|right away|immediately|top priority)\b",

@@ -16,6 +16,7 @@ from integrations.builtin_summariser.due_dates_ja import resolve_due_date_ja
 from integrations.builtin_summariser.rules import (
     CommitmentCue,
     ConversationCues,
+    IssueCues,
     LanguageRules,
     Party,
     Phrase,
@@ -159,6 +160,9 @@ _PHRASING = Phrasing(
         Resolution.FOLLOW_UP: "要フォローアップ",
     },
     party_labels={Speaker.AGENT: "担当者", Speaker.CUSTOMER: "お客様"},
+    cause="原因: {text}。",
+    action_taken="対応: {text}。",
+    another_problem="ほかの申告: {text}。",
     deal_with_evidence="商談: {label}（「{evidence}」）。",
     deal_plain="商談: {label}。",
     deal_labels={
@@ -166,6 +170,17 @@ _PHRASING = Phrasing(
         DealSignal.NEUTRAL: "様子見",
         DealSignal.AT_RISK: "失注リスク",
     },
+)
+
+_ISSUES = IssueCues(
+    cause=re.compile(r"原因|ためです|せいで|古い|不具合があるよう|故障しているよう|期限切れ"),
+    action=re.compile(
+        r"(?:更新|送信|リセット|設定|変更|交換|返金|解除|修正|再起動|適用|手配)(?:いた|致)?しました"
+        r"|(?:更新|送信|リセット|設定|変更|交換|返金|解除|修正|適用)(?:して|させて)(?:おります|います)"
+    ),
+    another=re.compile(r"もう一つ|もうひとつ|それと|あと、|ほかにも|他にも|別件"),
+    greeting_lead=re.compile(r"^(?:もしもし|こんにちは|お世話になっております|はい)[、。\s]*"),
+    lead_filler=re.compile(r"^(?:でも|それで|ただ|あの|えー)[、\s]*"),
 )
 
 _CONVERSATION = ConversationCues(
@@ -236,6 +251,7 @@ JAPANESE = LanguageRules(
     sentiment=_SENTIMENT,
     phrasing=_PHRASING,
     conversation=_CONVERSATION,
+    issue_cues=_ISSUES,
     urgent=re.compile(r"至急|急ぎ|大至急|すぐに|早急|緊急|最優先"),
     min_word_length=2,
     content_token=lambda token: not is_hiragana(token),

@@ -54,6 +54,19 @@ class ConversationCues:
 
 
 @dataclass(frozen=True)
+class IssueCues:
+    """What marks a problem's cause and the action an agent took, and a customer turning to
+    another problem; ``greeting_lead`` and ``lead_filler`` are cut from the start of a quoted
+    sentence ("Hello Sam, my internet ..."; "But your router ...")."""
+
+    cause: re.Pattern[str]
+    action: re.Pattern[str]
+    another: re.Pattern[str]
+    greeting_lead: re.Pattern[str]
+    lead_filler: re.Pattern[str]
+
+
+@dataclass(frozen=True)
 class Phrasing:
     """Output wording in the call's language; ``{}`` fields are filled by the summariser."""
 
@@ -72,6 +85,9 @@ class Phrasing:
     deal_with_evidence: str
     deal_plain: str
     deal_labels: Mapping[DealSignal, str]
+    cause: str
+    action_taken: str
+    another_problem: str
     list_separator: str = ", "
     sentence_separator: str = " "
 
@@ -115,6 +131,7 @@ class LanguageRules:
     sentiment: Mapping[str, float]
     phrasing: Phrasing
     conversation: ConversationCues
+    issue_cues: IssueCues
     urgent: re.Pattern[str] | None = None
     min_word_length: int = 3
     content_token: Callable[[str], bool] | None = None

@@ -19,8 +19,11 @@ from integrations.builtin_summariser.actions import extract_action_items
 from integrations.builtin_summariser.compose import (
     compose_text,
     deal_part,
-    problem_statement,
+    issue_details,
+    later_issue,
+    opening,
     resolution_part,
+    without_greeting,
 )
 from integrations.builtin_summariser.conversation import (
     DealReading,
@@ -29,6 +32,7 @@ from integrations.builtin_summariser.conversation import (
     deal_reading,
     objections,
 )
+from integrations.builtin_summariser.issues import Issue, find_issues
 from integrations.builtin_summariser.languages import DEFAULT_RULES, rules_for
 from integrations.builtin_summariser.ranking import key_points, topics
 from integrations.builtin_summariser.resolution import ResolutionFinding, classify_resolution
@@ -81,10 +85,20 @@ class _Outcome:
     """How the conversation ended: a support call's resolution or a sales call's deal."""
 
     kind: ConversationType
-    text: str | None = None
+    parts: tuple[str, ...] = ()
     finding: ResolutionFinding | None = None
     deal: DealReading | None = None
-    problem: Sentence | None = None
+    issues: tuple[Issue, ...] = ()
+
+    @property
+    def problem(self) -> Sentence | None:
+        return self.issues[0].problem if self.issues else None
+
+    def salient(self) -> list[int]:
+        """The sentences a key point must include: each issue's, and what decided the outcome."""
+        found = [s for issue in self.issues for s in (issue.problem, issue.cause, issue.action)]
+        found.append(_deciding(self))
+        return [sentence.index for sentence in found if sentence is not None]
 
 
 def _summary(sentences: list[Sentence], context: CallContext, rules: LanguageRules) -> SummaryDraft:
@@ -95,11 +109,12 @@ def _summary(sentences: list[Sentence], context: CallContext, rules: LanguageRul
     problem_text = None if outcome.problem is None else outcome.problem.text
     keywords = topics(sentences, rules)
     finding = outcome.finding
-    salient = [s.index for s in (outcome.problem, _deciding(outcome)) if s is not None]
     sales = kind is ConversationType.SALES
+    stated = None if problem_text is None else without_greeting(problem_text, rules)
+    first = opening(stated, keywords, rules.phrasing)
     return SummaryDraft(
-        text=compose_text(problem_text, keywords, outcome.text, len(items), rules.phrasing),
-        key_points=key_points(sentences, rules, salient),
+        text=compose_text(first, outcome.parts, len(items), rules.phrasing),
+        key_points=key_points(sentences, rules, outcome.salient()),
         action_items=items,
         resolution=None if finding is None else finding.resolution,
         sentiment=feeling.overall,
@@ -117,8 +132,14 @@ def _summary(sentences: list[Sentence], context: CallContext, rules: LanguageRul
         conversation_type=kind,
         deal_signal=None if outcome.deal is None else outcome.deal.signal,
         deal_evidence=_deal_evidence(outcome.deal),
-        extra=_extra(rules, problem_text, finding, feeling),
+        extra={**_extra(rules, problem_text, finding, feeling), **_issues_extra(outcome)},
     )
+
+
+def _issues_extra(outcome: _Outcome) -> dict[str, object]:
+    if outcome.kind is not ConversationType.SUPPORT:
+        return {}
+    return {"issues": [issue.as_json() for issue in outcome.issues]}
 
 
 def _outcome(
@@ -130,12 +151,15 @@ def _outcome(
 ) -> _Outcome:
     if kind is ConversationType.SALES:
         deal = deal_reading(sentences, rules)
-        return _Outcome(kind, deal_part(deal, rules.phrasing), deal=deal)
+        return _Outcome(kind, (deal_part(deal, rules.phrasing),), deal=deal)
     if kind is ConversationType.OTHER:
         return _Outcome(kind)
     finding = _without_cues(classify_resolution(sentences, rules), items, feeling)
-    problem = problem_statement(sentences, rules)
-    return _Outcome(kind, resolution_part(finding, rules.phrasing), finding, problem=problem)
+    issues = find_issues(sentences, rules)
+    first = issue_details(issues[0], rules) if issues else []
+    later = [part for issue in issues[1:] for part in later_issue(issue, rules)]
+    parts = (*first, resolution_part(finding, rules.phrasing), *later)
+    return _Outcome(kind, parts, finding, issues=tuple(issues))
 
 
 def _deciding(outcome: _Outcome) -> Sentence | None:

@@ -45,7 +45,8 @@ def test_golden_resolution_with_evidence() -> None:
 def test_golden_text() -> None:
     assert summarise(BROADBAND_CALL).text == (
         "The customer reported: my internet keeps dropping every evening and it is really "
-        'frustrating. Resolution: resolved ("Yes, that fixed it, the connection is stable now"). '
+        "frustrating. Cause: the power adapter on that router model is known to fail. "
+        'Resolution: resolved ("Yes, that fixed it, the connection is stable now"). '
         "3 action items agreed."
     )
 
@@ -60,7 +61,7 @@ def test_golden_sentiment_moves_from_negative_to_positive() -> None:
 def test_golden_key_points_are_central_sentences_in_call_order() -> None:
     assert summarise(BROADBAND_CALL).key_points == [
         "My internet keeps dropping every evening and it is really frustrating.",
-        "I will send you a replacement power adapter by Friday.",
+        "The power adapter on that router model is known to fail.",
         "Yes, that fixed it, the connection is stable now.",
     ]
 

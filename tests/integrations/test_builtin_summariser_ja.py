@@ -41,13 +41,14 @@ def test_golden_japanese_call() -> None:
     assert draft.evidence.timestamp_s == 28.0
     assert (draft.sentiment_start, draft.sentiment_end) == ("negative", "positive")
     assert draft.text == (
-        "お客様の申告: もしもし、毎晩インターネットが切れてしまって、本当に困っています。"
+        "お客様の申告: 毎晩インターネットが切れてしまって、本当に困っています。"
+        "原因: ルーターの電源アダプターに不具合があるようです。"
         "解決状況: 解決済み（「あ、つながりました」）。アクションが3件合意されました。"
     )
     assert draft.topics == ["ルーター", "電源", "アダプター", "再起動"]
     assert draft.key_points == [
-        "もしもし、毎晩インターネットが切れてしまって、本当に困っています。",
-        "交換用の電源アダプターを金曜日までにお送りします。",
+        "毎晩インターネットが切れてしまって、本当に困っています。",
+        "ルーターの電源アダプターに不具合があるようです。",
         "あ、つながりました!",
     ]
     assert (draft.model, draft.language, draft.engine) == ("rules-ja-1", "ja", "builtin")

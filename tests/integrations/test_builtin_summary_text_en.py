@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from support.builtin_calls import AGENT, CUSTOMER, summarise
 
 
@@ -88,8 +90,11 @@ def test_key_points_skip_greetings_and_questions_and_stay_in_order() -> None:
 
 
 def test_long_calls_get_five_key_points() -> None:
+    # Distinct sentences: near-repeats collapse into one key point (see the recap test).
+    parts = ["modem", "router", "socket", "cable", "filter", "splitter", "booster", "antenna"]
+    trios = list(itertools.permutations(parts, 3))[::7][:40]
     lines = [
-        (CUSTOMER if n % 2 else AGENT, f"The modem number {n} reports line fault code {n} again.")
-        for n in range(40)
+        (CUSTOMER if n % 2 else AGENT, f"The {a} near the {b} shows {c} errors.")
+        for n, (a, b, c) in enumerate(trios)
     ]
     assert len(summarise(lines).key_points) == 5

@@ -45,7 +45,7 @@ ANSWER: dict[str, Any] = {
     "resolution": {"status": "resolved", "evidence": None, "timestamp": None},
     "sentiment": {"customer_start": "neutral", "customer_end": "neutral"},
     "topics": [], "issue_category": None, "next_steps": [], "objections": [], "competitors": [],
-    "conversation_type": "support", "deal": None,
+    "conversation_type": "support", "deal": None, "issue_category_confidence": None,
 }  # fmt: skip
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import zoneinfo
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 
@@ -241,6 +242,29 @@ class SummaryDraft:
     deal_evidence: str | None = None
     llm_input: str | None = None
     extra: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class IssueCategory:
+    name: str
+    description: str
+    examples: Mapping[str, tuple[str, ...]]  # by primary language subtag
+
+    def examples_in(self, language: str) -> tuple[str, ...]:
+        """The example phrases in ``language``, or the English ones when it has none."""
+        return self.examples.get(language) or self.examples.get("en", ())
+
+
+@dataclass(frozen=True)
+class IssueTaxonomy:
+    """The categories a support call can fall in; ``fallback`` names the one for no match."""
+
+    categories: tuple[IssueCategory, ...]
+    fallback: str = "other"
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(category.name for category in self.categories)
 
 
 @dataclass(frozen=True)

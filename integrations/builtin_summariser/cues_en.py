@@ -286,7 +286,7 @@ ENGLISH = LanguageRules(
     ),
     negation_window=4,
     problem_cues=re.compile(
-        r"\b(?:problems?|issues?|not working|stopped working|(?:doesn't|does not|won't) work"
+        r"\b(?:problems?|issues?|not working|stopped \w+ing|(?:doesn't|does not|won't) work"
         r"|keeps?|can't|cannot|couldn't|unable|errors?|dropping|drops|dropped|broken|fail(?:s|ed|ing)?"
         r"|wrong|charged twice|overcharged|loose|(?:feels?|gets?|runs?|is) (?:warm|hot)"
         r"|overheat\w*|damaged|cracked|missing|faulty)\b",

@@ -10,12 +10,14 @@ from agent.core.domain import (
     CallContext,
     ConversationType,
     DealSignal,
+    IssueTaxonomy,
     Resolution,
     ResolutionEvidence,
     SummaryDraft,
     Utterance,
 )
 from integrations.builtin_summariser.actions import extract_action_items
+from integrations.builtin_summariser.categories import CategoryReading, classify_issue
 from integrations.builtin_summariser.compose import (
     compose_text,
     deal_part,
@@ -59,13 +61,16 @@ class BuiltinSummariser:
     Args:
         rules: Rule tables by primary language subtag; defaults to ``DEFAULT_RULES``.
         fallback_language: The subtag whose tables serve languages without their own.
+        taxonomy: The issue categories support calls are put in; None: no category.
     """
 
     def __init__(
         self,
         rules: Mapping[str, LanguageRules] | None = None,
         fallback_language: str = "en",
+        taxonomy: IssueTaxonomy | None = None,
     ) -> None:
+        self._taxonomy = taxonomy
         self._rules = dict(DEFAULT_RULES if rules is None else rules)
         if fallback_language not in self._rules:
             raise ValueError(f"no rule tables for the fallback language {fallback_language!r}")
@@ -77,7 +82,7 @@ class BuiltinSummariser:
         sentences = split_sentences(utterances)
         if not sentences:
             return _no_speech(rules, context.conversation_type or ConversationType.SUPPORT)
-        return _summary(sentences, context, rules)
+        return _summary(sentences, context, rules, self._taxonomy)
 
 
 @dataclass(frozen=True)
@@ -101,7 +106,12 @@ class _Outcome:
         return [sentence.index for sentence in found if sentence is not None]
 
 
-def _summary(sentences: list[Sentence], context: CallContext, rules: LanguageRules) -> SummaryDraft:
+def _summary(
+    sentences: list[Sentence],
+    context: CallContext,
+    rules: LanguageRules,
+    taxonomy: IssueTaxonomy | None,
+) -> SummaryDraft:
     items = extract_action_items(sentences, context.call_date, rules)
     feeling = customer_sentiment(sentences, rules)
     kind = context.conversation_type or conversation_type(sentences, rules)
@@ -110,6 +120,7 @@ def _summary(sentences: list[Sentence], context: CallContext, rules: LanguageRul
     keywords = topics(sentences, rules)
     finding = outcome.finding
     sales = kind is ConversationType.SALES
+    category = _category(outcome, sentences, taxonomy, rules)
     stated = None if problem_text is None else without_greeting(problem_text, rules)
     first = opening(stated, keywords, rules.phrasing)
     return SummaryDraft(
@@ -124,6 +135,8 @@ def _summary(sentences: list[Sentence], context: CallContext, rules: LanguageRul
         prompt_version=PROMPT_VERSION,
         language=rules.language,
         evidence=_evidence(finding),
+        issue_category=None if category is None else category.name,
+        issue_category_confidence=None if category is None else category.confidence,
         sentiment_start=feeling.start,
         sentiment_end=feeling.end,
         next_steps=[item.description for item in items],
@@ -134,6 +147,18 @@ def _summary(sentences: list[Sentence], context: CallContext, rules: LanguageRul
         deal_evidence=_deal_evidence(outcome.deal),
         extra={**_extra(rules, problem_text, finding, feeling), **_issues_extra(outcome)},
     )
+
+
+def _category(
+    outcome: _Outcome,
+    sentences: list[Sentence],
+    taxonomy: IssueTaxonomy | None,
+    rules: LanguageRules,
+) -> CategoryReading | None:
+    if taxonomy is None or outcome.kind is not ConversationType.SUPPORT:
+        return None
+    problems = {issue.problem.index for issue in outcome.issues}
+    return classify_issue(sentences, taxonomy, rules.language, problems)
 
 
 def _issues_extra(outcome: _Outcome) -> dict[str, object]:

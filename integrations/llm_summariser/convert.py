@@ -11,6 +11,7 @@ from agent.core.domain import (
     CallContext,
     ConversationType,
     DealSignal,
+    IssueTaxonomy,
     Priority,
     Resolution,
     ResolutionEvidence,
@@ -47,6 +48,7 @@ def to_draft(
     utterances: Sequence[Utterance],
     context: CallContext,
     made: Provenance,
+    taxonomy: IssueTaxonomy | None = None,
 ) -> SummaryDraft:
     """The domain's draft; due dates before the call date are dropped as impossible.
 
@@ -56,6 +58,7 @@ def to_draft(
     kind = context.conversation_type or ConversationType(answer.conversation_type)
     resolution = answer.resolution if kind is ConversationType.SUPPORT else None
     deal = _deal(answer.deal, kind)
+    category, confidence = _category(answer, kind, taxonomy)
     return SummaryDraft(
         text=answer.summary.strip(),
         key_points=[point.strip() for point in answer.key_points if point.strip()],
@@ -73,7 +76,8 @@ def to_draft(
         evidence=_evidence(resolution, utterances),
         sentiment_start=answer.sentiment.customer_start,
         sentiment_end=answer.sentiment.customer_end,
-        issue_category=answer.issue_category,
+        issue_category=category,
+        issue_category_confidence=confidence,
         next_steps=list(answer.next_steps),
         objections=list(answer.objections),
         competitors=list(answer.competitors),
@@ -92,6 +96,21 @@ def _item(item: ActionItemOut, call_date: dt.date) -> ActionItemDraft:
     if due is not None and due < call_date:
         due = None
     return ActionItemDraft(item.description.strip(), owner, due, Priority(item.priority))
+
+
+def _category(
+    answer: CallSummaryOut, kind: ConversationType, taxonomy: IssueTaxonomy | None
+) -> tuple[str | None, float | None]:
+    # Only the taxonomy's names reach the KPIs: a name the model made up is the fallback.
+    if kind is not ConversationType.SUPPORT:
+        return None, None
+    name = (answer.issue_category or "").strip().lower()
+    if taxonomy is None:
+        return name or None, answer.issue_category_confidence
+    if name not in taxonomy.names:
+        return taxonomy.fallback, 0.0
+    confidence = answer.issue_category_confidence
+    return name, 0.5 if confidence is None else confidence
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,12 @@ class CallSummaryOut(_Strict):
     resolution: ResolutionOut | None = Field(description="Support conversations only; else null.")
     sentiment: SentimentOut
     topics: list[str] = Field(max_length=10)
-    issue_category: str | None
+    issue_category: str | None = Field(
+        description="Support conversations: one category name from the list given; else null."
+    )
+    issue_category_confidence: float | None = Field(
+        ge=0.0, le=1.0, description="How sure the category is, 0 to 1; null when it is null."
+    )
     next_steps: list[str] = Field(max_length=10)
     objections: list[str] = Field(max_length=10, description="Sales calls only; else empty.")
     competitors: list[str] = Field(max_length=10, description="Sales calls only; else empty.")

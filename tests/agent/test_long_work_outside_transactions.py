@@ -35,6 +35,7 @@ ANSWER = {
     "sentiment": {"customer_start": "negative", "customer_end": "neutral"},
     "topics": ["router"], "issue_category": "hardware", "next_steps": [],
     "objections": [], "competitors": [], "conversation_type": "support", "deal": None,
+    "issue_category_confidence": 0.9,
 }  # fmt: skip
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 import html
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from agent.calls.views import call_detail
 from agent.core.call_states import CallStatus
 from agent.core.settings import Settings
 from agent.core.tables import ActionItem, Call, LlmCache
+from agent.processing.taxonomy import TaxonomyError
 from api.app import create_app
 from api.composition import build_container
 from support.factories import make_call, said_in_turn
@@ -47,6 +49,7 @@ ANSWER = {
     "sentiment": {"customer_start": "negative", "customer_end": "positive"},
     "topics": ["router"], "issue_category": "hardware", "next_steps": ["Ship router"],
     "objections": [], "competitors": [], "conversation_type": "support", "deal": None,
+    "issue_category_confidence": 0.9,
 }  # fmt: skip
 
 
@@ -244,3 +247,30 @@ def test_the_uploaders_conversation_type_wins(settings: Settings, engine: Engine
         "other", None, None,
     )  # fmt: skip
     container.engine.dispose()
+
+
+def test_the_operators_taxonomy_file_decides_the_category(
+    settings: Settings, engine: Engine, tmp_path: Path
+) -> None:
+    taxonomy = tmp_path / "taxonomy.json"
+    taxonomy.write_text(
+        '{"categories": [{"name": "routers", "description": "Router faults.",'
+        ' "examples": {"en": ["router", "rebooting"]}}]}',
+        encoding="utf-8",
+    )
+    call_id = summarising_call(engine)
+    container = build_container(settings.model_copy(update={"issue_taxonomy": taxonomy}))
+    assert container.pipeline.advance(call_id) is CallStatus.DONE
+    with Session(container.engine) as session:
+        summary = call_detail(session, session.get_one(Call, call_id)).summary
+    assert summary is not None and summary.issue_category == "routers"
+    assert summary.issue_category_confidence is not None and summary.issue_category_confidence > 0
+    container.engine.dispose()
+
+
+def test_an_unreadable_taxonomy_stops_the_start_with_its_name(
+    settings: Settings, tmp_path: Path
+) -> None:
+    missing = tmp_path / "nowhere.yaml"
+    with pytest.raises(TaxonomyError, match=r"nowhere\.yaml"):
+        build_container(settings.model_copy(update={"issue_taxonomy": missing}))

@@ -24,6 +24,7 @@ from agent.core.domain import (
 from agent.processing.llm_cache import DbAnswerCache
 from agent.processing.prompts import load_prompts
 from agent.processing.redaction import redact_lines
+from agent.processing.taxonomy import load_taxonomy
 from integrations.builtin_summariser import BuiltinSummariser
 from integrations.llm_summariser import EndpointConfig, LlmSummariser, StructuredChat
 from integrations.llm_summariser.client import StructuredMethod
@@ -57,6 +58,7 @@ ANSWER: dict[str, Any] = {
     "competitors": [],
     "conversation_type": "support",
     "deal": None,
+    "issue_category_confidence": 0.9,
 }
 
 
@@ -83,11 +85,12 @@ def summariser(
     return LlmSummariser(
         chat=StructuredChat(config),
         templates=load_prompts(),
-        fallback=BuiltinSummariser(),
+        fallback=BuiltinSummariser(taxonomy=load_taxonomy()),
         redactor=redactor,
         cache=cache,
         prices={"gpt-4o-mini": (0.15, 0.60)},
         max_input_tokens=max_input_tokens,
+        taxonomy=load_taxonomy(),
     )
 
 
@@ -331,3 +334,14 @@ def test_the_uploaders_type_is_told_to_the_model_and_wins(fake: FakeOpenAI) -> N
     assert draft.conversation_type is ConversationType.SUPPORT
     assert draft.resolution is Resolution.UNRESOLVED and draft.deal_signal is None
     assert "this is a support conversation" in fake.requests[0]["messages"][1]["content"]
+
+
+def test_the_model_picks_from_the_taxonomy_and_made_up_names_fall_back(fake: FakeOpenAI) -> None:
+    fake.then(Reply(ANSWER), Reply({**ANSWER, "issue_category": "double billing trouble"}))
+    first = summariser(fake).summarise(CALL, CONTEXT)
+    assert (first.issue_category, first.issue_category_confidence) == ("billing", 0.9)
+    system = fake.requests[0]["messages"][0]["content"]
+    assert "- connectivity: " in system and "- account access: " in system
+    other = [Utterance(0.0, 4.0, Speaker.CUSTOMER, "My invoice shows a charge twice.")]
+    second = summariser(fake).summarise(other, CONTEXT)
+    assert (second.issue_category, second.issue_category_confidence) == ("other", 0.0)

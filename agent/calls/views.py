@@ -67,6 +67,7 @@ class ActionItemView(BaseModel):
     id: str
     description: str
     owner: str
+    owner_role: str | None = None
     due_date: dt.date | None
     priority: str
     status: str

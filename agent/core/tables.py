@@ -175,6 +175,7 @@ class ActionItem(SQLModel, table=True):
     position: int
     description: str
     owner: str = Field(max_length=200)
+    owner_role: str | None = Field(default=None, max_length=16)  # agent, customer, or None
     due_date: dt.date | None = None
     priority: str = Field(max_length=16, default="normal")
     status: str = Field(max_length=16, default="open")

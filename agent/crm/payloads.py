@@ -111,11 +111,17 @@ def follow_up_task(call: Call, item: ActionItem, resolution: str | None = None) 
             resolution or "", _PRIORITIES.get(item.priority, "Normal")
         ),
         "ActivityDate": item.due_date.isoformat() if item.due_date else None,
-        "Description": f"Owner: {item.owner}\n{item.description}",
+        "Description": f"Owner: {_owner(item)}\n{item.description}",
     }
     if call.crm_owner_id:
         fields["OwnerId"] = call.crm_owner_id
     return CrmWrite("Task", action_item_external_id(item), _with_links(fields, call))
+
+
+def _owner(item: ActionItem) -> str:
+    if item.owner_role and item.owner_role != item.owner:
+        return f"{item.owner} ({item.owner_role})"
+    return item.owner
 
 
 def case_writes(call: Call, summary: Summary, existing_comment_id: str | None) -> list[CrmWrite]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +46,7 @@ from agent.kpis.call_contacts import record_call_contact
 from agent.kpis.periods import KpiConfig
 from agent.processing.conversation_metrics import conversation_metrics
 from agent.processing.leases import LeasePolicy, held, worker_name
+from agent.processing.owners import named_owner, party_names
 from agent.processing.speaker_roles import infer_roles, relabel
 
 log = logging.getLogger(__name__)
@@ -238,7 +239,8 @@ class Pipeline:
                 session.delete(old_summary)
             session.flush()
             session.add(_summary_row(call_id, draft))
-            session.add_all(_action_item_rows(call_id, draft.action_items))
+            names = party_names(session, call)
+            session.add_all(_action_item_rows(call_id, draft.action_items, names))
             auto = self.sync_mode == SyncMode.AUTO
             move(call, CallStatus.SYNCING if auto else CallStatus.REVIEW)
             call.crm_outbox_filled_at = None
@@ -364,17 +366,26 @@ def _summary_row(call_id: str, draft: SummaryDraft) -> Summary:
     )
 
 
-def _action_item_rows(call_id: str, drafts: list[ActionItemDraft]) -> list[ActionItem]:
+def _action_item_rows(
+    call_id: str, drafts: list[ActionItemDraft], names: Mapping[str, str]
+) -> list[ActionItem]:
     # Ids derive from the call and position, so a re-run of this stage keeps the same ids.
     return [
-        ActionItem(
-            id=uuid.uuid5(uuid.NAMESPACE_URL, f"callsight:{call_id}:{position}").hex,
-            call_id=call_id,
-            position=position,
-            description=draft.description,
-            owner=draft.owner,
-            due_date=draft.due_date,
-            priority=draft.priority.value,
-        )
-        for position, draft in enumerate(drafts)
+        _action_item_row(call_id, position, draft, names) for position, draft in enumerate(drafts)
     ]
+
+
+def _action_item_row(
+    call_id: str, position: int, draft: ActionItemDraft, names: Mapping[str, str]
+) -> ActionItem:
+    owner, role = named_owner(draft.owner, names)
+    return ActionItem(
+        id=uuid.uuid5(uuid.NAMESPACE_URL, f"callsight:{call_id}:{position}").hex,
+        call_id=call_id,
+        position=position,
+        description=draft.description,
+        owner=owner[:200],
+        owner_role=role,
+        due_date=draft.due_date,
+        priority=draft.priority.value,
+    )

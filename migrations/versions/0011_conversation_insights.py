@@ -1,5 +1,6 @@
 """conversation insights: conversation type (and its upload override), deal signal, category
-confidence; a summary's resolution is null for conversations that are not support ones
+confidence, action item owner roles; a summary's resolution is null for conversations that are
+not support ones
 
 Revision ID: 0011
 Revises: 0009
@@ -33,9 +34,13 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("deal_evidence", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("issue_category_confidence", sa.Float(), nullable=True))
         batch_op.alter_column("resolution", existing_type=text(length=16), nullable=True)
+    with op.batch_alter_table("action_item", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("owner_role", text(length=16), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("action_item", schema=None) as batch_op:
+        batch_op.drop_column("owner_role")
     op.execute("UPDATE summary SET resolution = 'unresolved' WHERE resolution IS NULL")
     with op.batch_alter_table("summary", schema=None) as batch_op:
         batch_op.alter_column("resolution", existing_type=sa.String(length=16), nullable=False)

@@ -23,7 +23,7 @@ from agent.core.tables import ActionItem, Call, LlmCache
 from agent.processing.taxonomy import TaxonomyError
 from api.app import create_app
 from api.composition import build_container
-from support.factories import make_call, said_in_turn
+from support.factories import make_agent, make_call, make_customer, said_in_turn
 from support.keys import make_token
 from support.openai_server import FakeOpenAI, Reply, fake_openai_server
 from support.polling import wait_for
@@ -274,3 +274,42 @@ def test_an_unreadable_taxonomy_stops_the_start_with_its_name(
     missing = tmp_path / "nowhere.yaml"
     with pytest.raises(TaxonomyError, match=r"nowhere\.yaml"):
         build_container(settings.model_copy(update={"issue_taxonomy": missing}))
+
+
+def test_action_items_are_owned_by_name_with_the_role_beside_it(
+    settings: Settings, engine: Engine
+) -> None:
+    lines = [
+        ("customer", "My router keeps rebooting."),
+        ("agent", "I will send you a replacement router by Friday."),
+        ("customer", "I'll email you the photos tomorrow."),
+    ]
+    with Session(engine) as session:
+        call = make_call(
+            session,
+            status=CallStatus.SUMMARISING,
+            customer=make_customer(session, name="Emma Brown"),
+            agent=make_agent(session, name="Sam Lee"),
+            transcript=said_in_turn(lines),
+        )
+        session.commit()
+        call_id = call.id
+    container = build_container(settings)
+    assert container.pipeline.advance(call_id) is CallStatus.DONE
+    with Session(container.engine) as session:
+        items = call_detail(session, session.get_one(Call, call_id)).action_items
+    assert [(i.owner, i.owner_role) for i in items] == [
+        ("Sam Lee", "agent"),
+        ("Emma Brown", "customer"),
+    ]
+    container.engine.dispose()
+
+
+def test_without_names_the_role_is_the_owner(settings: Settings, engine: Engine) -> None:
+    call_id = summarising_call(engine)
+    container = build_container(settings)
+    assert container.pipeline.advance(call_id) is CallStatus.DONE
+    with Session(container.engine) as session:
+        items = call_detail(session, session.get_one(Call, call_id)).action_items
+    assert [(i.owner, i.owner_role) for i in items] == [("agent", "agent")]
+    container.engine.dispose()

@@ -306,7 +306,13 @@ ENGLISH = LanguageRules(
     issue_cues=_ISSUES,
     conditional_clause=re.compile(r"\b(?:if|unless|in case)\b", re.IGNORECASE),
     urgent=re.compile(
-        r"\b(?:urgent(?:ly)?|asap|as soon as possible|right away|immediately|top priority)\b",
+        r"\b(?:urgent(?:ly)?|asap|as soon as possible|right away|immediately|top priority"
+        r"|critical|emergency)\b",
+        re.IGNORECASE,
+    ),
+    relaxed=re.compile(
+        r"\b(?:no rush|no hurry|whenever|when you (?:get|have) (?:a|the) chance|at your convenience"
+        r"|in your own time|not urgent|low priority)\b",
         re.IGNORECASE,
     ),
 )

@@ -97,7 +97,8 @@ class LanguageRules:
     """Everything language-specific the built-in summariser needs, for one language.
 
     Patterns are matched against normalised sentence text (see ``text.normalise``), token tables
-    against ``tokenise`` output. ``urgent`` marks action items as high priority;
+    against ``tokenise`` output. ``urgent`` marks action items as high priority, ``relaxed`` as
+    low;
     ``min_word_length`` and ``content_token`` decide which tokens count as content words (for
     scripts without spaces, where a token may be a particle run); ``rewrite_action`` turns an
     action's wording into a to-do (a request's polite ending into an imperative);
@@ -133,6 +134,7 @@ class LanguageRules:
     conversation: ConversationCues
     issue_cues: IssueCues
     urgent: re.Pattern[str] | None = None
+    relaxed: re.Pattern[str] | None = None
     min_word_length: int = 3
     content_token: Callable[[str], bool] | None = None
     rewrite_action: Callable[[str], str] | None = None

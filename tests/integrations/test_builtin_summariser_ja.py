@@ -29,11 +29,9 @@ def test_golden_japanese_call() -> None:
             dt.date(2026, 11, 20),
             NORMAL,
         ),
+        ActionItemDraft("本日中に確認のメールをお送りいたします", "agent", dt.date(2026, 11, 18)),
         ActionItemDraft(
-            "本日中に確認のメールをお送りいたします", "agent", dt.date(2026, 11, 18), HIGH
-        ),
-        ActionItemDraft(
-            "今夜もう一度ルーターを再起動しておきます", "customer", dt.date(2026, 11, 18), HIGH
+            "今夜もう一度ルーターを再起動しておきます", "customer", dt.date(2026, 11, 18)
         ),
     ]
     assert draft.resolution is Resolution.RESOLVED

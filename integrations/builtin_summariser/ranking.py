@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Collection, Sequence
 
 from integrations.builtin_summariser.rules import LanguageRules
-from integrations.builtin_summariser.text import Sentence, truncate
+from integrations.builtin_summariser.text import Sentence, capitalise, truncate
 
 MIN_KEY_POINTS = 3
 MAX_KEY_POINTS = 5
@@ -51,7 +51,8 @@ def key_points(
 
 
 def _without_greeting(text: str, rules: LanguageRules) -> str:
-    return rules.issue_cues.greeting_lead.sub("", text, count=1) or text
+    rest = rules.issue_cues.greeting_lead.sub("", text, count=1)
+    return text if rest == text or not rest else capitalise(rest)
 
 
 def _distinct(ranked: list[int], bags: dict[int, Counter[str]]) -> list[int]:

@@ -44,13 +44,14 @@ def test_the_sample_call_keeps_each_issue_apart() -> None:
 
 
 def test_a_greeting_run_into_the_problem_is_left_out() -> None:
-    text = summarise(
+    draft = summarise(
         [
             (AGENT, "Northwind support, how can I help?"),
             (CUSTOMER, "Hello Sam, my internet keeps dropping every evening"),
         ]
-    ).text
-    assert text.startswith("The customer reported: my internet keeps dropping every evening.")
+    )
+    assert draft.text.startswith("The customer reported: my internet keeps dropping every evening.")
+    assert draft.key_points[0] == "My internet keeps dropping every evening"
 
 
 def test_key_points_are_distinct() -> None:

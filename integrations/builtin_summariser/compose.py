@@ -3,6 +3,7 @@ agreed; no greetings."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from integrations.builtin_summariser.actions import swap_pronouns
@@ -37,10 +38,11 @@ def issue_details(issue: Issue, rules: LanguageRules) -> list[str]:
     """The issue's cause and the action taken, told from outside the call."""
     phrasing = rules.phrasing
     parts = []
+    cues = rules.issue_cues
     if issue.cause is not None:
-        parts.append(phrasing.cause.format(text=_reported(issue.cause, rules)))
+        parts.append(phrasing.cause.format(text=_reported(issue.cause, cues.cause, rules)))
     if issue.action is not None:
-        parts.append(phrasing.action_taken.format(text=_reported(issue.action, rules)))
+        parts.append(phrasing.action_taken.format(text=_reported(issue.action, cues.action, rules)))
     return parts
 
 
@@ -50,8 +52,11 @@ def later_issue(issue: Issue, rules: LanguageRules) -> list[str]:
     return [rules.phrasing.another_problem.format(text=problem), *issue_details(issue, rules)]
 
 
-def _reported(sentence: Sentence, rules: LanguageRules) -> str:
-    text = rules.issue_cues.lead_filler.sub("", without_greeting(sentence.text, rules), count=1)
+def _reported(sentence: Sentence, cue: re.Pattern[str], rules: LanguageRules) -> str:
+    # Only the clause that holds the cue: "the line looks clean, but your router is old".
+    clauses = rules.clause_breaks.split(without_greeting(sentence.text, rules))
+    text = next((c for c in clauses if c and cue.search(c)), sentence.text)
+    text = rules.issue_cues.lead_filler.sub("", text.strip(" ,"), count=1)
     return _clause(swap_pronouns(text, sentence.speaker, rules))
 
 

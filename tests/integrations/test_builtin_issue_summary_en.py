@@ -78,3 +78,13 @@ def test_a_recap_does_not_repeat_a_key_point() -> None:
     points = summarise(lines).key_points
     assert not any("recap" in point for point in points)
     assert len(points) == 3
+
+
+def test_the_cause_is_the_clause_that_gives_it() -> None:
+    text = summarise(
+        [
+            (CUSTOMER, "Hello Sam, my internet keeps dropping every evening"),
+            (AGENT, "The line itself looks clean, but your router is running old firmware."),
+        ]
+    ).text
+    assert "Cause: the customer's router is running old firmware." in text

@@ -20,14 +20,17 @@ class DealReading:
     evidence: Sentence | None = None
 
 
-def conversation_type(sentences: Sequence[Sentence], rules: LanguageRules) -> ConversationType:
+def conversation_type(
+    sentences: Sequence[Sentence], rules: LanguageRules, has_actions: bool = False
+) -> ConversationType:
     """Sales when more sentences speak of buying than of service; support when any speak of a
-    problem, a resolution or a customer's question; otherwise other (a chat, an announcement)."""
+    problem, a resolution or a customer's request, or when work was agreed; otherwise other (a
+    chat, an announcement)."""
     sales = sum(1 for s in sentences if rules.conversation.sales.search(s.text))
     support = sum(1 for s in sentences if _speaks_of_service(s, rules))
     if sales > support:
         return ConversationType.SALES
-    return ConversationType.SUPPORT if support else ConversationType.OTHER
+    return ConversationType.SUPPORT if support or has_actions else ConversationType.OTHER
 
 
 def _speaks_of_service(sentence: Sentence, rules: LanguageRules) -> bool:

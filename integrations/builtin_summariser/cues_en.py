@@ -219,7 +219,8 @@ _CONVERSATION = ConversationCues(
     support=re.compile(
         r"\b(?:fix(?:ed)?|troubleshoot\w*|outage|faulty|not (?:working|loading)|refund"
         r"|reset my|locked out|password|(?:ask|question) about|my (?:account|bill|invoice|contract"
-        r"|order|subscription))\b",
+        r"|order|subscription)|i need to|i(?:'d| would) like to (?:know|ask|check|report|change)"
+        r"|wanted to (?:know|ask|check)|claim|opening hours)\b",
         re.IGNORECASE,
     ),
     objections=re.compile(

@@ -190,7 +190,7 @@ _CONVERSATION = ConversationCues(
     ),
     support=re.compile(
         r"直り|直っ|修理|復旧|障害|解決|再起動|パスワード|ログインでき|知りたい|教えてください"
-        r"|問い合わせ|お伺いしたい"
+        r"|問い合わせ|お伺いしたい|たいのですが|知りたく"
     ),
     objections=re.compile(r"高い|高すぎ|予算|検討させて|必要ない|不要|他社|すでに使って|不安"),
     deal_signals={

@@ -114,7 +114,7 @@ def _summary(
 ) -> SummaryDraft:
     items = extract_action_items(sentences, context.call_date, rules)
     feeling = customer_sentiment(sentences, rules)
-    kind = context.conversation_type or conversation_type(sentences, rules)
+    kind = context.conversation_type or conversation_type(sentences, rules, bool(items))
     outcome = _outcome(kind, sentences, items, feeling, rules)
     problem_text = None if outcome.problem is None else outcome.problem.text
     keywords = topics(sentences, rules)

@@ -86,3 +86,14 @@ def test_the_uploaders_type_overrides_what_is_said() -> None:
     draft = BuiltinSummariser().summarise(utterances(BROADBAND_CALL), context)
     assert draft.conversation_type is ConversationType.SALES
     assert draft.resolution is None and draft.deal_signal is not None
+
+
+def test_agreed_work_without_a_problem_word_is_still_support() -> None:
+    draft = summarise(
+        [
+            (CUSTOMER, "Hi, I am calling about the form you mentioned."),
+            (AGENT, "Please sign the form and send it back by Friday."),
+        ]
+    )
+    assert draft.conversation_type is ConversationType.SUPPORT
+    assert draft.resolution is Resolution.FOLLOW_UP

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from agent.auth.throttle import Throttle, ThrottlePolicy
 from agent.core.db import make_engine
+from agent.core.domain import IssueTaxonomy
 from agent.core.ports import AudioStore, Crm, RecordingFetcher, Summariser, Transcriber
 from agent.core.settings import (
     BUNDLED_ASR_MODEL,
@@ -25,6 +26,7 @@ from agent.core.settings import (
 from agent.crm.sync import BatchPolicy, RetryPolicy
 from agent.processing.leases import LeasePolicy
 from agent.processing.pipeline import Pipeline
+from agent.processing.taxonomy import load_taxonomy
 from agent.webhooks.outbound import WebhookDeliveries
 
 if TYPE_CHECKING:
@@ -92,13 +94,16 @@ def build_summariser(settings: Settings, engine: Engine) -> Summariser:
     """The LLM summariser when an endpoint is configured, else the built-in one."""
     from integrations.builtin_summariser import BuiltinSummariser
 
-    builtin = BuiltinSummariser()
+    taxonomy = load_taxonomy(settings.issue_taxonomy)
+    builtin = BuiltinSummariser(taxonomy=taxonomy)
     if not settings.llm_configured:
         return builtin
-    return build_llm_summariser(settings, engine, builtin)
+    return build_llm_summariser(settings, engine, builtin, taxonomy)
 
 
-def build_llm_summariser(settings: Settings, engine: Engine, fallback: Summariser) -> Summariser:
+def build_llm_summariser(
+    settings: Settings, engine: Engine, fallback: Summariser, taxonomy: IssueTaxonomy
+) -> Summariser:
     from agent.core.patterns import compile_patterns
     from agent.processing.llm_cache import DbAnswerCache
     from agent.processing.prompts import load_prompts
@@ -130,6 +135,7 @@ def build_llm_summariser(settings: Settings, engine: Engine, fallback: Summarise
         prices=settings.llm_prices,
         max_input_tokens=settings.llm_max_input_tokens,
         output_language=language,
+        taxonomy=taxonomy,
     )
 
 

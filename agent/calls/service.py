@@ -15,7 +15,13 @@ from sqlmodel import Session, col, func, select
 from agent.auth.keys import Principal
 from agent.calls.intake import SizeLimitedSink, check_audio
 from agent.core.call_states import CallStatus, move
-from agent.core.domain import ChannelMap, Direction, check_language, parse_channel_map
+from agent.core.domain import (
+    ChannelMap,
+    ConversationType,
+    Direction,
+    check_language,
+    parse_channel_map,
+)
 from agent.core.emails import EmailAddress
 from agent.core.errors import Conflict, NotFound
 from agent.core.moments import EventTime
@@ -46,6 +52,9 @@ class CallMetadata(BaseModel):
     )
     language: str | None = Field(
         None, description="Force the spoken language, e.g. 'ja'; 'auto' (or none) detects it."
+    )
+    conversation_type: ConversationType | None = Field(
+        None, description="What the call is: support, sales or other; none: decided from the words."
     )
     hotwords: str | None = Field(None, max_length=1000, description="Names to expect.")
     initial_prompt: str | None = Field(None, max_length=2000, description="Priming text.")
@@ -83,6 +92,7 @@ def create_call(
         asr_language=meta.language,
         hotwords=meta.hotwords,
         initial_prompt=meta.initial_prompt,
+        conversation_type=meta.conversation_type.value if meta.conversation_type else None,
         direction=meta.direction.value,
         started_at=meta.started_at,
         crm_case_id=meta.crm_case_id,

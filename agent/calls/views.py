@@ -37,7 +37,8 @@ class TranscriptView(BaseModel):
 class SummaryView(BaseModel):
     text: str
     key_points: list[str]
-    resolution: str
+    conversation_type: str
+    resolution: str | None
     resolution_evidence: str | None
     resolution_at_s: float | None
     sentiment: str
@@ -45,9 +46,12 @@ class SummaryView(BaseModel):
     sentiment_end: str | None
     topics: list[str]
     issue_category: str | None
+    issue_category_confidence: float | None
     next_steps: list[str]
     objections: list[str]
     competitors: list[str]
+    deal_signal: str | None
+    deal_evidence: str | None
     language: str | None
     engine: str
     model: str
@@ -63,6 +67,7 @@ class ActionItemView(BaseModel):
     id: str
     description: str
     owner: str
+    owner_role: str | None = None
     due_date: dt.date | None
     priority: str
     status: str

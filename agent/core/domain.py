@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import zoneinfo
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 
@@ -35,6 +36,22 @@ class Resolution(enum.StrEnum):
     UNRESOLVED = "unresolved"
     ESCALATED = "escalated"
     FOLLOW_UP = "follow_up"
+
+
+class ConversationType(enum.StrEnum):
+    """What a conversation is: a customer's problem, a deal, or neither."""
+
+    SUPPORT = "support"
+    SALES = "sales"
+    OTHER = "other"
+
+
+class DealSignal(enum.StrEnum):
+    """Where a sales conversation leaves the deal."""
+
+    POSITIVE = "positive"
+    NEUTRAL = "neutral"
+    AT_RISK = "at_risk"
 
 
 class Direction(enum.StrEnum):
@@ -172,6 +189,7 @@ class CallContext:
     call_date: dt.date
     language: str
     direction: Direction = Direction.INBOUND
+    conversation_type: ConversationType | None = None  # the uploader's word; None: decide
 
 
 class Priority(enum.StrEnum):
@@ -201,13 +219,14 @@ class SummaryDraft:
     """A summariser's answer, with the provenance every stored summary records.
 
     ``llm_input`` is the (redacted) text a language model was sent (for a cache hit, the text
-    the cached answer was made from); None when no model saw anything.
+    the cached answer was made from); None when no model saw anything. ``resolution`` is None
+    unless the conversation is a support one; ``deal_signal`` is None unless it is a sales one.
     """
 
     text: str
     key_points: list[str]
     action_items: list[ActionItemDraft]
-    resolution: Resolution
+    resolution: Resolution | None
     sentiment: str
     topics: list[str]
     engine: str
@@ -221,11 +240,38 @@ class SummaryDraft:
     sentiment_start: str = "neutral"
     sentiment_end: str = "neutral"
     issue_category: str | None = None
+    issue_category_confidence: float | None = None
     next_steps: list[str] = field(default_factory=list)
     objections: list[str] = field(default_factory=list)
     competitors: list[str] = field(default_factory=list)
+    conversation_type: ConversationType = ConversationType.SUPPORT
+    deal_signal: DealSignal | None = None
+    deal_evidence: str | None = None
     llm_input: str | None = None
     extra: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class IssueCategory:
+    name: str
+    description: str
+    examples: Mapping[str, tuple[str, ...]]  # by primary language subtag
+
+    def examples_in(self, language: str) -> tuple[str, ...]:
+        """The example phrases in ``language``, or the English ones when it has none."""
+        return self.examples.get(language) or self.examples.get("en", ())
+
+
+@dataclass(frozen=True)
+class IssueTaxonomy:
+    """The categories a support call can fall in; ``fallback`` names the one for no match."""
+
+    categories: tuple[IssueCategory, ...]
+    fallback: str = "other"
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(category.name for category in self.categories)
 
 
 @dataclass(frozen=True)

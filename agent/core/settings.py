@@ -147,6 +147,9 @@ class Settings(BaseSettings):
     )
     llm_cache: bool = True
     summary_language: str = Field("auto", description="'auto' follows the call's language.")
+    issue_taxonomy: Path | None = Field(
+        None, description="YAML or JSON file of issue categories; none: the shipped default."
+    )
     redact_patterns: list[str] = Field(
         default_factory=list, description="Extra regexes redacted before text reaches the LLM."
     )

@@ -94,6 +94,8 @@ class Call(SQLModel, table=True):
     asr_language: str | None = Field(default=None, max_length=16)
     hotwords: str | None = Field(default=None, max_length=1000)
     initial_prompt: str | None = Field(default=None, max_length=2000)
+    # The uploader's word on what the conversation is (support, sales, other); None: decide.
+    conversation_type: str | None = Field(default=None, max_length=16)
     speaker_roles: str | None = Field(default=None, max_length=16)
     metrics: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     duration_s: float | None = None
@@ -137,7 +139,7 @@ class Summary(SQLModel, table=True):
     call_id: str = Field(foreign_key="call.id", primary_key=True, max_length=32)
     text: str
     key_points: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    resolution: str = Field(max_length=16)
+    resolution: str | None = Field(default=None, max_length=16)  # support conversations only
     sentiment: str = Field(max_length=16)
     topics: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     language: str | None = Field(default=None, max_length=16)
@@ -146,6 +148,10 @@ class Summary(SQLModel, table=True):
     sentiment_start: str | None = Field(default=None, max_length=16)
     sentiment_end: str | None = Field(default=None, max_length=16)
     issue_category: str | None = Field(default=None, max_length=100)
+    issue_category_confidence: float | None = None
+    conversation_type: str = Field(max_length=16, default="support")
+    deal_signal: str | None = Field(default=None, max_length=16)
+    deal_evidence: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     next_steps: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     objections: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     competitors: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
@@ -169,6 +175,7 @@ class ActionItem(SQLModel, table=True):
     position: int
     description: str
     owner: str = Field(max_length=200)
+    owner_role: str | None = Field(default=None, max_length=16)  # agent, customer, or None
     due_date: dt.date | None = None
     priority: str = Field(max_length=16, default="normal")
     status: str = Field(max_length=16, default="open")

@@ -75,7 +75,7 @@ def call_activity(call: Call, summary: Summary, customer: Customer | None) -> Cr
     """
     who = customer.name if customer else "unknown customer"
     lines = [summary.text, "", *(f"- {point}" for point in summary.key_points)]
-    lines += ["", f"Resolution: {summary.resolution}", f"Sentiment: {summary.sentiment}"]
+    lines += ["", *_outcome_lines(summary), f"Sentiment: {summary.sentiment}"]
     if summary.competitors:
         lines.append(f"Competitors: {', '.join(summary.competitors)}")
     if summary.objections:
@@ -94,6 +94,14 @@ def call_activity(call: Call, summary: Summary, customer: Customer | None) -> Cr
     return CrmWrite("Task", call_external_id(call), _with_links(fields, call))
 
 
+def _outcome_lines(summary: Summary) -> list[str]:
+    if summary.resolution:
+        return [f"Resolution: {summary.resolution}"]
+    if summary.deal_signal:
+        return [f"Deal: {summary.deal_signal}"]
+    return [f"Conversation: {summary.conversation_type}"]
+
+
 def follow_up_task(call: Call, item: ActionItem, resolution: str | None = None) -> CrmWrite:
     """An action item as an open Task due on its due date, owned by the call's agent."""
     fields: dict[str, object] = {
@@ -103,19 +111,26 @@ def follow_up_task(call: Call, item: ActionItem, resolution: str | None = None) 
             resolution or "", _PRIORITIES.get(item.priority, "Normal")
         ),
         "ActivityDate": item.due_date.isoformat() if item.due_date else None,
-        "Description": f"Owner: {item.owner}\n{item.description}",
+        "Description": f"Owner: {_owner(item)}\n{item.description}",
     }
     if call.crm_owner_id:
         fields["OwnerId"] = call.crm_owner_id
     return CrmWrite("Task", action_item_external_id(item), _with_links(fields, call))
 
 
+def _owner(item: ActionItem) -> str:
+    if item.owner_role and item.owner_role != item.owner:
+        return f"{item.owner} ({item.owner_role})"
+    return item.owner
+
+
 def case_writes(call: Call, summary: Summary, existing_comment_id: str | None) -> list[CrmWrite]:
     """The linked Case's new status, and a comment saying what the call found."""
     if not call.crm_case_id:
         return []
-    status = CASE_STATUS.get(summary.resolution, "Working")
-    body = f"{summary.text}\n\nResolution: {summary.resolution}\n{comment_marker(call)}"
+    status = CASE_STATUS.get(summary.resolution or "", "Working")
+    outcome = "\n".join(_outcome_lines(summary))
+    body = f"{summary.text}\n\n{outcome}\n{comment_marker(call)}"
     overflow = len(body) - COMMENT_LIMIT
     if overflow > 0:  # cut the summary, never the marker that makes the comment findable
         kept = summary.text[: len(summary.text) - overflow - len(TRUNCATED)]

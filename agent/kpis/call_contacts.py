@@ -38,10 +38,11 @@ def record_call_contact(session: Session, call: Call, config: KpiConfig) -> Cont
 
 
 def issue_category(summary: Summary) -> str:
-    """The summariser's ``issue_category`` if it gives one, else its first topic, else general."""
-    named = summary.details.get("issue_category")
-    if isinstance(named, str) and named.strip():
-        return named.strip().lower()[:100]
+    """The summary's category from the issue taxonomy; for summaries made before there was one,
+    the category in its details, else its first topic, else general."""
+    for named in (summary.issue_category, summary.details.get("issue_category")):
+        if isinstance(named, str) and named.strip():
+            return named.strip().lower()[:100]
     if summary.topics:
         return str(summary.topics[0]).strip().lower()[:100] or DEFAULT_CATEGORY
     return DEFAULT_CATEGORY

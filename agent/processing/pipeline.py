@@ -6,7 +6,7 @@ import dataclasses
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +20,7 @@ from agent.core.domain import (
     ActionItemDraft,
     CallContext,
     ChannelMap,
+    ConversationType,
     Direction,
     Speaker,
     SpeakerRoles,
@@ -46,6 +47,7 @@ from agent.kpis.call_contacts import record_call_contact
 from agent.kpis.periods import KpiConfig
 from agent.processing.conversation_metrics import conversation_metrics
 from agent.processing.leases import LeasePolicy, held, worker_name
+from agent.processing.owners import named_owner, party_names
 from agent.processing.speaker_roles import VOICE_SIDES, infer_roles, relabel
 
 log = logging.getLogger(__name__)
@@ -271,12 +273,14 @@ class Pipeline:
                 session.delete(old_summary)
             session.flush()
             session.add(_summary_row(call_id, draft))
-            session.add_all(_action_item_rows(call_id, draft.action_items))
+            names = party_names(session, call)
+            session.add_all(_action_item_rows(call_id, draft.action_items, names))
             auto = self.sync_mode == SyncMode.AUTO
             move(call, CallStatus.SYNCING if auto else CallStatus.REVIEW)
             call.crm_outbox_filled_at = None
             session.commit()
-            resolution, items = draft.resolution.value, len(draft.action_items)
+            resolution = draft.resolution.value if draft.resolution else None
+            items = len(draft.action_items)
         self.publish("call.summarised", call_id, resolution=resolution, action_items=items)
 
     def sync(self, call_id: str) -> None:
@@ -355,8 +359,12 @@ def stored_words(row: TranscriptSegment) -> tuple[Word, ...]:
 
 def _context(call: Call) -> CallContext:
     when = call.started_at or call.created_at
+    kind = ConversationType(call.conversation_type) if call.conversation_type else None
     return CallContext(
-        call_date=when.date(), language=call.language or "en", direction=Direction(call.direction)
+        call_date=when.date(),
+        language=call.language or "en",
+        direction=Direction(call.direction),
+        conversation_type=kind,
     )
 
 
@@ -365,7 +373,7 @@ def _summary_row(call_id: str, draft: SummaryDraft) -> Summary:
         call_id=call_id,
         text=draft.text,
         key_points=list(draft.key_points),
-        resolution=draft.resolution.value,
+        resolution=draft.resolution.value if draft.resolution else None,
         sentiment=draft.sentiment,
         topics=list(draft.topics),
         language=draft.language,
@@ -374,6 +382,10 @@ def _summary_row(call_id: str, draft: SummaryDraft) -> Summary:
         sentiment_start=draft.sentiment_start,
         sentiment_end=draft.sentiment_end,
         issue_category=draft.issue_category,
+        issue_category_confidence=draft.issue_category_confidence,
+        conversation_type=draft.conversation_type.value,
+        deal_signal=draft.deal_signal.value if draft.deal_signal else None,
+        deal_evidence=draft.deal_evidence,
         next_steps=list(draft.next_steps),
         objections=list(draft.objections),
         competitors=list(draft.competitors),
@@ -388,20 +400,29 @@ def _summary_row(call_id: str, draft: SummaryDraft) -> Summary:
     )
 
 
-def _action_item_rows(call_id: str, drafts: list[ActionItemDraft]) -> list[ActionItem]:
+def _action_item_rows(
+    call_id: str, drafts: list[ActionItemDraft], names: Mapping[str, str]
+) -> list[ActionItem]:
     # Ids derive from the call and position, so a re-run of this stage keeps the same ids.
     return [
-        ActionItem(
-            id=uuid.uuid5(uuid.NAMESPACE_URL, f"callsight:{call_id}:{position}").hex,
-            call_id=call_id,
-            position=position,
-            description=draft.description,
-            owner=draft.owner,
-            due_date=draft.due_date,
-            priority=draft.priority.value,
-        )
-        for position, draft in enumerate(drafts)
+        _action_item_row(call_id, position, draft, names) for position, draft in enumerate(drafts)
     ]
+
+
+def _action_item_row(
+    call_id: str, position: int, draft: ActionItemDraft, names: Mapping[str, str]
+) -> ActionItem:
+    owner, role = named_owner(draft.owner, names)
+    return ActionItem(
+        id=uuid.uuid5(uuid.NAMESPACE_URL, f"callsight:{call_id}:{position}").hex,
+        call_id=call_id,
+        position=position,
+        description=draft.description,
+        owner=owner[:200],
+        owner_role=role,
+        due_date=draft.due_date,
+        priority=draft.priority.value,
+    )
 
 
 def _first_voice_answers(direction: Direction) -> ChannelMap:

@@ -154,6 +154,11 @@ def _serve_worker_metrics(port: int) -> None:
 )
 @click.option("--language", help="Force the spoken language, e.g. 'ja' (default: detect).")
 @click.option("--hotwords", help="Names the recogniser should expect, e.g. product names.")
+@click.option(
+    "--conversation-type",
+    type=click.Choice(["support", "sales", "other"]),
+    help="What the call is; default: decided from what is said.",
+)
 @click.option("--initial-prompt", help="Text that primes the recogniser.")
 def process(
     files: tuple[str, ...],

@@ -19,6 +19,7 @@ from integrations.builtin_summariser.text import (
 
 MAX_ACTION_ITEMS = 20
 MAX_DESCRIPTION_CHARS = 200
+LOW_PRIORITY_AFTER = dt.timedelta(days=30)
 _WORD_EDGES = '.,;:!?"()[]{}\u2026'
 _RUN = re.compile(r"\S+")
 
@@ -110,9 +111,15 @@ def _item(clause: _Clause, call_date: dt.date, rules: LanguageRules) -> ActionIt
 def _priority(
     clause: _Clause, due: dt.date | None, call_date: dt.date, rules: LanguageRules
 ) -> Priority:
-    urgent = rules.urgent is not None and rules.urgent.search(clause.sentence.text) is not None
-    soon = due is not None and due <= call_date + dt.timedelta(days=1)
-    return Priority.HIGH if urgent or soon else Priority.NORMAL
+    # A due date says when, not how urgent ("today", "tonight" are routine): only urgency cues
+    # make an item high; a relaxed cue or a date months away make it low.
+    text = clause.sentence.text
+    if rules.urgent is not None and rules.urgent.search(text):
+        return Priority.HIGH
+    distant = due is not None and due > call_date + LOW_PRIORITY_AFTER
+    if distant or (rules.relaxed is not None and rules.relaxed.search(text)):
+        return Priority.LOW
+    return Priority.NORMAL
 
 
 def _words(text: str) -> list[tuple[int, str]]:
@@ -160,13 +167,14 @@ def _conditional(text: str, rules: LanguageRules) -> bool:
 
 
 def _describe(text: str, speaker: Speaker, rules: LanguageRules) -> str:
-    text = _swap_pronouns(text, speaker, rules)
+    text = swap_pronouns(text, speaker, rules)
     if rules.rewrite_action is not None:
         text = rules.rewrite_action(text)
     return truncate(capitalise(strip_end_punctuation(text)), MAX_DESCRIPTION_CHARS)
 
 
-def _swap_pronouns(text: str, speaker: Speaker, rules: LanguageRules) -> str:
+def swap_pronouns(text: str, speaker: Speaker, rules: LanguageRules) -> str:
+    """``text`` as a third party tells it: "I" becomes the speaker's role, "you" the other's."""
     labels = rules.phrasing.party_labels
     listener = other_party(speaker)
     if speaker not in labels or listener not in labels or not rules.pronoun_swaps:

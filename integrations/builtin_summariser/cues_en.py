@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 
-from agent.core.domain import Resolution, Speaker
+from agent.core.domain import DealSignal, Resolution, Speaker
 from integrations.builtin_summariser.due_dates import resolve_due_date
 from integrations.builtin_summariser.rules import (
     CommitmentCue,
+    ConversationCues,
+    IssueCues,
     LanguageRules,
     Party,
     Phrase,
@@ -166,6 +168,87 @@ _PHRASING = Phrasing(
         Resolution.FOLLOW_UP: "follow-up needed",
     },
     party_labels={Speaker.AGENT: "the agent", Speaker.CUSTOMER: "the customer"},
+    cause="Cause: {text}.",
+    action_taken="Done: {text}.",
+    another_problem="Also reported: {text}.",
+    deal_with_evidence='Deal: {label} ("{evidence}").',
+    deal_plain="Deal: {label}.",
+    deal_labels={
+        DealSignal.POSITIVE: "positive",
+        DealSignal.NEUTRAL: "neutral",
+        DealSignal.AT_RISK: "at risk",
+    },
+)
+
+_ISSUES = IssueCues(
+    cause=re.compile(
+        r"\b(?:because|caused by|due to|the (?:cause|reason)|known (?:problem|issue|fault)"
+        r"|is known to|(?:running|has|on|uses) (?:an? )?(?:old|outdated)|out of date|outdated"
+        r"|faulty|defective|misconfigured|expired)\b",
+        re.IGNORECASE,
+    ),
+    action=re.compile(
+        r"\b(?:i am|i'm|we are|we're|i have|i've|we have|we've|i just|we just) (?:\w+ )?"
+        r"(?:sending|pushing|resetting|restarting|updating|applying|installing|refreshing"
+        r"|reconfiguring|replacing|crediting|refunding|unlocking|sent|pushed|reset|restarted"
+        r"|updated|applied|installed|refreshed|reconfigured|replaced|credited|refunded|fixed"
+        r"|changed|removed|cancelled|canceled|unlocked|corrected)\b",
+        re.IGNORECASE,
+    ),
+    another=re.compile(
+        r"\b(?:one more thing|another (?:problem|issue|thing|question)|something else"
+        r"|separately|by the way|also)\b",
+        re.IGNORECASE,
+    ),
+    greeting_lead=re.compile(
+        r"^(?:hi|hello|hey|good (?:morning|afternoon|evening))(?: there)?(?: \w+)?\s*[,.!]\s*",
+        re.IGNORECASE,
+    ),
+    lead_filler=re.compile(
+        r"^(?:but|and|so|well|okay|ok|now|also|actually|yes|yeah)\b[,.!\s]*", re.IGNORECASE
+    ),
+)
+
+_CONVERSATION = ConversationCues(
+    sales=re.compile(
+        r"\b(?:pric(?:e|es|ing)|quote[sd]?|discounts?|contracts?|proposals?|seats?|licen[cs]es?"
+        r"|budget|demo|trial|subscription|renewal|upgrade|(?:team|premium|business|enterprise)"
+        r" plan|per (?:seat|user|month)|purchase|buy|deal|sign(?:ed|ing)? up|onboarding)\b",
+        re.IGNORECASE,
+    ),
+    support=re.compile(
+        r"\b(?:fix(?:ed)?|troubleshoot\w*|outage|faulty|not (?:working|loading)|refund"
+        r"|reset my|locked out|password|(?:ask|question) about|my (?:account|bill|invoice|contract"
+        r"|order|subscription)|i need to|i(?:'d| would) like to (?:know|ask|check|report|change)"
+        r"|wanted to (?:know|ask|check)|claim|opening hours)\b",
+        re.IGNORECASE,
+    ),
+    objections=re.compile(
+        r"\b(?:too (?:expensive|pricey|much|costly)|(?:can't|cannot) afford|budget|cheaper"
+        r"|lower price|(?:not|isn't|aren't) sure|concern(?:ed|s)?|worried|don't (?:need|see)"
+        r"|already (?:have|use|pay)|not interested|hard to justify)\b",
+        re.IGNORECASE,
+    ),
+    deal_signals={
+        DealSignal.AT_RISK: re.compile(
+            r"\b(?:not interested|no longer interested|go(?:ing)? with (?:them|another|someone)"
+            r"|(?:put|putting) (?:it|this|that) on hold|pass on (?:it|this)|not (?:buying|moving)"
+            r"|(?:won't|will not) (?:buy|sign|renew)|cancel\w*)\b",
+            re.IGNORECASE,
+        ),
+        DealSignal.POSITIVE: re.compile(
+            r"\b(?:sounds? (?:good|great)|let's (?:go ahead|do it|move forward)|go ahead"
+            r"|send (?:me|us|over) the (?:proposal|contract|quote|agreement)|ready to (?:sign|buy)"
+            r"|we'll take it|move forward|very interested|happy to proceed)\b",
+            re.IGNORECASE,
+        ),
+    },
+    competitor=re.compile(
+        r"(?i:\b(?:use|using|go(?:ing)? with|switch(?:ing)? (?:to|from)|than))\s+"
+        r"(?P<name>[A-Z][\w&-]*[a-z][\w&-]*)"
+        r"|(?P<name2>[A-Z][\w&-]*[a-z][\w&-]*) (?:offered|offers|quoted|charges|is cheaper)",
+    ),
+    not_names=frozenset({"the", "our", "your", "their", "this", "that", "monday", "friday"}),
 )
 
 ENGLISH = LanguageRules(
@@ -204,9 +287,10 @@ ENGLISH = LanguageRules(
     ),
     negation_window=4,
     problem_cues=re.compile(
-        r"\b(?:problems?|issues?|not working|stopped working|(?:doesn't|does not|won't) work"
+        r"\b(?:problems?|issues?|not working|stopped \w+ing|(?:doesn't|does not|won't) work"
         r"|keeps?|can't|cannot|couldn't|unable|errors?|dropping|drops|dropped|broken|fail(?:s|ed|ing)?"
-        r"|wrong|charged twice|overcharged)\b",
+        r"|wrong|charged twice|overcharged|loose|(?:feels?|gets?|runs?|is) (?:warm|hot)"
+        r"|overheat\w*|damaged|cracked|missing|faulty)\b",
         re.IGNORECASE,
     ),
     greetings=re.compile(
@@ -219,9 +303,17 @@ ENGLISH = LanguageRules(
     stopwords=_STOPWORDS,
     sentiment=_SENTIMENT,
     phrasing=_PHRASING,
+    conversation=_CONVERSATION,
+    issue_cues=_ISSUES,
     conditional_clause=re.compile(r"\b(?:if|unless|in case)\b", re.IGNORECASE),
     urgent=re.compile(
-        r"\b(?:urgent(?:ly)?|asap|as soon as possible|right away|immediately|top priority)\b",
+        r"\b(?:urgent(?:ly)?|asap|as soon as possible|right away|immediately|top priority"
+        r"|critical|emergency)\b",
+        re.IGNORECASE,
+    ),
+    relaxed=re.compile(
+        r"\b(?:no rush|no hurry|whenever|when you (?:get|have) (?:a|the) chance|at your convenience"
+        r"|in your own time|not urgent|low priority)\b",
         re.IGNORECASE,
     ),
 )

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import re
 
-from agent.core.domain import Resolution, Speaker
+from agent.core.domain import DealSignal, Resolution, Speaker
 from integrations.builtin_summariser.due_dates_ja import resolve_due_date_ja
 from integrations.builtin_summariser.rules import (
     CommitmentCue,
+    ConversationCues,
+    IssueCues,
     LanguageRules,
     Party,
     Phrase,
@@ -158,6 +160,48 @@ _PHRASING = Phrasing(
         Resolution.FOLLOW_UP: "要フォローアップ",
     },
     party_labels={Speaker.AGENT: "担当者", Speaker.CUSTOMER: "お客様"},
+    cause="原因: {text}。",
+    action_taken="対応: {text}。",
+    another_problem="ほかの申告: {text}。",
+    deal_with_evidence="商談: {label}（「{evidence}」）。",
+    deal_plain="商談: {label}。",
+    deal_labels={
+        DealSignal.POSITIVE: "前向き",
+        DealSignal.NEUTRAL: "様子見",
+        DealSignal.AT_RISK: "失注リスク",
+    },
+)
+
+_ISSUES = IssueCues(
+    cause=re.compile(r"原因|ためです|せいで|古い|不具合があるよう|故障しているよう|期限切れ"),
+    action=re.compile(
+        r"(?:更新|送信|リセット|設定|変更|交換|返金|解除|修正|再起動|適用|手配)(?:いた|致)?しました"
+        r"|(?:更新|送信|リセット|設定|変更|交換|返金|解除|修正|適用)(?:して|させて)(?:おります|います)"
+    ),
+    another=re.compile(r"もう一つ|もうひとつ|それと|あと、|ほかにも|他にも|別件"),
+    greeting_lead=re.compile(r"^(?:もしもし|こんにちは|お世話になっております|はい)[、。\s]*"),
+    lead_filler=re.compile(r"^(?:でも|それで|ただ|あの|えー)[、\s]*"),
+)
+
+_CONVERSATION = ConversationCues(
+    sales=re.compile(
+        r"見積|料金プラン|価格|値引|割引|契約|導入|提案書|ライセンス|ご購入|購入|デモ|トライアル"
+        r"|商談|予算|席数|アカウント数|更新のご案内"
+    ),
+    support=re.compile(
+        r"直り|直っ|修理|復旧|障害|解決|再起動|パスワード|ログインでき|知りたい|教えてください"
+        r"|問い合わせ|お伺いしたい|たいのですが|知りたく"
+    ),
+    objections=re.compile(r"高い|高すぎ|予算|検討させて|必要ない|不要|他社|すでに使って|不安"),
+    deal_signals={
+        DealSignal.AT_RISK: re.compile(r"見送|他社に|やめておき|結構です|解約|興味がない|白紙"),
+        DealSignal.POSITIVE: re.compile(
+            r"ぜひ|進めたい|進めましょう|契約します|お願いします|前向きに|導入したい|送ってください"
+        ),
+    },
+    competitor=re.compile(
+        r"(?P<name>[A-Za-z][\w&-]+)(?:さん)?(?:を使って|を利用して|に乗り換え|の方が|から乗り換え)"
+    ),
 )
 
 _NEVER = re.compile(r"(?!)")
@@ -206,7 +250,10 @@ JAPANESE = LanguageRules(
     stopwords=_STOPWORDS,
     sentiment=_SENTIMENT,
     phrasing=_PHRASING,
-    urgent=re.compile(r"至急|急ぎ|大至急|すぐに|早急|緊急|最優先"),
+    conversation=_CONVERSATION,
+    issue_cues=_ISSUES,
+    urgent=re.compile(r"(?<!お)急ぎ|至急|大至急|すぐに|早急|緊急|最優先"),
+    relaxed=re.compile(r"お手すき|お手隙|急ぎません|急ぎではありません|いつでも|ご都合のよい"),
     min_word_length=2,
     content_token=lambda token: not is_hiragana(token),
     rewrite_action=rewrite_action,

@@ -8,13 +8,14 @@ from collections import Counter
 from collections.abc import Collection, Sequence
 
 from integrations.builtin_summariser.rules import LanguageRules
-from integrations.builtin_summariser.text import Sentence, truncate
+from integrations.builtin_summariser.text import Sentence, capitalise, truncate
 
 MIN_KEY_POINTS = 3
 MAX_KEY_POINTS = 5
 MAX_TOPICS = 5
 MAX_KEY_POINT_CHARS = 300
 _MIN_CONTENT_WORDS = 3
+_SAME_POINT = 0.75
 _LETTERS = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
 
 
@@ -43,9 +44,32 @@ def key_points(
     wanted = max(MIN_KEY_POINTS, min(MAX_KEY_POINTS, math.ceil(len(bags) / 4)))
     scores = _centrality(bags)
     central = sorted(scores, key=lambda index: (-scores[index], index))
-    chosen = list(dict.fromkeys([*sorted(salient), *central]))[:wanted]
+    chosen = _distinct(list(dict.fromkeys([*sorted(salient), *central])), bags)[:wanted]
     by_index = {sentence.index: sentence.text for sentence in sentences}
-    return [truncate(by_index[index], MAX_KEY_POINT_CHARS) for index in sorted(chosen)]
+    texts = (_without_greeting(by_index[index], rules) for index in sorted(chosen))
+    return [truncate(text, MAX_KEY_POINT_CHARS) for text in texts]
+
+
+def _without_greeting(text: str, rules: LanguageRules) -> str:
+    rest = rules.issue_cues.greeting_lead.sub("", text, count=1)
+    return text if rest == text or not rest else capitalise(rest)
+
+
+def _distinct(ranked: list[int], bags: dict[int, Counter[str]]) -> list[int]:
+    # A recap says again what was said before: keep the first of two sentences that share most
+    # of their content words.
+    kept: list[int] = []
+    for index in ranked:
+        words = set(bags.get(index, ()))
+        if not any(_overlap(words, set(bags.get(other, ()))) >= _SAME_POINT for other in kept):
+            kept.append(index)
+    return kept
+
+
+def _overlap(first: set[str], second: set[str]) -> float:
+    if not first or not second:
+        return 0.0
+    return len(first & second) / min(len(first), len(second))
 
 
 def _eligible_bags(sentences: Sequence[Sentence], rules: LanguageRules) -> dict[int, Counter[str]]:

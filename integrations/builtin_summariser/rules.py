@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from agent.core.domain import Resolution, Speaker
+from agent.core.domain import DealSignal, Resolution, Speaker
 
 Phrase = tuple[str, ...]
 """A run of lowercase tokens, matched against the start of a token list."""
@@ -37,6 +37,36 @@ class CommitmentCue:
 
 
 @dataclass(frozen=True)
+class ConversationCues:
+    """What tells a sales conversation from a support one, and what a deal's fate sounds like.
+
+    ``support`` and ``sales`` are counted per sentence (``problem_cues`` count for support too);
+    ``objections``, ``deal_signals`` are read on the customer's side only; ``competitor``
+    captures the name in its last named group, with its own case rules (names are capitalised).
+    """
+
+    sales: re.Pattern[str]
+    support: re.Pattern[str]
+    objections: re.Pattern[str]
+    deal_signals: Mapping[DealSignal, re.Pattern[str]]
+    competitor: re.Pattern[str]
+    not_names: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class IssueCues:
+    """What marks a problem's cause and the action an agent took, and a customer turning to
+    another problem; ``greeting_lead`` and ``lead_filler`` are cut from the start of a quoted
+    sentence ("Hello Sam, my internet ..."; "But your router ...")."""
+
+    cause: re.Pattern[str]
+    action: re.Pattern[str]
+    another: re.Pattern[str]
+    greeting_lead: re.Pattern[str]
+    lead_filler: re.Pattern[str]
+
+
+@dataclass(frozen=True)
 class Phrasing:
     """Output wording in the call's language; ``{}`` fields are filled by the summariser."""
 
@@ -52,6 +82,12 @@ class Phrasing:
     list_and: str
     resolution_labels: Mapping[Resolution, str]
     party_labels: Mapping[Speaker, str]
+    deal_with_evidence: str
+    deal_plain: str
+    deal_labels: Mapping[DealSignal, str]
+    cause: str
+    action_taken: str
+    another_problem: str
     list_separator: str = ", "
     sentence_separator: str = " "
 
@@ -61,7 +97,8 @@ class LanguageRules:
     """Everything language-specific the built-in summariser needs, for one language.
 
     Patterns are matched against normalised sentence text (see ``text.normalise``), token tables
-    against ``tokenise`` output. ``urgent`` marks action items as high priority;
+    against ``tokenise`` output. ``urgent`` marks action items as high priority, ``relaxed`` as
+    low;
     ``min_word_length`` and ``content_token`` decide which tokens count as content words (for
     scripts without spaces, where a token may be a particle run); ``rewrite_action`` turns an
     action's wording into a to-do (a request's polite ending into an imperative);
@@ -94,7 +131,10 @@ class LanguageRules:
     stopwords: frozenset[str]
     sentiment: Mapping[str, float]
     phrasing: Phrasing
+    conversation: ConversationCues
+    issue_cues: IssueCues
     urgent: re.Pattern[str] | None = None
+    relaxed: re.Pattern[str] | None = None
     min_word_length: int = 3
     content_token: Callable[[str], bool] | None = None
     rewrite_action: Callable[[str], str] | None = None

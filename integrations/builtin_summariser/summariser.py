@@ -3,17 +3,38 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from agent.core.domain import (
     ActionItemDraft,
     CallContext,
+    ConversationType,
+    DealSignal,
+    IssueTaxonomy,
     Resolution,
     ResolutionEvidence,
     SummaryDraft,
     Utterance,
 )
 from integrations.builtin_summariser.actions import extract_action_items
-from integrations.builtin_summariser.compose import compose_text, problem_statement
+from integrations.builtin_summariser.categories import CategoryReading, classify_issue
+from integrations.builtin_summariser.compose import (
+    compose_text,
+    deal_part,
+    issue_details,
+    later_issue,
+    opening,
+    resolution_part,
+    without_greeting,
+)
+from integrations.builtin_summariser.conversation import (
+    DealReading,
+    competitors,
+    conversation_type,
+    deal_reading,
+    objections,
+)
+from integrations.builtin_summariser.issues import Issue, find_issues
 from integrations.builtin_summariser.languages import DEFAULT_RULES, rules_for
 from integrations.builtin_summariser.ranking import key_points, topics
 from integrations.builtin_summariser.resolution import ResolutionFinding, classify_resolution
@@ -40,13 +61,16 @@ class BuiltinSummariser:
     Args:
         rules: Rule tables by primary language subtag; defaults to ``DEFAULT_RULES``.
         fallback_language: The subtag whose tables serve languages without their own.
+        taxonomy: The issue categories support calls are put in; None: no category.
     """
 
     def __init__(
         self,
         rules: Mapping[str, LanguageRules] | None = None,
         fallback_language: str = "en",
+        taxonomy: IssueTaxonomy | None = None,
     ) -> None:
+        self._taxonomy = taxonomy
         self._rules = dict(DEFAULT_RULES if rules is None else rules)
         if fallback_language not in self._rules:
             raise ValueError(f"no rule tables for the fallback language {fallback_language!r}")
@@ -57,23 +81,53 @@ class BuiltinSummariser:
         rules = rules_for(context.language, self._rules, self._fallback)
         sentences = split_sentences(utterances)
         if not sentences:
-            return _no_speech(rules)
-        return _summary(sentences, context, rules)
+            return _no_speech(rules, context.conversation_type or ConversationType.SUPPORT)
+        return _summary(sentences, context, rules, self._taxonomy)
 
 
-def _summary(sentences: list[Sentence], context: CallContext, rules: LanguageRules) -> SummaryDraft:
+@dataclass(frozen=True)
+class _Outcome:
+    """How the conversation ended: a support call's resolution or a sales call's deal."""
+
+    kind: ConversationType
+    parts: tuple[str, ...] = ()
+    finding: ResolutionFinding | None = None
+    deal: DealReading | None = None
+    issues: tuple[Issue, ...] = ()
+
+    @property
+    def problem(self) -> Sentence | None:
+        return self.issues[0].problem if self.issues else None
+
+    def salient(self) -> list[int]:
+        """The sentences a key point must include: each issue's, and what decided the outcome."""
+        found = [s for issue in self.issues for s in (issue.problem, issue.cause, issue.action)]
+        found.append(_deciding(self))
+        return [sentence.index for sentence in found if sentence is not None]
+
+
+def _summary(
+    sentences: list[Sentence],
+    context: CallContext,
+    rules: LanguageRules,
+    taxonomy: IssueTaxonomy | None,
+) -> SummaryDraft:
     items = extract_action_items(sentences, context.call_date, rules)
     feeling = customer_sentiment(sentences, rules)
-    finding = _without_cues(classify_resolution(sentences, rules), items, feeling)
-    problem = problem_statement(sentences, rules)
-    problem_text = None if problem is None else problem.text
+    kind = context.conversation_type or conversation_type(sentences, rules, bool(items))
+    outcome = _outcome(kind, sentences, items, feeling, rules)
+    problem_text = None if outcome.problem is None else outcome.problem.text
     keywords = topics(sentences, rules)
-    salient = [sentence.index for sentence in (problem, finding.sentence) if sentence is not None]
+    finding = outcome.finding
+    sales = kind is ConversationType.SALES
+    category = _category(outcome, sentences, taxonomy, rules)
+    stated = None if problem_text is None else without_greeting(problem_text, rules)
+    first = opening(stated, keywords, rules.phrasing)
     return SummaryDraft(
-        text=compose_text(problem_text, keywords, finding, len(items), rules.phrasing),
-        key_points=key_points(sentences, rules, salient),
+        text=compose_text(first, outcome.parts, len(items), rules.phrasing),
+        key_points=key_points(sentences, rules, outcome.salient()),
         action_items=items,
-        resolution=finding.resolution,
+        resolution=None if finding is None else finding.resolution,
         sentiment=feeling.overall,
         topics=keywords,
         engine=ENGINE,
@@ -81,11 +135,66 @@ def _summary(sentences: list[Sentence], context: CallContext, rules: LanguageRul
         prompt_version=PROMPT_VERSION,
         language=rules.language,
         evidence=_evidence(finding),
+        issue_category=None if category is None else category.name,
+        issue_category_confidence=None if category is None else category.confidence,
         sentiment_start=feeling.start,
         sentiment_end=feeling.end,
         next_steps=[item.description for item in items],
-        extra=_extra(rules, problem_text, finding, feeling),
+        objections=objections(sentences, rules) if sales else [],
+        competitors=competitors(sentences, rules) if sales else [],
+        conversation_type=kind,
+        deal_signal=None if outcome.deal is None else outcome.deal.signal,
+        deal_evidence=_deal_evidence(outcome.deal),
+        extra={**_extra(rules, problem_text, finding, feeling), **_issues_extra(outcome)},
     )
+
+
+def _category(
+    outcome: _Outcome,
+    sentences: list[Sentence],
+    taxonomy: IssueTaxonomy | None,
+    rules: LanguageRules,
+) -> CategoryReading | None:
+    if taxonomy is None or outcome.kind is not ConversationType.SUPPORT:
+        return None
+    problems = {issue.problem.index for issue in outcome.issues}
+    return classify_issue(sentences, taxonomy, rules.language, problems)
+
+
+def _issues_extra(outcome: _Outcome) -> dict[str, object]:
+    if outcome.kind is not ConversationType.SUPPORT:
+        return {}
+    return {"issues": [issue.as_json() for issue in outcome.issues]}
+
+
+def _outcome(
+    kind: ConversationType,
+    sentences: list[Sentence],
+    items: list[ActionItemDraft],
+    feeling: SentimentReading,
+    rules: LanguageRules,
+) -> _Outcome:
+    if kind is ConversationType.SALES:
+        deal = deal_reading(sentences, rules)
+        return _Outcome(kind, (deal_part(deal, rules.phrasing),), deal=deal)
+    if kind is ConversationType.OTHER:
+        return _Outcome(kind)
+    finding = _without_cues(classify_resolution(sentences, rules), items, feeling)
+    issues = find_issues(sentences, rules)
+    first = issue_details(issues[0], rules) if issues else []
+    later = [part for issue in issues[1:] for part in later_issue(issue, rules)]
+    parts = (*first, resolution_part(finding, rules.phrasing), *later)
+    return _Outcome(kind, parts, finding, issues=tuple(issues))
+
+
+def _deciding(outcome: _Outcome) -> Sentence | None:
+    if outcome.finding is not None:
+        return outcome.finding.sentence
+    return None if outcome.deal is None else outcome.deal.evidence
+
+
+def _deal_evidence(deal: DealReading | None) -> str | None:
+    return None if deal is None or deal.evidence is None else deal.evidence.text
 
 
 def _without_cues(
@@ -102,26 +211,29 @@ def _without_cues(
     return finding
 
 
-def _evidence(finding: ResolutionFinding) -> ResolutionEvidence | None:
-    if finding.sentence is None:
+def _evidence(finding: ResolutionFinding | None) -> ResolutionEvidence | None:
+    if finding is None or finding.sentence is None:
         return None
     return ResolutionEvidence(finding.sentence.text, finding.sentence.start)
 
 
-def _no_speech(rules: LanguageRules) -> SummaryDraft:
-    finding = ResolutionFinding(Resolution.UNRESOLVED)
+def _no_speech(rules: LanguageRules, kind: ConversationType) -> SummaryDraft:
+    support = kind is ConversationType.SUPPORT
+    finding = ResolutionFinding(Resolution.UNRESOLVED) if support else None
     feeling = SentimentReading(NEUTRAL, NEUTRAL, NEUTRAL)
     return SummaryDraft(
         text=rules.phrasing.no_speech,
         key_points=[],
         action_items=[],
-        resolution=finding.resolution,
+        resolution=None if finding is None else finding.resolution,
         sentiment=feeling.overall,
         topics=[],
         engine=ENGINE,
         model=rules.model,
         prompt_version=PROMPT_VERSION,
         language=rules.language,
+        conversation_type=kind,
+        deal_signal=DealSignal.NEUTRAL if kind is ConversationType.SALES else None,
         extra=_extra(rules, None, finding, feeling),
     )
 
@@ -129,14 +241,14 @@ def _no_speech(rules: LanguageRules) -> SummaryDraft:
 def _extra(
     rules: LanguageRules,
     problem: str | None,
-    finding: ResolutionFinding,
+    finding: ResolutionFinding | None,
     feeling: SentimentReading,
 ) -> dict[str, object]:
     return {
         "language": rules.language,
         "problem_statement": problem,
-        "resolution_evidence": finding.evidence,
-        "resolution_cue": finding.cue,
+        "resolution_evidence": None if finding is None else finding.evidence,
+        "resolution_cue": None if finding is None else finding.cue,
         "sentiment_start": feeling.start,
         "sentiment_end": feeling.end,
     }

@@ -9,13 +9,21 @@ from dataclasses import dataclass
 from agent.core.domain import (
     ActionItemDraft,
     CallContext,
+    ConversationType,
+    DealSignal,
+    IssueTaxonomy,
     Priority,
     Resolution,
     ResolutionEvidence,
     SummaryDraft,
     Utterance,
 )
-from integrations.llm_summariser.schema import ActionItemOut, CallSummaryOut, ResolutionOut
+from integrations.llm_summariser.schema import (
+    ActionItemOut,
+    CallSummaryOut,
+    DealOut,
+    ResolutionOut,
+)
 
 ENGINE = "llm"
 _PARTIES = {"agent", "customer"}
@@ -40,13 +48,22 @@ def to_draft(
     utterances: Sequence[Utterance],
     context: CallContext,
     made: Provenance,
+    taxonomy: IssueTaxonomy | None = None,
 ) -> SummaryDraft:
-    """The domain's draft; due dates before the call date are dropped as impossible."""
+    """The domain's draft; due dates before the call date are dropped as impossible.
+
+    The uploader's conversation type wins over the model's; a resolution is kept for support
+    conversations only and a deal for sales ones only, whatever the model answered.
+    """
+    kind = context.conversation_type or ConversationType(answer.conversation_type)
+    resolution = answer.resolution if kind is ConversationType.SUPPORT else None
+    deal = _deal(answer.deal, kind)
+    category, confidence = _category(answer, kind, taxonomy)
     return SummaryDraft(
         text=answer.summary.strip(),
         key_points=[point.strip() for point in answer.key_points if point.strip()],
         action_items=[_item(item, context.call_date) for item in answer.action_items],
-        resolution=Resolution(answer.resolution.status),
+        resolution=Resolution(resolution.status) if resolution else None,
         sentiment=answer.sentiment.customer_end,
         topics=[topic.strip() for topic in answer.topics if topic.strip()],
         engine=ENGINE,
@@ -56,13 +73,17 @@ def to_draft(
         output_tokens=made.output_tokens,
         cost_usd=made.cost_usd,
         language=made.language,
-        evidence=_evidence(answer.resolution, utterances),
+        evidence=_evidence(resolution, utterances),
         sentiment_start=answer.sentiment.customer_start,
         sentiment_end=answer.sentiment.customer_end,
-        issue_category=answer.issue_category,
+        issue_category=category,
+        issue_category_confidence=confidence,
         next_steps=list(answer.next_steps),
         objections=list(answer.objections),
         competitors=list(answer.competitors),
+        conversation_type=kind,
+        deal_signal=deal.signal,
+        deal_evidence=deal.evidence,
         llm_input=made.llm_input,
         extra=made.extra,
     )
@@ -77,10 +98,39 @@ def _item(item: ActionItemOut, call_date: dt.date) -> ActionItemDraft:
     return ActionItemDraft(item.description.strip(), owner, due, Priority(item.priority))
 
 
+def _category(
+    answer: CallSummaryOut, kind: ConversationType, taxonomy: IssueTaxonomy | None
+) -> tuple[str | None, float | None]:
+    # Only the taxonomy's names reach the KPIs: a name the model made up is the fallback.
+    if kind is not ConversationType.SUPPORT:
+        return None, None
+    name = (answer.issue_category or "").strip().lower()
+    if taxonomy is None:
+        return name or None, answer.issue_category_confidence
+    if name not in taxonomy.names:
+        return taxonomy.fallback, 0.0
+    confidence = answer.issue_category_confidence
+    return name, 0.5 if confidence is None else confidence
+
+
+@dataclass(frozen=True)
+class _Deal:
+    signal: DealSignal | None = None
+    evidence: str | None = None
+
+
+def _deal(answer: DealOut | None, kind: ConversationType) -> _Deal:
+    if kind is not ConversationType.SALES:
+        return _Deal()
+    if answer is None:
+        return _Deal(DealSignal.NEUTRAL)
+    return _Deal(DealSignal(answer.signal), (answer.evidence or "").strip() or None)
+
+
 def _evidence(
-    resolution: ResolutionOut, utterances: Sequence[Utterance]
+    resolution: ResolutionOut | None, utterances: Sequence[Utterance]
 ) -> ResolutionEvidence | None:
-    if not resolution.evidence:
+    if resolution is None or not resolution.evidence:
         return None
     timestamp = resolution.timestamp
     if timestamp is None:

@@ -40,6 +40,11 @@ class ResolutionOut(_Strict):
     timestamp: float | None = Field(description="Seconds from the start of the quoted line.")
 
 
+class DealOut(_Strict):
+    signal: Literal["positive", "neutral", "at_risk"]
+    evidence: str | None = Field(description="A short verbatim quote from the customer.")
+
+
 class SentimentOut(_Strict):
     customer_start: Feeling
     customer_end: Feeling
@@ -48,13 +53,20 @@ class SentimentOut(_Strict):
 class CallSummaryOut(_Strict):
     """Everything the summary prompt asks for."""
 
+    conversation_type: Literal["support", "sales", "other"]
     summary: str = Field(min_length=1, max_length=4000)
     key_points: list[str] = Field(max_length=10)
     action_items: list[ActionItemOut] = Field(max_length=30)
-    resolution: ResolutionOut
+    resolution: ResolutionOut | None = Field(description="Support conversations only; else null.")
     sentiment: SentimentOut
     topics: list[str] = Field(max_length=10)
-    issue_category: str | None
+    issue_category: str | None = Field(
+        description="Support conversations: one category name from the list given; else null."
+    )
+    issue_category_confidence: float | None = Field(
+        ge=0.0, le=1.0, description="How sure the category is, 0 to 1; null when it is null."
+    )
     next_steps: list[str] = Field(max_length=10)
     objections: list[str] = Field(max_length=10, description="Sales calls only; else empty.")
     competitors: list[str] = Field(max_length=10, description="Sales calls only; else empty.")
+    deal: DealOut | None = Field(description="Sales conversations only; else null.")

@@ -9,7 +9,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from agent.core.domain import CallContext, SummaryDraft, Utterance
+from agent.core.domain import CallContext, IssueTaxonomy, SummaryDraft, Utterance
 from agent.core.ports import AnswerCache, Summariser
 from agent.processing.prompts import PromptTemplate
 from integrations.llm_summariser.client import LlmError, StructuredChat, Usage
@@ -27,6 +27,11 @@ _LANGUAGE_NAMES = {"en": "English", "ja": "日本語", "de": "German", "fr": "Fr
 _WEEKDAYS = {
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
     "ja": ("月曜日", "火曜日", "水曜日", "木曜日", "金曜日", "土曜日", "日曜日"),
+}
+# The uploader's word on the conversation's type, which the model must keep.
+_CONVERSATION_HINTS = {
+    "en": "The uploader says this is a {kind} conversation.",
+    "ja": "アップロードした人によると、この通話は {kind} です。",
 }
 _PARTS = {
     "en": "This is part {k} of {n} of the call.",
@@ -46,6 +51,7 @@ class LlmSummariser:
         prices: Per-model prices for the cost estimate; unknown models cost 0 (and say so).
         max_input_tokens: Transcript budget per request; longer calls are map-reduced.
         output_language: Summary language; None follows the call's language.
+        taxonomy: The issue categories a support call is put in; None: the model names one.
     """
 
     def __init__(
@@ -58,6 +64,7 @@ class LlmSummariser:
         prices: Prices | None = None,
         max_input_tokens: int = 12_000,
         output_language: str | None = None,
+        taxonomy: IssueTaxonomy | None = None,
     ) -> None:
         for name in (SUMMARY, REDUCE):
             if (name, "en") not in templates:
@@ -70,6 +77,7 @@ class LlmSummariser:
         self._prices = dict(prices or {})
         self._budget = max_input_tokens
         self._output_language = output_language
+        self._taxonomy = taxonomy
 
     @property
     def model(self) -> str:
@@ -100,7 +108,10 @@ class LlmSummariser:
     ) -> SummaryDraft:
         usage = Usage()
         chunks = split(transcript.text, self._budget)
-        values = _values(context, language, template_language)
+        values = {
+            **_values(context, language, template_language),
+            "issue_categories": _categories(self._taxonomy, template_language),
+        }
         prompt_version = self._templates[(SUMMARY, template_language)].id
         try:
             answer = self._map_reduce(chunks, values, template_language, usage)
@@ -112,7 +123,7 @@ class LlmSummariser:
         if self._cache is not None:
             self._cache.put(key, self.model, prompt_version, payload)
         made = self._provenance(prompt_version, language, usage, transcript.text, extra)
-        return to_draft(answer, utterances, context, made)
+        return to_draft(answer, utterances, context, made, self._taxonomy)
 
     def _map_reduce(
         self, chunks: list[str], values: dict[str, str], language: str, usage: Usage
@@ -146,7 +157,7 @@ class LlmSummariser:
         extra = {key: value for key, value in cached.items() if key != "answer"}
         extra["cache_hit"] = True
         made = Provenance(self.model, template.id, language, 0, 0, 0.0, transcript.text, extra)
-        return to_draft(answer, utterances, context, made)
+        return to_draft(answer, utterances, context, made, self._taxonomy)
 
     def _fell_back(
         self,
@@ -198,7 +209,15 @@ class LlmSummariser:
         language: str,
         template: PromptTemplate,
     ) -> str:
-        facts = [transcript.text, context.call_date.isoformat(), context.direction.value, language]
+        kind = context.conversation_type
+        facts = [
+            transcript.text,
+            context.call_date.isoformat(),
+            context.direction.value,
+            language,
+            *([kind.value] if kind else []),
+            *_categories(self._taxonomy, "en").splitlines(),
+        ]
         transcript_hash = hashlib.sha256(json.dumps(facts).encode()).hexdigest()
         return hashlib.sha256(f"{transcript_hash}|{template.id}|{self.model}".encode()).hexdigest()
 
@@ -214,7 +233,26 @@ def _values(context: CallContext, language: str, template_language: str) -> dict
         "call_weekday": weekdays[context.call_date.weekday()],
         "direction": context.direction.value,
         "output_language": _LANGUAGE_NAMES.get(language, language),
+        "conversation_hint": _conversation_hint(context, template_language),
     }
+
+
+def _categories(taxonomy: IssueTaxonomy | None, language: str) -> str:
+    """One line per category: its name, description and a few example phrases."""
+    if taxonomy is None:
+        return '- any short label, such as "billing", "connectivity" or "delivery"'
+    lines = []
+    for category in taxonomy.categories:
+        examples = ", ".join(category.examples_in(language)[:6])
+        lines.append(f"- {category.name}: {category.description} (e.g. {examples})")
+    return "\n".join([*lines, f"- {taxonomy.fallback}: none of the above"])
+
+
+def _conversation_hint(context: CallContext, template_language: str) -> str:
+    if context.conversation_type is None:
+        return ""
+    hint = _CONVERSATION_HINTS.get(template_language, _CONVERSATION_HINTS["en"])
+    return hint.format(kind=context.conversation_type.value)
 
 
 def _extra(

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from agent.core.call_states import CallStatus
 from agent.core.settings import Settings
 from agent.core.tables import ActionItem, Call
 from agent.kpis.call_contacts import record_call_contact
@@ -15,7 +16,14 @@ from agent.kpis.queries import KpiFilters
 from agent.kpis.report import kpi_report
 from agent.kpis.tables import Contact, ServiceCase
 from api.composition import build_container
-from support.factories import Said, SeedSummary, make_agent, make_call, make_customer
+from support.factories import (
+    Said,
+    SeedSummary,
+    make_agent,
+    make_call,
+    make_customer,
+    said_in_turn,
+)
 
 CONFIG = KpiConfig()
 
@@ -114,3 +122,52 @@ def test_a_crm_case_id_keeps_calls_together_past_the_window(engine: Engine) -> N
         session.commit()
         case = session.exec(select(ServiceCase)).one()
     assert (case.crm_case_id, case.contact_count, case.category) == ("500X", 2, "password")
+
+
+def summarised_acme_call(
+    session: Session, started: dt.datetime, lines: list[tuple[str, str]]
+) -> str:
+    """A transcribed call from Acme, waiting for its summary; returns its id."""
+    call = make_call(
+        session,
+        status=CallStatus.SUMMARISING,
+        started_at=started,
+        duration_s=60.0,
+        customer=make_customer(session),
+        transcript=said_in_turn(lines),
+    )
+    return call.id
+
+
+def test_two_calls_about_one_problem_in_other_words_join_one_case(
+    settings: Settings, engine: Engine
+) -> None:
+    first = [
+        ("agent", "Northwind support, how can I help?"),
+        ("customer", "My internet keeps dropping every evening."),
+        ("customer", "The internet light goes red each time."),
+        ("agent", "I will check the line and call you back tomorrow."),
+    ]
+    second = [
+        ("agent", "Northwind support, how can I help?"),
+        ("customer", "The wifi cuts out all the time."),
+        ("customer", "The wifi connection is not working for hours."),
+        ("agent", "I am resetting your router now. That fixed it."),
+    ]
+    with Session(engine) as session:
+        ids = [
+            summarised_acme_call(session, dt.datetime(2026, 11, 2, 9, tzinfo=dt.UTC), first),
+            summarised_acme_call(session, dt.datetime(2026, 11, 4, 9, tzinfo=dt.UTC), second),
+        ]
+        session.commit()
+    container = build_container(settings)
+    for call_id in ids:
+        assert container.pipeline.advance(call_id) is CallStatus.DONE
+    with Session(engine) as session:
+        contacts = session.exec(select(Contact).order_by(col(Contact.started_ts))).all()
+        [case] = session.exec(select(ServiceCase)).all()
+    # Keyword topics ("internet", "wifi") would have opened two cases.
+    assert [c.call_id for c in contacts] == ids
+    assert {c.case_id for c in contacts} == {case.id}
+    assert case.category == "connectivity" and case.contact_count == 2
+    container.engine.dispose()

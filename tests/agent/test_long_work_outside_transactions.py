@@ -34,7 +34,8 @@ ANSWER = {
     "resolution": {"status": "follow_up", "evidence": None, "timestamp": None},
     "sentiment": {"customer_start": "negative", "customer_end": "neutral"},
     "topics": ["router"], "issue_category": "hardware", "next_steps": [],
-    "objections": [], "competitors": [],
+    "objections": [], "competitors": [], "conversation_type": "support", "deal": None,
+    "issue_category_confidence": 0.9,
 }  # fmt: skip
 
 

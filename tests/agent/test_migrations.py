@@ -46,3 +46,16 @@ def test_the_migrations_build_exactly_the_schema_the_models_describe(tmp_path: P
     run = [sys.executable, "-c", CHECK_IN_A_FRESH_PROCESS, url]
     result = subprocess.run(run, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_insights_migration_goes_down_and_up_again(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'insights.db'}"
+    upgrade(url)
+    added = {"conversation_type", "deal_signal", "deal_evidence", "issue_category_confidence"}
+    assert added <= columns(url, "summary")
+    assert "conversation_type" in columns(url, "call")
+    command.downgrade(alembic_config(url), "0009")
+    assert not added & columns(url, "summary")
+    assert "conversation_type" not in columns(url, "call")
+    upgrade(url)
+    assert added <= columns(url, "summary")

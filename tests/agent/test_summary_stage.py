@@ -6,6 +6,7 @@ import datetime as dt
 import html
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,9 +20,10 @@ from agent.calls.views import call_detail
 from agent.core.call_states import CallStatus
 from agent.core.settings import Settings
 from agent.core.tables import ActionItem, Call, LlmCache
+from agent.processing.taxonomy import TaxonomyError
 from api.app import create_app
 from api.composition import build_container
-from support.factories import make_call, said_in_turn
+from support.factories import make_agent, make_call, make_customer, said_in_turn
 from support.keys import make_token
 from support.openai_server import FakeOpenAI, Reply, fake_openai_server
 from support.polling import wait_for
@@ -46,7 +48,8 @@ ANSWER = {
                    "timestamp": None},
     "sentiment": {"customer_start": "negative", "customer_end": "positive"},
     "topics": ["router"], "issue_category": "hardware", "next_steps": ["Ship router"],
-    "objections": [], "competitors": [],
+    "objections": [], "competitors": [], "conversation_type": "support", "deal": None,
+    "issue_category_confidence": 0.9,
 }  # fmt: skip
 
 
@@ -92,7 +95,7 @@ def test_with_an_endpoint_the_call_gets_an_llm_summary(
     summary = detail.summary
     assert summary is not None
     assert (summary.engine, summary.model, summary.prompt_version) == (
-        "llm", "gpt-4o-mini", "summary/v1.en",
+        "llm", "gpt-4o-mini", "summary/v2.en",
     )  # fmt: skip
     assert (summary.input_tokens, summary.output_tokens) == (400, 120)
     assert summary.cost_usd == pytest.approx((400 * 0.15 + 120 * 0.6) / 1e6)
@@ -105,7 +108,7 @@ def test_with_an_endpoint_the_call_gets_an_llm_summary(
         ("agent", dt.date(2026, 11, 20), "normal"),
         ("Jane Doe", None, "low"),
     ]
-    assert [c.prompt_version for c in cached] == ["summary/v1.en"]
+    assert [c.prompt_version for c in cached] == ["summary/v2.en"]
     # The stored transcript stays whole for people allowed to read it.
     assert "jane@example.com" in detail.transcript.segments[1].text
     container.engine.dispose()
@@ -202,3 +205,111 @@ def page_section(page: str, css_class: str) -> str:
 def _done(response: Response) -> dict[str, Any] | None:
     body: dict[str, Any] = response.json()
     return body if body["status"] == "done" else None
+
+
+SALES_LINES = [
+    ("agent", "Thanks for looking at our team plan, Dana."),
+    ("customer", "We have forty seats and we currently use Zendesk."),
+    ("agent", "Our pricing for forty seats is twelve dollars per seat per month."),
+    ("customer", "Honestly that is too expensive for our budget."),
+    ("agent", "I can offer a discount on an annual contract."),
+    ("customer", "That sounds good."),
+]
+
+
+def test_a_sales_call_is_stored_with_its_deal_and_no_resolution(
+    settings: Settings, engine: Engine
+) -> None:
+    call_id = summarising_call(engine, lines=SALES_LINES)
+    container = build_container(settings)
+    assert container.pipeline.advance(call_id) is CallStatus.DONE
+    with Session(container.engine) as session:
+        summary = call_detail(session, session.get_one(Call, call_id)).summary
+    assert summary is not None
+    assert (summary.conversation_type, summary.resolution) == ("sales", None)
+    assert (summary.deal_signal, summary.deal_evidence) == ("positive", "That sounds good.")
+    assert summary.competitors == ["Zendesk"]
+    assert summary.objections == ["Honestly that is too expensive for our budget."]
+    container.engine.dispose()
+
+
+def test_the_uploaders_conversation_type_wins(settings: Settings, engine: Engine) -> None:
+    call_id = summarising_call(engine)
+    with Session(engine) as session:
+        session.get_one(Call, call_id).conversation_type = "other"
+        session.commit()
+    container = build_container(settings)
+    assert container.pipeline.advance(call_id) is CallStatus.DONE
+    with Session(container.engine) as session:
+        summary = call_detail(session, session.get_one(Call, call_id)).summary
+    assert summary is not None
+    assert (summary.conversation_type, summary.resolution, summary.deal_signal) == (
+        "other", None, None,
+    )  # fmt: skip
+    container.engine.dispose()
+
+
+def test_the_operators_taxonomy_file_decides_the_category(
+    settings: Settings, engine: Engine, tmp_path: Path
+) -> None:
+    taxonomy = tmp_path / "taxonomy.json"
+    taxonomy.write_text(
+        '{"categories": [{"name": "routers", "description": "Router faults.",'
+        ' "examples": {"en": ["router", "rebooting"]}}]}',
+        encoding="utf-8",
+    )
+    call_id = summarising_call(engine)
+    container = build_container(settings.model_copy(update={"issue_taxonomy": taxonomy}))
+    assert container.pipeline.advance(call_id) is CallStatus.DONE
+    with Session(container.engine) as session:
+        summary = call_detail(session, session.get_one(Call, call_id)).summary
+    assert summary is not None and summary.issue_category == "routers"
+    assert summary.issue_category_confidence is not None and summary.issue_category_confidence > 0
+    container.engine.dispose()
+
+
+def test_an_unreadable_taxonomy_stops_the_start_with_its_name(
+    settings: Settings, tmp_path: Path
+) -> None:
+    missing = tmp_path / "nowhere.yaml"
+    with pytest.raises(TaxonomyError, match=r"nowhere\.yaml"):
+        build_container(settings.model_copy(update={"issue_taxonomy": missing}))
+
+
+def test_action_items_are_owned_by_name_with_the_role_beside_it(
+    settings: Settings, engine: Engine
+) -> None:
+    lines = [
+        ("customer", "My router keeps rebooting."),
+        ("agent", "I will send you a replacement router by Friday."),
+        ("customer", "I'll email you the photos tomorrow."),
+    ]
+    with Session(engine) as session:
+        call = make_call(
+            session,
+            status=CallStatus.SUMMARISING,
+            customer=make_customer(session, name="Emma Brown"),
+            agent=make_agent(session, name="Sam Lee"),
+            transcript=said_in_turn(lines),
+        )
+        session.commit()
+        call_id = call.id
+    container = build_container(settings)
+    assert container.pipeline.advance(call_id) is CallStatus.DONE
+    with Session(container.engine) as session:
+        items = call_detail(session, session.get_one(Call, call_id)).action_items
+    assert [(i.owner, i.owner_role) for i in items] == [
+        ("Sam Lee", "agent"),
+        ("Emma Brown", "customer"),
+    ]
+    container.engine.dispose()
+
+
+def test_without_names_the_role_is_the_owner(settings: Settings, engine: Engine) -> None:
+    call_id = summarising_call(engine)
+    container = build_container(settings)
+    assert container.pipeline.advance(call_id) is CallStatus.DONE
+    with Session(container.engine) as session:
+        items = call_detail(session, session.get_one(Call, call_id)).action_items
+    assert [(i.owner, i.owner_role) for i in items] == [("agent", "agent")]
+    container.engine.dispose()

@@ -165,3 +165,14 @@ def test_process_refuses_a_bad_language_or_email(settings: Settings, tmp_path: P
     assert unknown.returncode == 2 and "language 'xx'" in unknown.stderr
     email = callsight(settings, "process", str(beep), "--customer-email", "<script>")
     assert email.returncode == 2 and "not a valid email address" in email.stderr
+    kind = callsight(settings, "process", str(beep), "--conversation-type", "complaint")
+    assert kind.returncode == 2 and "--conversation-type" in kind.stderr
+
+
+@pytest.mark.slow
+def test_process_takes_the_conversation_type(settings: Settings, tmp_path: Path) -> None:
+    beep = write_wav(tmp_path / "beep.wav", [tone(0.5)])
+    result = callsight(settings, "process", str(beep), "--json", "--conversation-type", "sales")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)["summary"]
+    assert (summary["conversation_type"], summary["resolution"]) == ("sales", None)

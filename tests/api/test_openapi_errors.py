@@ -173,3 +173,4 @@ def test_the_upload_documents_its_multipart_form(schema: dict[str, Any]) -> None
     assert form["properties"]["direction"]["enum"] == ["inbound", "outbound"]
     assert form["properties"]["customer_email"]["maxLength"] == 320
     assert form["properties"]["started_at"]["format"] == "date-time"
+    assert form["properties"]["conversation_type"]["enum"] == ["support", "sales", "other"]

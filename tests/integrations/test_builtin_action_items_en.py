@@ -78,14 +78,14 @@ def test_trailing_tag_question_does_not_turn_a_commitment_into_a_question() -> N
 def test_strict_cue_counts_with_a_due_date() -> None:
     draft = summarise([(AGENT, "Could you restart the router tonight?")])
     assert draft.action_items == [
-        ActionItemDraft("Restart the router tonight", "customer", dt.date(2026, 11, 18), HIGH)
+        ActionItemDraft("Restart the router tonight", "customer", dt.date(2026, 11, 18))
     ]
 
 
 def test_two_commitments_in_one_sentence_keep_their_own_dates() -> None:
     draft = summarise([(AGENT, "I'll email you the quote today and I'll call you back on Monday.")])
     assert draft.action_items == [
-        ActionItemDraft("Email the customer the quote today", "agent", dt.date(2026, 11, 18), HIGH),
+        ActionItemDraft("Email the customer the quote today", "agent", dt.date(2026, 11, 18)),
         ActionItemDraft("Call the customer back on Monday", "agent", dt.date(2026, 11, 23)),
     ]
 
@@ -118,7 +118,7 @@ def test_pronouns_are_rewritten_from_the_speakers_side() -> None:
 def test_unknown_speakers_own_their_commitments_as_unknown() -> None:
     draft = summarise([(UNKNOWN, "I'll send you the contract tomorrow.")])
     assert draft.action_items == [
-        ActionItemDraft("Send you the contract tomorrow", "unknown", dt.date(2026, 11, 19), HIGH)
+        ActionItemDraft("Send you the contract tomorrow", "unknown", dt.date(2026, 11, 19))
     ]
 
 

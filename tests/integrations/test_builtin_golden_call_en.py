@@ -7,7 +7,7 @@ import datetime as dt
 from agent.core.domain import ActionItemDraft, Priority, Resolution
 from support.builtin_calls import AGENT, BROADBAND_CALL, CUSTOMER, summarise
 
-HIGH = Priority.HIGH
+HIGH, LOW = Priority.HIGH, Priority.LOW
 
 
 def test_golden_action_items() -> None:
@@ -17,22 +17,26 @@ def test_golden_action_items() -> None:
             "agent",
             dt.date(2026, 11, 20),
         ),
-        ActionItemDraft(
-            "Email the customer a confirmation today", "agent", dt.date(2026, 11, 18), HIGH
-        ),
-        ActionItemDraft("Restart the router tonight", "customer", dt.date(2026, 11, 18), HIGH),
+        ActionItemDraft("Email the customer a confirmation today", "agent", dt.date(2026, 11, 18)),
+        ActionItemDraft("Restart the router tonight", "customer", dt.date(2026, 11, 18)),
     ]
 
 
-def test_urgent_or_next_day_items_are_high_priority() -> None:
+def test_urgency_cues_make_items_high_and_most_are_normal() -> None:
+    # A due date alone says when, not how urgent: "tomorrow" and "today" are routine.
     items = summarise(
         [
             (AGENT, "I will send the invoice copy next week."),
             (AGENT, "I will escalate the outage urgently."),
             (CUSTOMER, "I'll upload the photos tomorrow."),
+            (AGENT, "I will send the meter readings today, it is top priority."),
+            (CUSTOMER, "I'll send the old modem back, no rush on my side I guess."),
+            (AGENT, "I will mail you the annual statement by 20 March."),
         ]
     ).action_items
-    assert [item.priority for item in items] == [Priority.NORMAL, HIGH, HIGH]
+    assert [item.priority for item in items] == [
+        Priority.NORMAL, HIGH, Priority.NORMAL, HIGH, LOW, LOW,
+    ]  # fmt: skip
 
 
 def test_golden_resolution_with_evidence() -> None:
@@ -45,7 +49,8 @@ def test_golden_resolution_with_evidence() -> None:
 def test_golden_text() -> None:
     assert summarise(BROADBAND_CALL).text == (
         "The customer reported: my internet keeps dropping every evening and it is really "
-        'frustrating. Resolution: resolved ("Yes, that fixed it, the connection is stable now"). '
+        "frustrating. Cause: the power adapter on that router model is known to fail. "
+        'Resolution: resolved ("Yes, that fixed it, the connection is stable now"). '
         "3 action items agreed."
     )
 
@@ -60,7 +65,7 @@ def test_golden_sentiment_moves_from_negative_to_positive() -> None:
 def test_golden_key_points_are_central_sentences_in_call_order() -> None:
     assert summarise(BROADBAND_CALL).key_points == [
         "My internet keeps dropping every evening and it is really frustrating.",
-        "I will send you a replacement power adapter by Friday.",
+        "The power adapter on that router model is known to fail.",
         "Yes, that fixed it, the connection is stable now.",
     ]
 

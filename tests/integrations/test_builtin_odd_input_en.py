@@ -29,7 +29,7 @@ def test_unpunctuated_long_speech_is_chunked() -> None:
     draft = summarise([(CUSTOMER, " ".join(words))])
     assert all(len(point) <= 301 for point in draft.key_points)
     assert draft.action_items[0] == ActionItemDraft(
-        "Send the agent the logs tomorrow", "customer", dt.date(2026, 11, 19), HIGH
+        "Send the agent the logs tomorrow", "customer", dt.date(2026, 11, 19)
     )
 
 

@@ -95,7 +95,7 @@ def test_follow_up() -> None:
     assert draft.resolution is Resolution.FOLLOW_UP
     assert draft.extra["resolution_evidence"] == "I will get back to you tomorrow."
     assert draft.action_items == [
-        ActionItemDraft("Get back to the customer tomorrow", "agent", dt.date(2026, 11, 19), HIGH)
+        ActionItemDraft("Get back to the customer tomorrow", "agent", dt.date(2026, 11, 19))
     ]
     assert 'Resolution: follow-up needed ("I will get back to you tomorrow").' in draft.text
 

@@ -29,11 +29,9 @@ def test_golden_japanese_call() -> None:
             dt.date(2026, 11, 20),
             NORMAL,
         ),
+        ActionItemDraft("本日中に確認のメールをお送りいたします", "agent", dt.date(2026, 11, 18)),
         ActionItemDraft(
-            "本日中に確認のメールをお送りいたします", "agent", dt.date(2026, 11, 18), HIGH
-        ),
-        ActionItemDraft(
-            "今夜もう一度ルーターを再起動しておきます", "customer", dt.date(2026, 11, 18), HIGH
+            "今夜もう一度ルーターを再起動しておきます", "customer", dt.date(2026, 11, 18)
         ),
     ]
     assert draft.resolution is Resolution.RESOLVED
@@ -41,13 +39,14 @@ def test_golden_japanese_call() -> None:
     assert draft.evidence.timestamp_s == 28.0
     assert (draft.sentiment_start, draft.sentiment_end) == ("negative", "positive")
     assert draft.text == (
-        "お客様の申告: もしもし、毎晩インターネットが切れてしまって、本当に困っています。"
+        "お客様の申告: 毎晩インターネットが切れてしまって、本当に困っています。"
+        "原因: ルーターの電源アダプターに不具合があるようです。"
         "解決状況: 解決済み（「あ、つながりました」）。アクションが3件合意されました。"
     )
     assert draft.topics == ["ルーター", "電源", "アダプター", "再起動"]
     assert draft.key_points == [
-        "もしもし、毎晩インターネットが切れてしまって、本当に困っています。",
-        "交換用の電源アダプターを金曜日までにお送りします。",
+        "毎晩インターネットが切れてしまって、本当に困っています。",
+        "ルーターの電源アダプターに不具合があるようです。",
         "あ、つながりました!",
     ]
     assert (draft.model, draft.language, draft.engine) == ("rules-ja-1", "ja", "builtin")

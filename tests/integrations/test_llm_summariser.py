@@ -12,10 +12,19 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from agent.core.domain import CallContext, Priority, Resolution, Speaker, Utterance
+from agent.core.domain import (
+    CallContext,
+    ConversationType,
+    DealSignal,
+    Priority,
+    Resolution,
+    Speaker,
+    Utterance,
+)
 from agent.processing.llm_cache import DbAnswerCache
 from agent.processing.prompts import load_prompts
 from agent.processing.redaction import redact_lines
+from agent.processing.taxonomy import load_taxonomy
 from integrations.builtin_summariser import BuiltinSummariser
 from integrations.llm_summariser import EndpointConfig, LlmSummariser, StructuredChat
 from integrations.llm_summariser.client import StructuredMethod
@@ -47,6 +56,9 @@ ANSWER: dict[str, Any] = {
     "next_steps": ["Refund issued by Friday"],
     "objections": [],
     "competitors": [],
+    "conversation_type": "support",
+    "deal": None,
+    "issue_category_confidence": 0.9,
 }
 
 
@@ -73,11 +85,12 @@ def summariser(
     return LlmSummariser(
         chat=StructuredChat(config),
         templates=load_prompts(),
-        fallback=BuiltinSummariser(),
+        fallback=BuiltinSummariser(taxonomy=load_taxonomy()),
         redactor=redactor,
         cache=cache,
         prices={"gpt-4o-mini": (0.15, 0.60)},
         max_input_tokens=max_input_tokens,
+        taxonomy=load_taxonomy(),
     )
 
 
@@ -88,7 +101,7 @@ def test_structured_answer_becomes_the_summary(fake: FakeOpenAI, method: Structu
     assert (draft.engine, draft.model, draft.prompt_version) == (
         "llm",
         "gpt-4o-mini",
-        "summary/v1.en",
+        "summary/v2.en",
     )
     assert (draft.input_tokens, draft.output_tokens) == (1000, 200)
     assert draft.cost_usd == pytest.approx((1000 * 0.15 + 200 * 0.60) / 1e6)
@@ -277,6 +290,58 @@ def test_japanese_call_uses_the_japanese_prompt(fake: FakeOpenAI) -> None:
     fake.then(Reply(ANSWER))
     call = [Utterance(0, 3, Speaker.CUSTOMER, "請求が二重になっています。")]
     draft = summariser(fake).summarise(call, CallContext(WEDNESDAY, "ja"))
-    assert draft.prompt_version == "summary/v1.ja" and draft.language == "ja"
+    assert draft.prompt_version == "summary/v2.ja" and draft.language == "ja"
     user = fake.requests[0]["messages"][1]["content"]
     assert "2026-11-18（水曜日）" in user and "請求が二重になっています" in user
+
+
+SALES_ANSWER: dict[str, Any] = {
+    **ANSWER,
+    "conversation_type": "sales",
+    "resolution": {"status": "unresolved", "evidence": None, "timestamp": None},
+    "objections": ["Too expensive for this year's budget"],
+    "competitors": ["Zendesk"],
+    "deal": {"signal": "at_risk", "evidence": "that is too expensive"},
+}
+
+
+def test_the_schema_makes_the_conversation_type_and_deal_required(fake: FakeOpenAI) -> None:
+    fake.then(Reply(ANSWER))
+    summariser(fake).summarise(CALL, CONTEXT)
+    [request] = fake.requests
+    schema = request["response_format"]["json_schema"]["schema"]
+    assert {"conversation_type", "deal", "resolution"} <= set(schema["required"])
+    system = request["messages"][0]["content"]
+    assert "conversation_type" in system and "at_risk" in system
+
+
+def test_a_sales_answer_keeps_its_deal_and_drops_any_resolution(fake: FakeOpenAI) -> None:
+    fake.then(Reply(SALES_ANSWER))
+    draft = summariser(fake).summarise(CALL, CONTEXT)
+    assert draft.conversation_type is ConversationType.SALES
+    assert draft.resolution is None and draft.evidence is None
+    assert (draft.deal_signal, draft.deal_evidence) == (
+        DealSignal.AT_RISK,
+        "that is too expensive",
+    )
+    assert draft.competitors == ["Zendesk"]
+
+
+def test_the_uploaders_type_is_told_to_the_model_and_wins(fake: FakeOpenAI) -> None:
+    fake.then(Reply(SALES_ANSWER))
+    context = CallContext(WEDNESDAY, "en", conversation_type=ConversationType.SUPPORT)
+    draft = summariser(fake).summarise(CALL, context)
+    assert draft.conversation_type is ConversationType.SUPPORT
+    assert draft.resolution is Resolution.UNRESOLVED and draft.deal_signal is None
+    assert "this is a support conversation" in fake.requests[0]["messages"][1]["content"]
+
+
+def test_the_model_picks_from_the_taxonomy_and_made_up_names_fall_back(fake: FakeOpenAI) -> None:
+    fake.then(Reply(ANSWER), Reply({**ANSWER, "issue_category": "double billing trouble"}))
+    first = summariser(fake).summarise(CALL, CONTEXT)
+    assert (first.issue_category, first.issue_category_confidence) == ("billing", 0.9)
+    system = fake.requests[0]["messages"][0]["content"]
+    assert "- connectivity: " in system and "- account access: " in system
+    other = [Utterance(0.0, 4.0, Speaker.CUSTOMER, "My invoice shows a charge twice.")]
+    second = summariser(fake).summarise(other, CONTEXT)
+    assert (second.issue_category, second.issue_category_confidence) == ("other", 0.0)

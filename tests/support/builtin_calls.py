@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from agent.core.domain import CallContext, Speaker, SummaryDraft, Utterance
+from agent.processing.taxonomy import load_taxonomy
 from integrations.builtin_summariser import BuiltinSummariser
 
 AGENT, CUSTOMER, UNKNOWN = Speaker.AGENT, Speaker.CUSTOMER, Speaker.UNKNOWN
@@ -70,4 +71,5 @@ def utterances(lines: list[tuple[Speaker, str]]) -> list[Utterance]:
 
 def summarise(lines: list[tuple[Speaker, str]], language: str = "en") -> SummaryDraft:
     """The built-in summariser's draft of ``lines``, a call held on ``WEDNESDAY``."""
-    return BuiltinSummariser().summarise(utterances(lines), on_wednesday(language))
+    summariser = BuiltinSummariser(taxonomy=load_taxonomy())
+    return summariser.summarise(utterances(lines), on_wednesday(language))

@@ -166,8 +166,8 @@ def check_language(code: str) -> str | None:
         return None
     if value not in SPEECH_LANGUAGES:
         raise ValueError(
-            f"language {code!r} is not one speech recognition knows; give an ISO 639-1 code"
-            f" such as 'en', 'ja' or 'de', or '{DETECT_LANGUAGE}' to detect it"
+            f"language {code!r} is not one speech recognition knows; give '{DETECT_LANGUAGE}'"
+            f" to detect it, or one of: {', '.join(sorted(SPEECH_LANGUAGES))}"
         )
     return value
 

@@ -148,7 +148,21 @@ _SENTIMENT = {
     "worst": -1.0, "bad": -0.5, "poor": -0.5, "furious": -1.0, "fed": -0.5, "sick": -0.5,
     "complaint": -0.5, "cancel": -0.5, "cancelling": -0.5, "canceling": -0.5, "unhappy": -1.0,
     "worried": -0.5, "confused": -0.5, "hate": -1.0, "waste": -1.0, "nightmare": -1.0,
+    "exciting": 1.0, "excited": 1.0, "thrilled": 1.0, "delighted": 1.0, "relief": 1.0,
+    "cheers": 0.5,
 }  # fmt: skip
+
+# Feelings said in more than one word; the weights add to the words' own ("cancel" is -0.5).
+_SENTIMENT_PHRASES = tuple(
+    (re.compile(pattern, re.IGNORECASE), weight)
+    for pattern, weight in (
+        (r"\bstill (?:not|isn't|doesn't|won't|broken|down|dropping|failing)\b", -1.0),
+        (r"\b(?:cancel|close|end) my (?:account|contract|subscription|service)\b", -0.5),
+        (r"\b(?:want|going) to (?:cancel|leave)\b|\bother providers\b", -1.0),
+        (r"\bthanks anyway\b|\bfed up\b", -1.0),
+        (r"\bcan't wait\b|\b(?:works|working) (?:now|again|perfectly)\b", 1.0),
+    )
+)
 
 _PHRASING = Phrasing(
     no_speech="No speech was detected in this call.",
@@ -302,6 +316,7 @@ ENGLISH = LanguageRules(
     ),
     stopwords=_STOPWORDS,
     sentiment=_SENTIMENT,
+    sentiment_phrases=_SENTIMENT_PHRASES,
     phrasing=_PHRASING,
     conversation=_CONVERSATION,
     issue_cues=_ISSUES,

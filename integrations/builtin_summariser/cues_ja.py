@@ -107,7 +107,22 @@ _SENTIMENT = {
     "ひどい": -1.0, "酷い": -1.0, "イライラ": -1.0, "がっかり": -1.0, "残念": -0.5,
     "不安": -0.5, "心配": -0.5, "解約": -0.5, "迷惑": -1.0, "納得できません": -1.0,
     "納得できない": -1.0, "良くない": -0.5, "よくない": -0.5, "怒って": -1.0, "腹が立": -1.0,
+    "楽しみ": 1.0, "ワクワク": 1.0, "わくわく": 1.0,
 }  # fmt: skip
+
+# Feelings said in more than one word; the weights add to the words' own (解約 is -0.5).
+_SENTIMENT_PHRASES = tuple(
+    (re.compile(pattern), weight)
+    for pattern, weight in (
+        (
+            r"まだ(?:直|治|つなが|繋が|映|使え|動)"
+            r"(?:りません|らない|っていない|ってない|ません|かない)",
+            -1.0,
+        ),
+        (r"解約(?:したい|します|させて)|他社に(?:乗り換え|替え|変え)", -1.0),
+        (r"(?:つなが|繋が|直|治|映)りました", 0.5),
+    )
+)
 
 _STOPWORDS = frozenset(
     (
@@ -249,6 +264,7 @@ JAPANESE = LanguageRules(
     ),
     stopwords=_STOPWORDS,
     sentiment=_SENTIMENT,
+    sentiment_phrases=_SENTIMENT_PHRASES,
     phrasing=_PHRASING,
     conversation=_CONVERSATION,
     issue_cues=_ISSUES,

@@ -103,7 +103,9 @@ class LanguageRules:
     scripts without spaces, where a token may be a particle run); ``rewrite_action`` turns an
     action's wording into a to-do (a request's polite ending into an imperative);
     ``conditional_clause`` marks an action said on a condition inside its own clause ("we will
-    reship it if it has not arrived"), which is no commitment yet. Add a language by building
+    reship it if it has not arrived"), which is no commitment yet. ``sentiment_phrases`` are
+    multi-word feelings ("still not working", "can't wait") with their weight, added to the
+    word lexicon's score. Add a language by building
     one of these and registering it in ``languages.DEFAULT_RULES``.
     """
 
@@ -139,6 +141,7 @@ class LanguageRules:
     content_token: Callable[[str], bool] | None = None
     rewrite_action: Callable[[str], str] | None = None
     conditional_clause: re.Pattern[str] | None = None
+    sentiment_phrases: tuple[tuple[re.Pattern[str], float], ...] = ()
 
 
 def starts_with(tokens: list[str], phrases: tuple[Phrase, ...]) -> Phrase | None:

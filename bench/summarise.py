@@ -13,6 +13,9 @@ Usage: python bench/summarise.py [--verbose]
    are equal and its description holds the label's keywords) and resolution accuracy.
    ``labelled_calls.json`` guided the rules' development; ``heldout_calls.json`` was written
    afterwards and never used to tune them, so its figures are the honest ones.
+3. The built-in engine's customer sentiment at the start and end on the hand-written snippets
+   in ``bench/data/sentiment_examples.json`` (accuracy over both labels; the weights and cues
+   were tuned on them, so read it as a regression check, not a held-out figure).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from agent.processing.redaction import redact_lines  # noqa: E402
 from integrations.builtin_summariser import BuiltinSummariser  # noqa: E402
 from integrations.llm_summariser import EndpointConfig, LlmSummariser, StructuredChat  # noqa: E402
 from integrations.llm_summariser.transcript import estimate_tokens  # noqa: E402
+from support import sentiment_examples as labelled_sentiment  # noqa: E402
 from support.openai_server import FakeOpenAI, Reply, fake_openai_server  # noqa: E402
 
 LABELLED = REPO / "bench" / "data" / "labelled_calls.json"
@@ -173,6 +177,17 @@ def builtin_accuracy(path: Path, verbose: bool) -> None:
         print(score.line(name))
 
 
+def sentiment_accuracy(verbose: bool) -> None:
+    results = [labelled_sentiment.score(e) for e in labelled_sentiment.load_examples()]
+    print(f"{'language':10} {'snippets':>8} {'accuracy':>8}")
+    for language in ("en", "ja", "all"):
+        chosen = [r for r in results if language in (r.language, "all")]
+        print(f"{language:10} {len(chosen):8d} {labelled_sentiment.accuracy(chosen):8.2f}")
+    for result in results:
+        if verbose and result.right < 2:
+            print(f"  {result.id}: start/end {result.got} (label {result.expected})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--verbose", action="store_true", help="list every miss")
@@ -183,6 +198,8 @@ def main() -> None:
     for title, path in (("labelled calls (tuned on)", LABELLED), ("held-out calls", HELD_OUT)):
         print(f"\nBuilt-in engine on the {title}, {path.name}:")
         builtin_accuracy(path, args.verbose)
+    print(f"\nBuilt-in customer sentiment (start and end) on {labelled_sentiment.EXAMPLES.name}:")
+    sentiment_accuracy(args.verbose)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ from api.ids import existing_id
 from api.routes.audio import audio_response, record_listen
 from api.web.auth import COOKIE, FormVisitorDep, VisitorDep, WebActorDep, visible_call_or_404
 from api.web.form_checks import CallListQuery
-from api.web.rendering import clock, day_bounds, list_rows, render
+from api.web.rendering import call_page_title, clock, day_bounds, list_rows, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -184,12 +184,14 @@ def call_page(
     call = visible_call_or_404(session, call_id, visitor)
     audit.record_read(container.engine, actor, Action.CALL_VIEWED, call.id)
     approver = session.get(ApiKey, call.approved_by_key_id) if call.approved_by_key_id else None
+    detail = call_detail(session, call)
     return render(
         request,
         "call.html",
         visitor,
         nav="calls",
-        call=call_detail(session, call),
+        call=detail,
+        page_title=call_page_title(detail),
         customer_id=call.customer_id,
         length=clock(call.duration_s),
         editable=CallStatus(call.status) in EDITABLE_STATUSES and visitor.principal.sees_all_calls,

@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 from sqlmodel import Session, col, select
 
 from agent.auth.web_sessions import SignedIn
-from agent.calls.views import CallSummaryRow, call_row
+from agent.calls.views import CallDetail, CallSummaryRow, call_row
 from agent.core.call_states import RESTING_STATUSES
 from agent.core.tables import Call, Summary
 
@@ -41,6 +41,12 @@ def clock(seconds: float | None) -> str:
     minutes, secs = divmod(round(seconds), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def call_page_title(call: CallDetail) -> str:
+    """Who the call was with and when, so a browser tab or bookmark tells calls apart."""
+    when = (call.started_at or call.created_at).strftime("%d %b %Y %H:%M")
+    return f"Call with {call.customer}, {when}" if call.customer else f"{call.filename}, {when}"
 
 
 SUMMARY_LINE_CHARS = 160

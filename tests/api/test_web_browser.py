@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 from sqlmodel import Session, col, select
 
 from agent.auth.keys import Role
@@ -49,6 +49,7 @@ def test_a_lead_uploads_reviews_edits_and_approves_a_call(
     expect(page.locator(".call-head .status")).to_have_text("review", timeout=180_000)
     expect(page.locator("#transcript .speaker-agent").first).to_contain_text("Northwind")
     expect(page.locator(".crm-status")).to_have_text("awaiting review")
+    _search_finds_every_line_with(page, "Router")
 
     third_line = page.locator("#transcript .line").nth(2)
     start = float(third_line.get_attribute("data-start") or "nan")
@@ -107,6 +108,36 @@ def test_a_lead_uploads_reviews_edits_and_approves_a_call(
         shoot(browser, server, admin, path, name)
 
 
+def _search_finds_every_line_with(page: Page, word: str) -> None:
+    """The transcript search counts the lines that say ``word`` and walks them by keyboard."""
+    texts = page.locator("#transcript .line .text").all_inner_texts()
+    saying = [n for n, text in enumerate(texts) if word.lower() in text.lower()]
+    assert len(saying) >= 2, f"the sample call says {word} on fewer than two lines"
+    search = page.locator("#transcript-query")
+    search.fill(f" {word.upper()} ")
+    count = page.locator("#transcript-count")
+    expect(count).to_have_text(f"1 of {len(saying)}")
+    expect(page.locator("#transcript .line.found")).to_have_count(len(saying))
+    current = page.locator("#transcript .line.found-current")
+    expect(current).to_have_count(1)
+    expect(current.locator("mark").first).to_have_text(re.compile(word, re.I))
+    search.press("Enter")
+    expect(count).to_have_text(f"2 of {len(saying)}")
+    search.press("Shift+Enter")
+    expect(count).to_have_text(f"1 of {len(saying)}")
+    page.locator("#transcript-prev").click()
+    expect(count).to_have_text(f"{len(saying)} of {len(saying)}")
+    expect(page.locator("#transcript .line").nth(saying[-1])).to_have_class(
+        re.compile(r"\bfound-current\b")
+    )
+    search.fill("zzz-no-such-word")
+    expect(count).to_have_text("No matches")
+    expect(page.locator("#transcript .line.found")).to_have_count(0)
+    search.press("Escape")
+    expect(search).to_have_value("")
+    expect(count).to_have_text("")
+
+
 def test_transcript_text_is_never_run_as_markup(
     browser: Browser, site: tuple[Server, Settings], tmp_path: Path
 ) -> None:
@@ -145,6 +176,12 @@ def test_transcript_text_is_never_run_as_markup(
     page.goto(f"{server.url}/calls/{call_id}")
     expect(page.locator("#transcript .text").first).to_have_text(XSS)
     expect(page.locator("#transcript .text").nth(1)).to_have_text(JAPANESE)
+    page.fill("#transcript-query", "見積書")
+    expect(page.locator("#transcript-count")).to_have_text("1 of 1")
+    expect(page.locator("#transcript .line.found-current .text mark")).to_have_text("見積書")
+    page.fill("#transcript-query", "<script>")
+    expect(page.locator("#transcript-count")).to_have_text("1 of 1")
+    expect(page.locator("#transcript .line.found-current .text")).to_have_text(XSS)
     assert page.evaluate("window.__xss === undefined")
     shoot(browser, server, admin, f"/calls/{call_id}", "call-untrusted-and-japanese")
     phone = sign_in(browser, server, admin, "phone")

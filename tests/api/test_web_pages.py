@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 from typing import Any
@@ -25,10 +26,11 @@ from agent.core.tables import (
 )
 from integrations.local_crm import LocalCrmRecord
 from support.audio import tone, write_wav
-from support.factories import SeedSummary, make_agent, make_call
+from support.factories import STARTED_AT, SeedSummary, make_agent, make_call
 from support.keys import make_token
 from support.polling import wait_for
 from support.web import HTML, signed_in
+from support.world import seed_world
 
 
 def test_pages_send_strangers_to_sign_in(client: TestClient) -> None:
@@ -295,3 +297,34 @@ def test_the_upload_form_takes_the_deal_a_sales_call_is_about(
     with Session(engine) as session:
         call = session.get_one(Call, response.json()["id"])
     assert call.crm_opportunity_id == "006000000000001AAA"
+
+
+def _title(page: str) -> str:
+    match = re.search(r"<title>(.*?)</title>", page, re.S)
+    assert match, "the page has no <title>"
+    return html.unescape(match.group(1).strip())
+
+
+def test_every_page_has_its_own_title_and_the_favicon(
+    client: TestClient, settings: Settings
+) -> None:
+    world = seed_world(settings)
+    assert _title(client.get("/login", headers=HTML).text) == "Sign in · Callsight"
+    signed_in(client, world.tokens["admin"])
+    pages = {
+        "/calls": "Calls · Callsight",
+        f"/calls/{world.call_id}": f"Call with Acme, {STARTED_AT:%d %b %Y %H:%M} · Callsight",
+        f"/customers/{world.customer_id}": "Acme · Callsight",
+        "/dashboard": "Dashboard · Callsight",
+        "/admin": "Admin · Callsight",
+        "/calls/0123456789abcdef0123456789abcdef": "Not found · Callsight",
+    }
+    for path, expected in pages.items():
+        page = client.get(path, headers=HTML).text
+        assert _title(page) == expected, path
+        icon = re.search(r'<link rel="icon" type="image/svg\+xml" href="([^"]+)">', page)
+        assert icon, f"{path} links no favicon"
+    favicon = client.get(icon.group(1))
+    assert favicon.status_code == 200
+    assert favicon.headers["content-type"].startswith("image/svg+xml")
+    assert favicon.text.lstrip().startswith("<svg")

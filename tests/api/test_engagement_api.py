@@ -21,17 +21,13 @@ from agent.engagement.importer import import_engagement
 from agent.kpis.periods import KpiConfig
 from support import engagement_reference as reference
 from support.cli import callsight
-from support.keys import make_token
+from support.keys import bearer
 from support.kpi_example import EXAMPLE as KPI_EXAMPLE
 from support.samples import REPO
 
 DOCS = REPO / "docs" / "engagement.md"
 WINDOW = {"from": "2026-09-01", "to": "2026-12-31"}
 SEPTEMBER = dt.date(2026, 9, 1)
-
-
-def bearer(settings: Settings, role: Role, name: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {make_token(settings, role, name)}"}
 
 
 def import_example(settings: Settings) -> None:

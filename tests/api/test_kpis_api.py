@@ -6,11 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
-import os
 import re
-import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,8 +22,9 @@ from agent.core.tables import Customer, User
 from agent.kpis.periods import KpiConfig
 from agent.kpis.tables import Contact, ServiceCase, Survey
 from api.app import create_app
+from support.cli import callsight
 from support.factories import make_agent, make_call, make_customer
-from support.keys import make_token
+from support.keys import bearer
 from support.kpi_example import EXAMPLE, load_example
 from support.samples import REPO
 
@@ -43,24 +40,6 @@ def ny_settings(settings: Settings) -> Settings:
 def ny_client(ny_settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(ny_settings)) as test_client:
         yield test_client
-
-
-def bearer(settings: Settings, role: Role, name: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {make_token(settings, role, name)}"}
-
-
-def callsight(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "CALLSIGHT_DATA_DIR": str(settings.data_dir),
-        "CALLSIGHT_DATABASE_URL": settings.database_url,
-        "CALLSIGHT_BUSINESS_TIMEZONE": settings.business_timezone,
-    }
-    executable = shutil.which("callsight", path=str(Path(sys.executable).parent))
-    command = [executable] if executable else [sys.executable, "-m", "api"]
-    return subprocess.run(
-        [*command, *args], env=env, capture_output=True, text=True, timeout=120, check=False
-    )
 
 
 def documented_report() -> dict[str, Any]:

@@ -17,3 +17,8 @@ def make_token(settings: Settings, role: Role, name: str, email: str | None = No
         session.commit()
     engine.dispose()
     return token
+
+
+def bearer(settings: Settings, role: Role, name: str) -> dict[str, str]:
+    """Request headers carrying a fresh key with ``role``."""
+    return {"Authorization": f"Bearer {make_token(settings, role, name)}"}

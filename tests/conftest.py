@@ -11,6 +11,7 @@ import pytest
 import requests
 import trustme
 from fastapi.testclient import TestClient
+from simple_salesforce import Salesforce
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -136,6 +137,20 @@ def https_session(test_ca: trustme.CA, tmp_path: Path) -> Iterator[requests.Sess
     session.verify = str(bundle)
     yield session
     session.close()
+
+
+@pytest.fixture
+def sf(sf_org: SalesforceEmulator, https_session: requests.Session) -> Iterator[Salesforce]:
+    """simple-salesforce signed in to the emulator with a client-credentials token."""
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": sf_org.client_id,
+        "client_secret": sf_org.client_secret,
+    }
+    token = sf_org.issue_token(form)[1]
+    yield Salesforce(
+        instance_url=sf_org.url, session_id=token["access_token"], session=https_session
+    )
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@ lookups and collections into as few composite requests as those rules allow."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,19 +18,6 @@ from integrations.salesforce.connection import describe_error
 from support.salesforce_emulator import SalesforceEmulator
 
 V = "/services/data/v60.0"
-
-
-@pytest.fixture
-def sf(sf_org: SalesforceEmulator, https_session: requests.Session) -> Iterator[Salesforce]:
-    form = {
-        "grant_type": "client_credentials",
-        "client_id": sf_org.client_id,
-        "client_secret": sf_org.client_secret,
-    }
-    token = sf_org.issue_token(form)[1]
-    yield Salesforce(
-        instance_url=sf_org.url, session_id=token["access_token"], session=https_session
-    )
 
 
 def make_crm(org: SalesforceEmulator, session: requests.Session) -> SalesforceCrm:

@@ -4,7 +4,6 @@ with Salesforce's error codes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,19 +12,6 @@ from simple_salesforce.api import Salesforce
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
 from support.salesforce_emulator import SalesforceEmulator
-
-
-@pytest.fixture
-def sf(sf_org: SalesforceEmulator, https_session: requests.Session) -> Iterator[Salesforce]:
-    form = {
-        "grant_type": "client_credentials",
-        "client_id": sf_org.client_id,
-        "client_secret": sf_org.client_secret,
-    }
-    token = sf_org.issue_token(form)[1]
-    yield Salesforce(
-        instance_url=sf_org.url, session_id=token["access_token"], session=https_session
-    )
 
 
 def fields_of(sf: Salesforce, sobject: str) -> dict[str, dict[str, Any]]:

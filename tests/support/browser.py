@@ -13,8 +13,11 @@ SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 
 
-def sign_in(browser: Browser, server: Server, token: str, viewport: str = "desktop") -> Page:
-    page = browser.new_page(viewport=VIEWPORTS[viewport])  # type: ignore[arg-type]
+def sign_in(
+    browser: Browser, server: Server, token: str, viewport: str = "desktop", locale: str = "en-US"
+) -> Page:
+    """A new page (whose browser speaks ``locale``) signed in with ``token``, on the calls list."""
+    page = browser.new_page(viewport=VIEWPORTS[viewport], locale=locale)  # type: ignore[arg-type]
     page.goto(f"{server.url}/calls")
     expect(page).to_have_url(re.compile(r"/login\?next=/calls$"))
     page.fill("#api_key", token)

@@ -2,7 +2,10 @@
 
 It speaks just enough of ``POST /v1/chat/completions`` for the real openai client: JSON content
 for ``response_format`` requests, tool calls for ``tools`` requests, refusals, error statuses
-with ``retry-after-ms``, and slow answers.
+with ``retry-after-ms``, and slow answers. ``usage.prompt_tokens`` is counted with the model's
+real tokenizer (o200k_base for gpt-4o-class and unknown models, bundled with ``bpe-openai``, so no
+download), over the messages as OpenAI's chat format frames them; the response schema, which
+OpenAI also counts, is left out (as in the figures it is compared with).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -60,6 +64,32 @@ class FakeOpenAI:
         )
 
 
+_TOKENS_PER_MESSAGE = 3  # OpenAI's chat framing: role and separators per message
+_TOKENS_PER_REPLY = 3  # and the assistant's reply is primed
+
+
+@cache
+def _encoding(model: str) -> Any:
+    import bpe_openai
+
+    try:
+        return bpe_openai.encoding_for_model(model)
+    except (KeyError, ValueError, LookupError):
+        return bpe_openai.get_encoding("o200k_base")
+
+
+def count_tokens(text: str, model: str = "gpt-4o-mini") -> int:
+    return len(_encoding(model).encode(text))
+
+
+def prompt_tokens(messages: list[dict[str, Any]], model: str = "gpt-4o-mini") -> int:
+    """What an OpenAI server reports as ``usage.prompt_tokens`` for these chat messages."""
+    framed = (
+        _TOKENS_PER_MESSAGE + count_tokens(str(m.get("content") or ""), model) for m in messages
+    )
+    return sum(framed) + _TOKENS_PER_REPLY
+
+
 def _completion(body: dict[str, Any], reply: Reply) -> dict[str, Any]:
     content = reply.content if isinstance(reply.content, str) else json.dumps(reply.content)
     message: dict[str, Any] = {"role": "assistant", "content": None, "refusal": reply.refusal}
@@ -72,7 +102,7 @@ def _completion(body: dict[str, Any], reply: Reply) -> dict[str, Any]:
         message["content"] = content
     prompt = reply.prompt_tokens
     if prompt is None:
-        prompt = sum(len(str(m.get("content", ""))) for m in body["messages"]) // 4
+        prompt = prompt_tokens(body["messages"], str(body.get("model", "")))
     return {
         "id": "chatcmpl-fake",
         "object": "chat.completion",

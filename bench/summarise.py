@@ -36,13 +36,12 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))  # the loopback fake server lives with the tests
 
 from agent.core.domain import ActionItemDraft, CallContext, Speaker, Utterance  # noqa: E402
-from agent.processing.prompts import load_prompts  # noqa: E402
+from agent.processing.prompts import load_prompts, load_template  # noqa: E402
 from agent.processing.redaction import redact_lines  # noqa: E402
+from agent.processing.taxonomy import load_taxonomy  # noqa: E402
 from integrations.builtin_summariser import BuiltinSummariser  # noqa: E402
 from integrations.llm_summariser import EndpointConfig, LlmSummariser, StructuredChat  # noqa: E402
 from integrations.llm_summariser.schema import CallSummaryOut  # noqa: E402
-from agent.processing.prompts import load_template  # noqa: E402
-from agent.processing.taxonomy import load_taxonomy  # noqa: E402
 from integrations.llm_summariser.transcript import estimate_tokens  # noqa: E402
 from support import sentiment_examples as labelled_sentiment  # noqa: E402
 from support.openai_server import (  # noqa: E402
@@ -131,7 +130,9 @@ def old_request_tokens(utterances: Sequence[Utterance]) -> tuple[int, int]:
         chunk_size=12_000, chunk_overlap=0, length_function=estimate_tokens,
         separators=["\n", "\u3002", ". ", " ", ""], keep_separator=False,
     )  # fmt: skip
-    chunks = splitter.split_text(transcript) if estimate_tokens(transcript) > 12_000 else [transcript]
+    chunks = (
+        splitter.split_text(transcript) if estimate_tokens(transcript) > 12_000 else [transcript]
+    )
     taxonomy = load_taxonomy()
     categories = "\n".join(
         [f"- {c.name}: {c.description} (e.g. {', '.join(c.examples_in('en')[:6])})"

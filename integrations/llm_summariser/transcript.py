@@ -91,12 +91,13 @@ def chunks(transcript: RenderedTranscript, budget_tokens: int) -> list[str]:
     """
     groups: list[list[Line]] = [[]]
     size = 0
-    for line in (piece for line in transcript.lines for piece in _fit(line, budget_tokens)):
-        cost = estimate_tokens(line.text) + _LINE_OVERHEAD
+    pieces = (piece for line in transcript.lines for piece in _fit(line, budget_tokens))
+    for piece in pieces:
+        cost = estimate_tokens(piece.text) + _LINE_OVERHEAD
         if groups[-1] and size + cost > budget_tokens:
             groups.append([])
             size = 0
-        groups[-1].append(line)
+        groups[-1].append(piece)
         size += cost
     return [format_lines(group) for group in groups]
 

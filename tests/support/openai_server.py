@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import warnings
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -55,6 +56,11 @@ class FakeOpenAI:
             return self.default(body)
         return Reply({"error": {"message": "no scripted reply left"}}, status=500)
 
+    @staticmethod
+    def text_of(request: dict[str, Any]) -> str:
+        """Every message content of one recorded request, joined."""
+        return "\n".join(str(m.get("content", "")) for m in request.get("messages", []))
+
     def sent_text(self) -> str:
         """Every message content of every recorded request, joined."""
         return "\n".join(
@@ -72,10 +78,12 @@ _TOKENS_PER_REPLY = 3  # and the assistant's reply is primed
 def _encoding(model: str) -> Any:
     import bpe_openai
 
-    try:
-        return bpe_openai.encoding_for_model(model)
-    except (KeyError, ValueError, LookupError):
-        return bpe_openai.get_encoding("o200k_base")
+    with warnings.catch_warnings():  # its data loader uses a deprecated importlib call
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            return bpe_openai.encoding_for_model(model)
+        except (KeyError, ValueError, LookupError):
+            return bpe_openai.get_encoding("o200k_base")
 
 
 def count_tokens(text: str, model: str = "gpt-4o-mini") -> int:

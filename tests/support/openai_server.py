@@ -81,9 +81,11 @@ def _encoding(model: str) -> Any:
     with warnings.catch_warnings():  # its data loader uses a deprecated importlib call
         warnings.simplefilter("ignore", DeprecationWarning)
         try:
-            return bpe_openai.encoding_for_model(model)
+            encoding = bpe_openai.encoding_for_model(model)
         except (KeyError, ValueError, LookupError):
-            return bpe_openai.get_encoding("o200k_base")
+            encoding = bpe_openai.get_encoding("o200k_base")
+        encoding.encode("")  # its data loads on first use
+    return encoding
 
 
 def count_tokens(text: str, model: str = "gpt-4o-mini") -> int:

@@ -76,15 +76,15 @@ _TOKENS_PER_REPLY = 3  # and the assistant's reply is primed
 
 @cache
 def _encoding(model: str) -> Any:
-    import bpe_openai
-
     with warnings.catch_warnings():  # its data loader uses a deprecated importlib call
         warnings.simplefilter("ignore", DeprecationWarning)
+        import bpe_openai
+
         try:
             encoding = bpe_openai.encoding_for_model(model)
         except (KeyError, ValueError, LookupError):
             encoding = bpe_openai.get_encoding("o200k_base")
-        encoding.encode("")  # its data loads on first use
+        encoding.encode("a")  # its data loads on first use
     return encoding
 
 

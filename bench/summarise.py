@@ -7,10 +7,11 @@ Usage: python bench/summarise.py [--verbose]
    reports (counted with o200k_base, gpt-4o's tokenizer, over the chat messages; the response
    schema is not counted) and LLM requests per call, for the sample call's script (real
    timings) and for 15, 30 and 60 minute calls made by repeating it and cutting it at the
-   minute, with the default taxonomy and budget (a 128k context window). Each is divided by the
-   bare transcript text's tokens (words only, no prompt, no framing). Beside it, the old
-   request (prompt v2, one JSON object per utterance, category examples, a 12,000-token
-   budget) for the same calls, counted the same way.
+   minute, and for 15 and 60 minute Japanese calls made of the labelled Japanese calls' lines
+   (four seconds each), with the default taxonomy and budget (a 128k context window). Each is
+   divided by the bare transcript text's tokens (words only, no prompt, no framing). Beside
+   it, the old request (prompt v2, one JSON object per utterance, category examples, a
+   12,000-token budget) for the same calls, counted the same way.
 2. The built-in engine on the hand-labelled calls in ``bench/data/`` (English and Japanese):
    action-item precision and recall (an item matches a label when the owner and the due date
    are equal and its description holds the label's keywords) and resolution accuracy.
@@ -64,6 +65,17 @@ ANSWER: dict[str, Any] = {
 }  # fmt: skip
 
 
+def japanese_call(minutes: float) -> list[Utterance]:
+    """The labelled Japanese calls' lines, four seconds each, said over and over."""
+    calls = json.loads(LABELLED.read_text(encoding="utf-8"))["calls"]
+    lines = [line for call in calls if call["language"] == "ja" for line in call["lines"]]
+    said = [
+        Utterance(4.0 * n, 4.0 * n + 3.5, Speaker(speaker), text)
+        for n, (speaker, text) in enumerate(lines * int(minutes * 60 / 4 / len(lines) + 1))
+    ]
+    return [u for u in said if u.end <= minutes * 60]
+
+
 def sample_call(minutes: float | None) -> list[Utterance]:
     script = json.loads(SCRIPT.read_text())
     turns = [
@@ -97,12 +109,16 @@ def llm_traffic(fake: FakeOpenAI) -> None:
         f"{'call':12} {'audio_min':>9} {'bare_text':>9} {'requests':>8} {'tokens_sent':>11} "
         f"{'sent/bare':>9} {'old_requests':>12} {'old_sent':>8} {'old/bare':>8}"
     )
-    for name, minutes in (("sample call", None), ("15 min", 15), ("30 min", 30), ("60 min", 60)):
-        utterances = sample_call(minutes)
+    calls = [
+        ("sample call", "en", sample_call(None)),
+        *((f"{minutes} min", "en", sample_call(minutes)) for minutes in (15, 30, 60)),
+        *((f"{minutes} min ja", "ja", japanese_call(minutes)) for minutes in (15, 60)),
+    ]
+    for name, language, utterances in calls:
         before = len(fake.requests)
-        draft = summariser.summarise(utterances, CallContext(dt.date(2026, 11, 18), "en"))
+        draft = summariser.summarise(utterances, CallContext(dt.date(2026, 11, 18), language))
         requests = len(fake.requests) - before
-        old_requests, old_sent = old_request_tokens(utterances)
+        old_requests, old_sent = old_request_tokens(utterances, language)
         bare = count_tokens(" ".join(u.text for u in utterances))
         audio_min = utterances[-1].end / 60
         print(
@@ -115,7 +131,7 @@ def llm_traffic(fake: FakeOpenAI) -> None:
           f"{count_tokens(schema)} tokens)")  # fmt: skip
 
 
-def old_request_tokens(utterances: Sequence[Utterance]) -> tuple[int, int]:
+def old_request_tokens(utterances: Sequence[Utterance], language: str) -> tuple[int, int]:
     """Requests and prompt tokens of the request before issue 15 point 8, built as it was."""
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
@@ -135,22 +151,26 @@ def old_request_tokens(utterances: Sequence[Utterance]) -> tuple[int, int]:
     )
     taxonomy = load_taxonomy()
     categories = "\n".join(
-        [f"- {c.name}: {c.description} (e.g. {', '.join(c.examples_in('en')[:6])})"
+        [f"- {c.name}: {c.description} (e.g. {', '.join(c.examples_in(language)[:6])})"
          for c in taxonomy.categories] + [f"- {taxonomy.fallback}: none of the above"]
     )  # fmt: skip
     values = {
-        "call_date": "2026-11-18", "call_weekday": "Wednesday", "direction": "inbound",
-        "output_language": "English", "conversation_hint": "", "issue_categories": categories,
+        "call_date": "2026-11-18", "direction": "inbound", "conversation_hint": "",
+        "call_weekday": {"en": "Wednesday", "ja": "水曜日"}[language],
+        "output_language": {"en": "English", "ja": "日本語"}[language],
+        "issue_categories": categories,
     }  # fmt: skip
-    summary = load_template(REPO / "prompts" / "summary" / "v2.en.md")
+    summary = load_template(REPO / "prompts" / "summary" / f"v2.{language}.md")
     total = 0
     for k, chunk in enumerate(chunks, start=1):
-        part = "" if len(chunks) == 1 else f"This is part {k} of {len(chunks)} of the call."
+        parts = {"en": f"This is part {k} of {len(chunks)} of the call.",
+                 "ja": f"これは通話の{len(chunks)}分割中の{k}番目です。"}  # fmt: skip
+        part = "" if len(chunks) == 1 else parts[language]
         system, user = summary.render({**values, "part": part, "transcript": chunk})
         total += prompt_tokens([{"content": system}, {"content": user}])
     if len(chunks) == 1:
         return 1, total
-    reduce = load_template(REPO / "prompts" / "summary_reduce" / "v2.en.md")
+    reduce = load_template(REPO / "prompts" / "summary_reduce" / f"v2.{language}.md")
     partials = "\n".join(json.dumps(ANSWER, ensure_ascii=False) for _ in chunks)
     system, user = reduce.render({**values, "partials": partials})
     return len(chunks) + 1, total + prompt_tokens([{"content": system}, {"content": user}])

@@ -412,6 +412,7 @@ def test_speakers_and_times_in_the_answer_map_back_to_the_call(fake: FakeOpenAI)
         answer("it is sorted now", 70),
     )
     drafts = [summariser(fake).summarise(call, CONTEXT) for _ in range(4)]
+    assert [d.engine for d in drafts] == ["llm"] * 4
     data = _split_data(fake.requests[0]["messages"][1]["content"])[1]
     assert data.splitlines() == [
         "@0 A Thanks for calling Northwind, how can I help?",

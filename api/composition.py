@@ -133,6 +133,7 @@ def build_llm_summariser(
         redactor=redactor,
         cache=DbAnswerCache(engine) if settings.llm_cache else None,
         prices=settings.llm_prices,
+        context_window=settings.llm_context_window,
         max_input_tokens=settings.llm_max_input_tokens,
         output_language=language,
         taxonomy=taxonomy,

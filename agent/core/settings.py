@@ -140,7 +140,12 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(60.0, gt=0)
     llm_max_retries: int = Field(3, ge=0, description="Retries on timeouts, 429 and 5xx.")
     llm_structured_output: Literal["json_schema", "function_calling"] = "json_schema"
-    llm_max_input_tokens: int = Field(12_000, ge=500, description="Per request; longer: chunks.")
+    llm_context_window: int = Field(
+        128_000, ge=8_000, description="Tokens the model takes per request, prompt and answer."
+    )
+    llm_max_input_tokens: int | None = Field(
+        None, ge=500, description="Transcript tokens per request; unset: from the context window."
+    )
     llm_prices: dict[str, tuple[float, float]] = Field(
         default_factory=lambda: dict(DEFAULT_LLM_PRICES),
         description="USD per million input/output tokens by model, for the cost estimate.",

@@ -32,8 +32,10 @@ from agent.webhooks.outbound import WebhookDeliveries
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from agent.engagement.crm_sync import EngagementSync
     from api.metrics import QueueDepths
     from integrations.salesforce.auth import Authenticator
+    from integrations.salesforce.connection import SalesforceConnection
 
 
 @dataclass
@@ -46,6 +48,7 @@ class Container:
     fetcher: RecordingFetcher
     throttle: Throttle
     queue_depths: QueueDepths | None = None
+    engagement: EngagementSync | None = None
 
 
 def asr_model_location(settings: Settings) -> str:
@@ -173,18 +176,18 @@ def build_crm(settings: Settings, engine: Engine) -> Crm:
     return build_salesforce_crm(settings)
 
 
-def build_salesforce_crm(settings: Settings) -> Crm:
+def salesforce_connection(settings: Settings) -> SalesforceConnection:
     import requests
 
     from integrations.prometheus_metrics import record_salesforce_api_usage
-    from integrations.salesforce import SalesforceConnection, SalesforceCrm
+    from integrations.salesforce import SalesforceConnection
     from integrations.salesforce.limits import ApiLimits, ApiReserve
 
     session = requests.Session()
     if settings.salesforce_ca_bundle:
         session.verify = str(settings.salesforce_ca_bundle)
         session.trust_env = False  # else REQUESTS_CA_BUNDLE would override the bundle given
-    connection = SalesforceConnection(
+    return SalesforceConnection(
         salesforce_auth(settings),
         session,
         api_version=settings.salesforce_api_version,
@@ -195,12 +198,39 @@ def build_salesforce_crm(settings: Settings) -> Crm:
             on_usage=record_salesforce_api_usage,
         ),
     )
+
+
+def build_salesforce_crm(settings: Settings) -> Crm:
+    from integrations.salesforce import SalesforceCrm
+
     return SalesforceCrm(
-        connection,
+        salesforce_connection(settings),
         external_id_field=settings.salesforce_external_id_field,
         lookup_ttl_s=settings.salesforce_lookup_ttl_s,
         describe_ttl_s=settings.salesforce_describe_ttl_s,
     )
+
+
+def build_engagement_sync(settings: Settings, engine: Engine) -> EngagementSync | None:
+    """Lifecycle, revenue and health with the CRM; None unless the CRM is Salesforce."""
+    if settings.crm != CrmKind.SALESFORCE:
+        return None
+    from agent.engagement.crm_sync import EngagementSync
+    from integrations.salesforce.engagement import EngagementFields, SalesforceEngagement
+
+    fields = EngagementFields(
+        customer_since=settings.salesforce_customer_since_field,
+        churned_at=settings.salesforce_churned_at_field,
+        health_score=settings.salesforce_health_score_field,
+        risk_reason=settings.salesforce_risk_reason_field,
+    )
+    crm = SalesforceEngagement(
+        salesforce_connection(settings),
+        fields,
+        currency=settings.salesforce_currency,
+        describe_ttl_s=settings.salesforce_describe_ttl_s,
+    )
+    return EngagementSync(engine, crm, settings.kpi_config, settings.health_weights)
 
 
 def crm_batching(settings: Settings) -> BatchPolicy:
@@ -295,6 +325,7 @@ def build_container(settings: Settings) -> Container:
         fetcher,
         build_throttle(settings),
         build_queue_depths(settings),
+        build_engagement_sync(settings, engine),
     )
 
 

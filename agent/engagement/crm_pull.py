@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
+from agent.core.engagement_port import AccountLifecycle, Deal, EngagementCrm
 from agent.core.tables import Customer
-from agent.engagement.crm_port import AccountLifecycle, Deal, EngagementCrm
 from agent.engagement.tables import AMOUNT_SCALE, CrmPullMark, CustomerLifecycle, RevenueEvent
 from agent.kpis.periods import KpiConfig, local_day_and_month, to_epoch
 

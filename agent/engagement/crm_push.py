@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from agent.core.engagement_port import EngagementCrm, HealthUpdate
 from agent.core.tables import Customer
-from agent.engagement.crm_port import EngagementCrm, HealthUpdate
 from agent.engagement.health import risk_reason, score
 from agent.engagement.health_queries import HealthFacts, gather
 from agent.engagement.tables import HealthWrittenToCrm

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from agent.engagement.crm_port import EngagementCrm
+from agent.core.engagement_port import EngagementCrm
 from agent.engagement.crm_pull import CrmPullResult, pull_from_crm
 from agent.engagement.crm_push import HealthPushResult, push_health
 from agent.kpis.periods import KpiConfig

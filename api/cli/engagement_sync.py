@@ -41,5 +41,5 @@ def engagement_sync_command(full: bool, as_json: bool) -> None:
     )
     for account_id in pulled.unknown_accounts:
         click.echo(f"skipped: Account {account_id} is no customer's customer_crm_id", err=True)
-    for account_id, error in pushed.failed.items():
-        click.echo(f"refused: Account {account_id}: {error}", err=True)
+    for account_id, refusal in pushed.failed.items():
+        click.echo(f"refused: Account {account_id}: {refusal}", err=True)

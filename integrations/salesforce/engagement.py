@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+from agent.core.engagement_port import AccountLifecycle, Deal, HealthUpdate
 from agent.core.ports import CrmUnavailable, StageError
-from agent.engagement.crm_port import AccountLifecycle, Deal, HealthUpdate
 from integrations.salesforce import composite
 from integrations.salesforce.connection import SalesforceConnection, describe_error
 from integrations.salesforce.fitting import FieldRefused, fit
 from integrations.salesforce.schema import DEFAULT_DESCRIBE_TTL_S, ObjectSchema, SchemaCache
 from integrations.salesforce.writes import COLLECTION_LIMIT
 
+T = TypeVar("T")
 DATE_TYPES = frozenset({"date", "datetime"})
 MULTI_CURRENCY_FIELD = "CurrencyIsoCode"
 
@@ -150,7 +151,7 @@ class SalesforceEngagement:
     def _query(self, soql: str) -> list[dict[str, Any]]:
         return self._call(lambda: self.connection.query(soql))
 
-    def _call(self, action: Any) -> Any:
+    def _call(self, action: Callable[[], T]) -> T:
         try:
             return action()
         except (StageError, FieldRefused):

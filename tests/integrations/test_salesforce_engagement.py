@@ -218,7 +218,7 @@ def test_a_score_field_the_integration_user_cannot_edit_is_named(
     field = sf_org.schema["Account"]["Callsight_Health_Score__c"]
     sf_org.schema["Account"][field.name] = dataclasses.replace(field, updateable=False)
     accounts_with_revenue(sf_org, engine, 1)
-    with pytest.raises(StageError, match="Account.Callsight_Health_Score__c may not be set"):
+    with pytest.raises(StageError, match=r"Account\.Callsight_Health_Score__c may not be set"):
         make_sync(sf_org, https_session, engine).run(now=NOW)
 
 
@@ -226,7 +226,7 @@ def test_a_lifecycle_field_the_org_lacks_is_named(
     sf_org: SalesforceEmulator, https_session: requests.Session, engine: Engine
 ) -> None:
     fields = EngagementFields(customer_since="Became_Customer__c")
-    with pytest.raises(StageError, match="Account.Became_Customer__c is not a field"):
+    with pytest.raises(StageError, match=r"Account\.Became_Customer__c is not a field"):
         make_sync(sf_org, https_session, engine, fields).run(now=NOW)
 
 
@@ -251,5 +251,5 @@ def test_the_org_refuses_what_the_reference_says_it_would(
 
 @pytest.mark.parametrize("name", ["Health Score", "Score__c;", "_Score", "Score__", "a__b__c"])
 def test_field_names_that_cannot_be_salesforce_api_names_are_refused(name: str) -> None:
-    with pytest.raises(ValueError, match="CALLSIGHT_SALESFORCE_RISK_REASON_FIELD .* API name"):
+    with pytest.raises(ValueError, match=r"CALLSIGHT_SALESFORCE_RISK_REASON_FIELD .* API name"):
         Settings(salesforce_risk_reason_field=name)

@@ -12,8 +12,9 @@ from typing import Protocol
 @dataclass(frozen=True)
 class AccountLifecycle:
     account_id: str
-    since: dt.datetime | None
-    churned: dt.datetime | None
+    since: dt.date | None
+    churned: dt.date | None
+    """Each a date (taken as its start in the business timezone) or a date/time."""
     stamp: str
     """The CRM's modification stamp, to resume the next pull after."""
 
@@ -26,7 +27,7 @@ class Deal:
     account_id: str | None
     won: bool
     amount: decimal.Decimal | None
-    closed: dt.datetime | None
+    closed: dt.date | None
     currency: str
     stamp: str
 

@@ -168,12 +168,14 @@ def salesforce_auth(settings: Settings) -> Authenticator:
     return ClientCredentials(login, client_id, secret)
 
 
-def build_crm(settings: Settings, engine: Engine) -> Crm:
+def build_crm(
+    settings: Settings, engine: Engine, connection: SalesforceConnection | None = None
+) -> Crm:
     if settings.crm != CrmKind.SALESFORCE:
         from integrations.local_crm import LocalCrm
 
         return LocalCrm(engine)
-    return build_salesforce_crm(settings)
+    return build_salesforce_crm(settings, connection)
 
 
 def salesforce_connection(settings: Settings) -> SalesforceConnection:
@@ -200,19 +202,22 @@ def salesforce_connection(settings: Settings) -> SalesforceConnection:
     )
 
 
-def build_salesforce_crm(settings: Settings) -> Crm:
+def build_salesforce_crm(settings: Settings, connection: SalesforceConnection | None = None) -> Crm:
     from integrations.salesforce import SalesforceCrm
 
     return SalesforceCrm(
-        salesforce_connection(settings),
+        connection or salesforce_connection(settings),
         external_id_field=settings.salesforce_external_id_field,
         lookup_ttl_s=settings.salesforce_lookup_ttl_s,
         describe_ttl_s=settings.salesforce_describe_ttl_s,
     )
 
 
-def build_engagement_sync(settings: Settings, engine: Engine) -> EngagementSync | None:
-    """Lifecycle, revenue and health with the CRM; None unless the CRM is Salesforce."""
+def build_engagement_sync(
+    settings: Settings, engine: Engine, connection: SalesforceConnection | None = None
+) -> EngagementSync | None:
+    """Lifecycle, revenue and health with the CRM; None unless the CRM is Salesforce. Given the
+    CRM's connection, it shares its login and its count of the org's API usage."""
     if settings.crm != CrmKind.SALESFORCE:
         return None
     from agent.engagement.crm_sync import EngagementSync
@@ -225,7 +230,7 @@ def build_engagement_sync(settings: Settings, engine: Engine) -> EngagementSync 
         risk_reason=settings.salesforce_risk_reason_field,
     )
     crm = SalesforceEngagement(
-        salesforce_connection(settings),
+        connection or salesforce_connection(settings),
         fields,
         currency=settings.salesforce_currency,
         describe_ttl_s=settings.salesforce_describe_ttl_s,
@@ -276,6 +281,7 @@ def build_container(settings: Settings) -> Container:
 
     engine = make_engine(settings.database_url)
     store = build_store(settings)
+    salesforce = salesforce_connection(settings) if settings.crm == CrmKind.SALESFORCE else None
     transport = CountedWebhookTransport(
         HttpWebhookTransport(
             settings.outbound_webhook_timeout_s, settings.outbound_webhook_allow_private
@@ -295,7 +301,7 @@ def build_container(settings: Settings) -> Container:
         store=store,
         transcriber=build_transcriber(settings),
         summariser=build_summariser(settings, engine),
-        crm=CountedCrm(build_crm(settings, engine)),
+        crm=CountedCrm(build_crm(settings, engine, salesforce)),
         sync_mode=settings.crm_sync_mode,
         events=deliveries,
         retry_policy=RetryPolicy(
@@ -325,7 +331,7 @@ def build_container(settings: Settings) -> Container:
         fetcher,
         build_throttle(settings),
         build_queue_depths(settings),
-        build_engagement_sync(settings, engine),
+        build_engagement_sync(settings, engine, salesforce),
     )
 
 

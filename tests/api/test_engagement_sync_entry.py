@@ -1,4 +1,4 @@
-"""The engagement sync's ways in: ``callsight engagement-sync`` and Celery beat's schedule."""
+"""The engagement sync's ways in: ``callsight engagement-sync``, Celery beat, the embedded runner."""
 
 from __future__ import annotations
 
@@ -7,12 +7,15 @@ from pathlib import Path
 
 import trustme
 from click.testing import CliRunner
+from pydantic import SecretStr
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from agent.core.settings import CrmKind, Settings
 from agent.core.tables import Customer
+from api.app import start_jobs
 from api.cli.main import main
+from api.composition import build_container
 from api.worker.celery_app import make_celery
 from support.salesforce_emulator import SalesforceEmulator
 from tests.api.test_cli_salesforce import salesforce_env
@@ -58,3 +61,25 @@ def test_beat_runs_the_sync_on_its_period_only_with_salesforce(settings: Setting
     entry = celery.conf.beat_schedule["crm-engagement"]
     assert (entry["task"], entry["schedule"]) == ("callsight.sync_engagement", 900.0)
     assert "callsight.sync_engagement" in celery.tasks
+
+
+def test_the_embedded_runner_runs_the_sync_with_salesforce_only(
+    settings: Settings, sf_org: SalesforceEmulator
+) -> None:
+    salesforce = settings.model_copy(
+        update={
+            "crm": CrmKind.SALESFORCE,
+            "salesforce_login_url": sf_org.url,
+            "salesforce_client_id": sf_org.client_id,
+            "salesforce_client_secret": SecretStr(sf_org.client_secret),
+        }
+    )
+    loops = {}
+    for name, each in (("local", settings), ("salesforce", salesforce)):
+        container = build_container(each)
+        jobs = start_jobs(container)
+        loops[name] = (container.engagement is not None, len(jobs.loops))
+        jobs.stop()
+        container.engine.dispose()
+    assert loops["salesforce"] == (True, loops["local"][1] + 1)
+    assert loops["local"][0] is False

@@ -1,4 +1,4 @@
-"""The engagement sync's ways in: ``callsight engagement-sync``, Celery beat, the embedded runner."""
+"""The engagement sync's ways in: `callsight engagement-sync`, Celery beat, the embedded runner."""
 
 from __future__ import annotations
 

@@ -63,22 +63,14 @@ class _Puller:
                 self._unknown(account.account_id)
                 continue
             lifecycle = self._lifecycle(customer)
-            moments = (*self._moment(account.since), *self._moment(account.churned))
-            before = (
-                lifecycle.since_ts,
-                lifecycle.since_local_day,
-                lifecycle.churned_ts,
-                lifecycle.churned_local_day,
-            )
-            if moments != before or lifecycle.id is None:
-                (
-                    lifecycle.since_ts,
-                    lifecycle.since_local_day,
-                    lifecycle.churned_ts,
-                    lifecycle.churned_local_day,
-                ) = moments
-                self.session.add(lifecycle)
-                self.result.customers_updated += 1
+            since, since_day = self._moment(account.since)
+            churned, churned_day = self._moment(account.churned)
+            if lifecycle.id is not None and _dates(lifecycle) == (since, churned):
+                continue
+            lifecycle.since_ts, lifecycle.since_local_day = since, since_day
+            lifecycle.churned_ts, lifecycle.churned_local_day = churned, churned_day
+            self.session.add(lifecycle)
+            self.result.customers_updated += 1
         self.session.flush()
 
     def deals(self, deals: list[Deal]) -> None:
@@ -112,24 +104,21 @@ class _Puller:
         assert lifecycle.id is not None
         occurred, day = self._moment(closed)
         assert occurred is not None and day is not None
-        values = (lifecycle.id, occurred, day, _e4(amount), deal.currency)
-        event = existing or RevenueEvent(
+        event = RevenueEvent(
             external_id=deal.deal_id,
-            lifecycle_id=0,
-            occurred_ts=0,
-            local_day=0,
-            amount_e4=0,
-            currency="",
+            lifecycle_id=lifecycle.id,
+            occurred_ts=occurred,
+            local_day=day,
+            amount_e4=_e4(amount),
+            currency=deal.currency,
         )
-        before = (event.lifecycle_id, event.occurred_ts, event.local_day, event.amount_e4)
-        if existing is not None and (*before, event.currency) == values:
-            return
-        (event.lifecycle_id, event.occurred_ts, event.local_day, event.amount_e4) = values[:4]
-        event.currency = deal.currency
-        self.session.add(event)
         if existing is None:
+            self.session.add(event)
             self.result.revenue_added += 1
-        else:
+        elif _kept_values(existing) != _kept_values(event):
+            for name in ("lifecycle_id", "occurred_ts", "local_day", "amount_e4", "currency"):
+                setattr(existing, name, getattr(event, name))
+            self.session.add(existing)
             self.result.revenue_updated += 1
 
     def _moment(self, moment: dt.date | None) -> tuple[int | None, int | None]:
@@ -164,6 +153,20 @@ class _Puller:
     def _unknown(self, account_id: str) -> None:
         if account_id not in self.result.unknown_accounts:
             self.result.unknown_accounts.append(account_id)
+
+
+def _dates(lifecycle: CustomerLifecycle) -> tuple[int | None, int | None]:
+    return lifecycle.since_ts, lifecycle.churned_ts
+
+
+def _kept_values(event: RevenueEvent) -> tuple[int, int, int, int, str]:
+    return (
+        event.lifecycle_id,
+        event.occurred_ts,
+        event.local_day,
+        event.amount_e4,
+        event.currency,
+    )
 
 
 def _e4(amount: decimal.Decimal) -> int:

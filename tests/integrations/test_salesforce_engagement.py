@@ -121,9 +121,14 @@ def test_later_pulls_ask_only_for_changes_and_follow_amounts_and_lost_deals(
 
     sf.Opportunity.update(first, {"Amount": 150.25})
     sf.Opportunity.update(second, {"StageName": "Negotiation/Review"})
+    sf.Account.update(acme, {"Callsight_Churned_At__c": "2026-05-31"})
     changed, _ = sync.run(now=NOW)
     assert (changed.revenue_updated, changed.revenue_removed) == (1, 1)
+    assert changed.customers_updated == 1
     assert revenue(engine) == {first: (1_502_500, "EUR")}
+    with Session(engine) as session:
+        (lifecycle,) = session.exec(select(CustomerLifecycle)).all()
+    assert lifecycle.churned_ts == int(dt.datetime(2026, 5, 31, tzinfo=dt.UTC).timestamp())
 
 
 def test_pages_of_query_results_are_all_read(

@@ -22,6 +22,7 @@ from agent.kpis.periods import KpiConfig
 from integrations.salesforce import ClientCredentials, SalesforceConnection
 from integrations.salesforce.engagement import EngagementFields, SalesforceEngagement
 from support.salesforce_emulator import SalesforceEmulator
+from support.salesforce_objects import picklist
 
 NOW = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
 WEIGHTS = {"revenue_recency": 1.0}
@@ -258,3 +259,25 @@ def test_the_org_refuses_what_the_reference_says_it_would(
 def test_field_names_that_cannot_be_salesforce_api_names_are_refused(name: str) -> None:
     with pytest.raises(ValueError, match=r"CALLSIGHT_SALESFORCE_RISK_REASON_FIELD .* API name"):
         Settings(salesforce_risk_reason_field=name)
+
+
+def test_a_multi_currency_org_gives_each_deal_its_own_currency(
+    sf_org: SalesforceEmulator, https_session: requests.Session, engine: Engine
+) -> None:
+    # Multi-currency orgs add CurrencyIsoCode to every object; Opportunity's describe shows it.
+    sf_org.schema["Opportunity"]["CurrencyIsoCode"] = picklist(
+        "CurrencyIsoCode", ("EUR", "JPY", "USD"), "USD", restricted=True
+    )
+    acme = sf_org.add("Account", Name="Acme")
+    customer(engine, "Acme", acme)
+    deal = sf_org.add(
+        "Opportunity",
+        Name="Deal",
+        AccountId=acme,
+        StageName="Closed Won",
+        Amount=50000,
+        CloseDate="2026-05-20",
+        CurrencyIsoCode="JPY",
+    )
+    make_sync(sf_org, https_session, engine).run(now=NOW)
+    assert revenue(engine) == {deal: (500_000_000, "JPY")}

@@ -17,8 +17,8 @@ from api.app import start_jobs
 from api.cli.main import main
 from api.composition import build_container
 from api.worker.celery_app import make_celery
+from support.cli import salesforce_env
 from support.salesforce_emulator import SalesforceEmulator
-from tests.api.test_cli_salesforce import salesforce_env
 
 
 def test_the_command_pulls_and_pushes_and_names_accounts_it_skipped(

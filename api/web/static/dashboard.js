@@ -13,6 +13,8 @@ const NPS_AXIS = { range: [-100, 115], tickvals: [-100, -50, 0, 50, 100] };
 // Resolution times are in hours; a chart speaks in the largest unit that keeps its biggest
 // figure at two or more (so anything under two hours is in minutes).
 const PER_HOUR = { second: 3600, minute: 60, hour: 1, day: 1 / 24 };
+// The report keeps hours to 4 decimals (0.36 s); no unit shows more than that holds.
+const DECIMALS = { second: 0, minute: 2, hour: 4, day: 4 };
 const exports = {};
 
 const fill = (template, values) => template.replace(/\{(\w+)\}/g, (whole, key) => (key in values ? values[key] : whole));
@@ -40,7 +42,7 @@ function unitFor(largestHours) {
 }
 
 function inUnit(hours, unit) {
-  return hours == null ? null : Number((hours * PER_HOUR[unit]).toFixed(unit === "second" ? 1 : 3));
+  return hours == null ? null : Number((hours * PER_HOUR[unit]).toFixed(DECIMALS[unit]));
 }
 
 function duration(hours, unit) {
@@ -80,19 +82,13 @@ function trace(series, index, labels, single) {
 
 function axis(extra) {
   const { title, color, ...rest } = extra;
-  return {
-    automargin: true,
-    fixedrange: true,
-    gridcolor: GRID,
-    zerolinecolor: "#b8c2cf",
-    title: title ? { text: title, font: { color: color || "#1d2330" }, standoff: 10 } : undefined,
-    ...rest,
-  };
+  const shown = { automargin: true, fixedrange: true, gridcolor: GRID, zerolinecolor: "#b8c2cf", ...rest };
+  if (title) shown.title = { text: title, font: { color: color || "#1d2330" }, standoff: 10 };
+  return shown;
 }
 
 function layout(series, axes) {
-  const twoAxes = Boolean(axes.y2);
-  return {
+  const shown = {
     height: HEIGHT,
     separators: separators(),
     font: { family: getComputedStyle(document.body).fontFamily, size: 12, color: "#1d2330" },
@@ -106,8 +102,9 @@ function layout(series, axes) {
     barmode: "group",
     xaxis: axis({ type: "category", tickangle: "auto", showgrid: false }),
     yaxis: axis(axes.y),
-    yaxis2: twoAxes ? axis({ overlaying: "y", side: "right", showgrid: false, ...axes.y2 }) : undefined,
   };
+  if (axes.y2) shown.yaxis2 = axis({ overlaying: "y", side: "right", showgrid: false, ...axes.y2 });
+  return shown;
 }
 
 function describe(id, labels, series) {
@@ -140,7 +137,7 @@ function draw(id, report, series, axes) {
   describe(id, labels, series);
   exports[id] = {
     header: [TEXT.period, ...series.map((s) => s.csvName || s.name)],
-    rows: report.rows.map((row, i) => [row.key, ...series.map((s) => s.values[i])]),
+    rows: report.rows.map((row, i) => [row.key, ...series.map((s) => (s.csvValue ? s.csvValue(s.values[i]) : s.values[i]))]),
     name: `callsight-${id}-${report.group_by}`,
   };
   if (!hasData) {
@@ -154,7 +151,7 @@ function draw(id, report, series, axes) {
 
 function drawCharts(report) {
   const pick = (name) => report.rows.map((row) => row[name]);
-  const rate = (name, label) => ({ name: label, values: pick(name), format: percent, csvName: `${label} (%)` });
+  const rate = (name, label) => ({ name: label, values: pick(name), format: percent, csvName: `${label} (%)`, csvValue: hundredths });
   draw("fcr", report, [rate("fcr_rate", TEXT.fcr)], { y: RATE_AXIS });
   draw("repeat", report, [rate("repeat_contact_rate", TEXT.repeat)], { y: RATE_AXIS });
   const times = [...pick("resolution_time_median_h"), ...pick("resolution_time_p90_h")].filter((v) => v != null);

@@ -15,7 +15,7 @@ from agent.auth.keys import Role
 from agent.core.db import make_engine
 from agent.core.settings import Settings
 from agent.kpis.history_import import import_csv
-from support.browser import shoot, sign_in
+from support.browser import DASHBOARD_DRAWN, SCREENSHOTS, shoot, sign_in
 from support.keys import make_token
 from support.server import Server
 
@@ -26,10 +26,15 @@ CASES = """case_id,customer_name,category,crm_case_id,closed_at,escalated
 A,Acme,billing,,2026-11-02T15:02:00Z,
 B,"Birch, Ltd",billing,,2026-11-10T09:03:00Z,
 """
-CONTACTS = """contact_id,case_id,customer_name,agent_name,team,category,started_at,talk_s,hold_s,acw_s,resolved,escalated
-c1,A,Acme,"Ann ""Pro"" Lee",north,billing,2026-11-02T15:00:00Z,120,0,,true,false
+CONTACTS = (
+    (
+        "contact_id,case_id,customer_name,agent_name,team,category,started_at,"
+        "talk_s,hold_s,acw_s,resolved,escalated\n"
+    )
+    + """c1,A,Acme,"Ann ""Pro"" Lee",north,billing,2026-11-02T15:00:00Z,120,0,,true,false
 c2,B,"Birch, Ltd",Ben,south,billing,2026-11-10T09:00:00Z,180,0,,true,false
 """
+)
 SURVEYS = """survey_id,contact_id,customer_name,responded_at,csat,nps,ces
 s1,c1,,2026-11-02T20:00:00Z,5,10,
 s2,c2,,2026-11-10T20:00:00Z,3,6,
@@ -50,7 +55,7 @@ def _show(page: Page, date_from: str = "", date_to: str = "") -> None:
     page.fill("input[name=from]", date_from)
     page.fill("input[name=to]", date_to)
     page.click("#dashboard-filters button[type=submit]")
-    expect(page.locator("#dashboard-status")).not_to_have_text("Loading…")
+    expect(page.locator("#dashboard-status")).to_have_attribute("data-state", "drawn")
 
 
 def _download(page: Page, chart: str) -> list[list[str]]:
@@ -70,7 +75,7 @@ def test_the_charts_speak_in_minutes_and_export_the_figures_they_show(
     page = sign_in(browser, server, lead)
     page.on("request", lambda request: requests.append(request))
     page.goto(f"{server.url}/dashboard")
-    expect(page.locator("#dashboard-status")).to_contain_text("2 periods")
+    expect(page.locator("#dashboard-status")).to_contain_text("Periods: 2 (per week)")
 
     resolution = page.locator("#chart-resolution.js-plotly-plot")
     expect(resolution.locator(".scatterlayer .trace")).to_have_count(2)
@@ -89,7 +94,10 @@ def test_the_charts_speak_in_minutes_and_export_the_figures_they_show(
         ["2026-11-02", "2", "2"],
         ["2026-11-09", "3", "3"],
     ]
-    assert _download(page, "satisfaction")[1:] == [["2026-11-02", "100", "100"], ["2026-11-09", "0", "-100"]]
+    assert _download(page, "satisfaction")[1:] == [
+        ["2026-11-02", "100", "100"],
+        ["2026-11-09", "0", "-100"],
+    ]
     agents = _download(page, "agents")
     assert agents[0][:4] == ["Agent", "Contacts", "FCR (%)", "Resolution time (median) (Minutes)"]
     assert sorted(row[0] for row in agents[1:]) == ['Ann "Pro" Lee', "Ben"]
@@ -102,7 +110,7 @@ def test_the_charts_speak_in_minutes_and_export_the_figures_they_show(
     hosts = {urlsplit(r.url).hostname for r in requests if not r.url.startswith(("blob:", "data:"))}
     assert hosts == {urlsplit(server.url).hostname}
 
-    shoot(browser, server, lead, "/dashboard", "dashboard-charts")
+    shoot(browser, server, lead, "/dashboard", "dashboard-charts", DASHBOARD_DRAWN)
 
 
 def test_a_single_period_is_a_labelled_bar_and_no_data_says_so(
@@ -113,12 +121,14 @@ def test_a_single_period_is_a_labelled_bar_and_no_data_says_so(
     page = sign_in(browser, server, make_token(settings, Role.LEAD, "Lee Lead"))
     page.goto(f"{server.url}/dashboard")
     _show(page, "2026-11-09", "2026-11-15")
-    expect(page.locator("#dashboard-status")).to_contain_text("1 periods")
+    expect(page.locator("#dashboard-status")).to_contain_text("Periods: 1 (per week)")
     assert page.evaluate(TRACES, "chart-fcr") == [["bar", [1]]]
     expect(page.locator("#chart-fcr .bartext")).to_have_text("100%")
     expect(page.locator("#chart-resolution .bartext").first).to_have_text("3 minutes")
     expect(page.locator("#chart-satisfaction .bartext")).to_have_text(["0%", "-100"])
     expect(page.locator("#chart-fcr-empty")).to_be_hidden()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "dashboard-single-period-desktop.png", full_page=True)
 
     _show(page, "2025-01-01", "2025-01-31")
     for chart in ("fcr", "resolution", "repeat", "satisfaction"):

@@ -352,7 +352,9 @@ def test_the_dashboard_gives_its_script_every_word_from_the_page(
 ) -> None:
     signed_in(client, make_token(settings, Role.LEAD, "Lee"))
     page = client.get("/dashboard", headers=HTML).text
-    match = re.search(r'<script type="application/json" id="dashboard-text">(.*?)</script>', page, re.S)
+    match = re.search(
+        r'<script type="application/json" id="dashboard-text">(.*?)</script>', page, re.S
+    )
     assert match
     text = json.loads(match.group(1))
     assert text["units"]["minute"] == "Minutes"

@@ -9,7 +9,10 @@ const COLORS = ["#2457d6", "#1c7c43"];
 const GRID = "#dde3ea";
 const HEIGHT = 280;
 const RATE_AXIS = { tickformat: ".0%", range: [0, 1.15], tickvals: [0, 0.25, 0.5, 0.75, 1] };
-const NPS_AXIS = { range: [-100, 115], tickvals: [-100, -50, 0, 50, 100] };
+// NPS on the right lines up with CSAT on the left (−100 at 0 %, 0 at 50 %, 100 at 100 %), with
+// room under −100 for the label of a bar that reaches down to it.
+const CSAT_AXIS = { ...RATE_AXIS, range: [-0.075, 1.15] };
+const NPS_AXIS = { range: [-115, 130], tickvals: [-100, -50, 0, 50, 100] };
 // Resolution times are in hours; a chart speaks in the largest unit that keeps its biggest
 // figure at two or more (so anything under two hours is in minutes).
 const PER_HOUR = { second: 3600, minute: 60, hour: 1, day: 1 / 24 };
@@ -35,7 +38,7 @@ function separators() {
 }
 
 function unitFor(largestHours) {
-  if (largestHours * 3600 < 120) return "second";
+  if (Math.round(largestHours * 3600) < 120) return "second";
   if (largestHours < 2) return "minute";
   if (largestHours < 48) return "hour";
   return "day";
@@ -48,7 +51,7 @@ function inUnit(hours, unit) {
 function duration(hours, unit) {
   if (hours == null) return "—";
   const chosen = unit || unitFor(hours);
-  const format = numbers({ style: "unit", unit: chosen, unitDisplay: "long", maximumFractionDigits: 2 });
+  const format = numbers({ style: "unit", unit: chosen, unitDisplay: "long", maximumFractionDigits: Math.min(2, DECIMALS[chosen]) });
   return format.format(hours * PER_HOUR[chosen]);
 }
 
@@ -77,7 +80,15 @@ function trace(series, index, labels, single) {
   if (single) {
     return { ...common, type: "bar", offsetgroup: String(index), texttemplate: "%{text}", textposition: "outside", width: 0.3 };
   }
-  return { ...common, type: "scatter", mode: "lines+markers", line: { color: COLORS[index], width: 2.5 }, marker: { color: COLORS[index], size: 7 } };
+  // The second series differs in dash and marker too, for readers who cannot tell the colours apart.
+  const look = index ? { dash: "dot", symbol: "diamond", size: 9 } : { dash: "solid", symbol: "circle", size: 7 };
+  return {
+    ...common,
+    type: "scatter",
+    mode: "lines+markers",
+    line: { color: COLORS[index], width: 2.5, dash: look.dash },
+    marker: { color: COLORS[index], size: look.size, symbol: look.symbol },
+  };
 }
 
 function axis(extra) {
@@ -87,7 +98,7 @@ function axis(extra) {
   return shown;
 }
 
-function layout(series, axes) {
+function layout(series, axes, count) {
   const shown = {
     height: HEIGHT,
     separators: separators(),
@@ -100,7 +111,8 @@ function layout(series, axes) {
     hovermode: "x unified",
     dragmode: false,
     barmode: "group",
-    xaxis: axis({ type: "category", tickangle: "auto", showgrid: false }),
+    // Half a period of room either side keeps the first and last labels inside the chart.
+    xaxis: axis({ type: "category", tickangle: "auto", showgrid: false, range: [-0.5, count - 0.5], ticklabelstandoff: 4 }),
     yaxis: axis(axes.y),
   };
   if (axes.y2) shown.yaxis2 = axis({ overlaying: "y", side: "right", showgrid: false, ...axes.y2 });
@@ -146,7 +158,7 @@ function draw(id, report, series, axes) {
   }
   const single = labels.length === 1;
   const traces = series.map((s, i) => trace(s, i, labels, single));
-  Plotly.react(plot, traces, layout(series, axes), { responsive: true, displayModeBar: false });
+  Plotly.react(plot, traces, layout(series, axes, labels.length), { responsive: true, displayModeBar: false });
 }
 
 function drawCharts(report) {
@@ -169,7 +181,7 @@ function drawCharts(report) {
   const csat = { ...rate("csat", TEXT.csat), axis: "y" };
   const nps = { name: TEXT.nps, values: pick("nps"), format: score, axis: "y2", csvName: TEXT.nps };
   draw("satisfaction", report, [csat, nps], {
-    y: { ...RATE_AXIS, title: TEXT.csat_axis, color: COLORS[0] },
+    y: { ...CSAT_AXIS, title: TEXT.csat_axis, color: COLORS[0] },
     y2: { ...NPS_AXIS, title: TEXT.nps_axis, color: COLORS[1] },
   });
 }
@@ -285,6 +297,7 @@ async function refresh(form) {
   const status = document.getElementById("dashboard-status");
   status.textContent = TEXT.loading;
   status.className = "muted";
+  status.dataset.state = "loading";
   try {
     const [trend, agents] = await Promise.all([report(form.elements.period.value, form), report("agent", form)]);
     drawCharts(trend);
@@ -296,9 +309,11 @@ async function refresh(form) {
       timezone: trend.timezone,
       days: COUNT.format(trend.window_days),
     });
+    status.dataset.state = "drawn";
   } catch (error) {
     status.textContent = fill(TEXT.failed, { error: error.message });
     status.className = "error";
+    status.dataset.state = "failed";
   }
 }
 

@@ -135,3 +135,19 @@ def test_a_single_period_is_a_labelled_bar_and_no_data_says_so(
         expect(page.locator(f"#chart-{chart}-empty")).to_have_text("No data for these filters.")
         expect(page.locator(f"#chart-{chart}")).to_be_hidden()
         expect(page.locator(f"button[data-export=csv][data-chart={chart}]")).to_be_disabled()
+
+
+def test_the_charts_write_dates_and_numbers_in_the_page_language(
+    browser: Browser, site: tuple[Server, Settings]
+) -> None:
+    server, settings = site
+    _seed(settings)
+    page = sign_in(browser, server, make_token(settings, Role.LEAD, "Lee Lead"))
+    page.goto(f"{server.url}/language/ja?next=/dashboard")
+    expect(page.locator("html")).to_have_attribute("lang", "ja")
+    page.select_option("select[name=period]", "month")
+    _show(page)
+    expect(page.locator("#chart-fcr .xtick")).to_have_text(["2026年11月"])
+    expect(page.locator("#chart-resolution .bartext").first).to_contain_text("分")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "dashboard-ja-desktop.png", full_page=True)

@@ -18,7 +18,8 @@ const NPS_AXIS = { range: [-115, 130], tickvals: [-100, -50, 0, 50, 100] };
 const PER_HOUR = { second: 3600, minute: 60, hour: 1, day: 1 / 24 };
 // The report keeps hours to 4 decimals (0.36 s); no unit shows more than that holds.
 const DECIMALS = { second: 0, minute: 2, hour: 4, day: 4 };
-const exports = {};
+// What each CSV button exports: the figures last drawn, by chart (and "agents").
+const chartFigures = {};
 
 const fill = (template, values) => template.replace(/\{(\w+)\}/g, (whole, key) => (key in values ? values[key] : whole));
 const numbers = (options) => new Intl.NumberFormat(LANG, options);
@@ -26,10 +27,10 @@ const PERCENT = numbers({ style: "percent", maximumFractionDigits: 1 });
 const SIGNED = numbers({ signDisplay: "exceptZero", minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const SCORE = numbers({ signDisplay: "exceptZero", maximumFractionDigits: 1 });
 const COUNT = numbers({ maximumFractionDigits: 0 });
-const shown = (format) => (v) => (v == null ? "—" : format(v));
-const percent = shown((v) => PERCENT.format(v));
-const score = shown((v) => SCORE.format(v));
-const signed = shown((v) => SIGNED.format(v));
+const orDash = (format) => (v) => (v == null ? "—" : format(v));
+const percent = orDash((v) => PERCENT.format(v));
+const score = orDash((v) => SCORE.format(v));
+const signed = orDash((v) => SIGNED.format(v));
 
 function separators() {
   const parts = numbers({}).formatToParts(12345.6);
@@ -93,13 +94,13 @@ function trace(series, index, labels, single) {
 
 function axis(extra) {
   const { title, color, ...rest } = extra;
-  const shown = { automargin: true, fixedrange: true, gridcolor: GRID, zerolinecolor: "#b8c2cf", ...rest };
-  if (title) shown.title = { text: title, font: { color: color || "#1d2330" }, standoff: 10 };
-  return shown;
+  const settings = { automargin: true, fixedrange: true, gridcolor: GRID, zerolinecolor: "#b8c2cf", ...rest };
+  if (title) settings.title = { text: title, font: { color: color || "#1d2330" }, standoff: 10 };
+  return settings;
 }
 
 function layout(series, axes, count) {
-  const shown = {
+  const settings = {
     height: HEIGHT,
     separators: separators(),
     font: { family: getComputedStyle(document.body).fontFamily, size: 12, color: "#1d2330" },
@@ -115,8 +116,8 @@ function layout(series, axes, count) {
     xaxis: axis({ type: "category", tickangle: "auto", showgrid: false, range: [-0.5, count - 0.5], ticklabelstandoff: 4 }),
     yaxis: axis(axes.y),
   };
-  if (axes.y2) shown.yaxis2 = axis({ overlaying: "y", side: "right", showgrid: false, ...axes.y2 });
-  return shown;
+  if (axes.y2) settings.yaxis2 = axis({ overlaying: "y", side: "right", showgrid: false, ...axes.y2 });
+  return settings;
 }
 
 function describe(id, labels, series) {
@@ -147,7 +148,7 @@ function draw(id, report, series, axes) {
   document.getElementById(`chart-${id}-empty`).hidden = hasData;
   for (const button of document.querySelectorAll(`[data-chart="${id}"]`)) button.disabled = !hasData;
   describe(id, labels, series);
-  exports[id] = {
+  chartFigures[id] = {
     header: [TEXT.period, ...series.map((s) => s.csvName || s.name)],
     rows: report.rows.map((row, i) => [row.key, ...series.map((s) => (s.csvValue ? s.csvValue(s.values[i]) : s.values[i]))]),
     name: `callsight-${id}-${report.group_by}`,
@@ -239,7 +240,7 @@ function showAgents(report) {
     for (const [heading, show] of AGENT_COLUMNS) tr.appendChild(cell("td", show(row), heading));
     return tr;
   }));
-  exports.agents = {
+  chartFigures.agents = {
     header: AGENT_CSV_HEADER,
     rows: report.rows.map((row) => AGENT_COLUMNS.map(([, , raw]) => raw(row))),
     name: "callsight-agents",
@@ -271,7 +272,7 @@ function save(filename, blob) {
 
 function exportChart(button) {
   const id = button.dataset.chart;
-  const table = exports[id];
+  const table = chartFigures[id];
   if (!table) return;
   if (button.dataset.export === "csv") {
     // The byte-order mark lets spreadsheets read the file as UTF-8 (names in Japanese).

@@ -102,6 +102,11 @@ def test_the_charts_speak_in_minutes_and_export_the_figures_they_show(
     assert agents[0][:4] == ["Agent", "Contacts", "FCR (%)", "Resolution time (median) (Minutes)"]
     assert sorted(row[0] for row in agents[1:]) == ['Ann "Pro" Lee', "Ben"]
 
+    with page.expect_download() as image:
+        page.click("button[data-export=png][data-chart=fcr]")
+    assert image.value.suggested_filename == "callsight-fcr-week.png"
+    assert image.value.path().read_bytes().startswith(b"\x89PNG")
+
     plotly = [r for r in requests if urlsplit(r.url).path == "/vendor/plotly.min.js"]
     assert len(plotly) == 1
     response = plotly[0].response()

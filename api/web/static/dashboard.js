@@ -99,7 +99,7 @@ function axis(extra) {
   return settings;
 }
 
-function layout(series, axes, count) {
+function layout(series, axes, count, width) {
   const settings = {
     height: HEIGHT,
     separators: separators(),
@@ -113,7 +113,15 @@ function layout(series, axes, count) {
     dragmode: false,
     barmode: "group",
     // Half a period of room either side keeps the first and last labels inside the chart.
-    xaxis: axis({ type: "category", tickangle: "auto", showgrid: false, range: [-0.5, count - 0.5], ticklabelstandoff: 4 }),
+    // At most one date label per 36 px, so labels turned upright on a phone never overlap.
+    xaxis: axis({
+      type: "category",
+      tickangle: "auto",
+      nticks: Math.max(2, Math.floor(width / 36)),
+      showgrid: false,
+      range: [-0.5, count - 0.5],
+      ticklabelstandoff: 4,
+    }),
     yaxis: axis(axes.y),
   };
   if (axes.y2) settings.yaxis2 = axis({ overlaying: "y", side: "right", showgrid: false, ...axes.y2 });
@@ -159,7 +167,7 @@ function draw(id, report, series, axes) {
   }
   const single = labels.length === 1;
   const traces = series.map((s, i) => trace(s, i, labels, single));
-  Plotly.react(plot, traces, layout(series, axes, labels.length), { responsive: true, displayModeBar: false });
+  Plotly.react(plot, traces, layout(series, axes, labels.length, plot.clientWidth), { responsive: true, displayModeBar: false });
 }
 
 function drawCharts(report) {

@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from agent.core.errors import CallsightError
 from api.errors import error_json
-from api.web import action_items, admin, dashboard, forms, pages
+from api.web import action_items, admin, dashboard, forms, pages, vendor
 from api.web.auth import NeedsSignIn
 from api.web.form_checks import readable
 from api.web.rendering import render
@@ -40,6 +40,7 @@ def install_web(app: FastAPI) -> None:
     app.include_router(action_items.router)
     app.include_router(dashboard.router)
     app.include_router(admin.router)
+    app.include_router(vendor.router)
     app.add_exception_handler(NeedsSignIn, _to_sign_in)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _error_page)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _invalid_form_page)  # type: ignore[arg-type]

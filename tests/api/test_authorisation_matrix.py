@@ -76,6 +76,7 @@ MATRIX: dict[tuple[str, str], tuple[str | int, ...]] = {
     ("GET", "/api/v1/audit"): ADMIN,
     ("GET", "/static/{path}"): PUBLIC,
     ("GET", "/docs/assets/{path}"): PUBLIC,
+    ("GET", "/vendor/plotly.min.js"): PUBLIC,
     ("GET", "/"): PUBLIC,
     ("GET", "/login"): PUBLIC,
     ("POST", "/login"): (401, PASS, PASS, PASS, PASS, 401),

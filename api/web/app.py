@@ -32,6 +32,7 @@ TITLES = {
     422: N_("Check the form"),
     429: N_("Too many tries"),
 }
+UNTITLED = N_("Something went wrong")
 
 
 def install_web(app: FastAPI) -> None:
@@ -83,5 +84,5 @@ async def _callsight_error_page(request: Request, error: CallsightError) -> Resp
 
 
 def _page(request: Request, code: int, message: str) -> Response:
-    title = i18n.gettext(TITLES.get(code, N_("Something went wrong")))
+    title = i18n.gettext(TITLES.get(code, UNTITLED))
     return render(request, "error.html", None, code, title=title, message=message, code=code)

@@ -99,7 +99,8 @@ class CallListRow:
     @property
     def title(self) -> str:
         """Who the call was with and when; the file name is only its secondary line."""
-        return f"{self.call.customer or i18n.gettext('Unknown customer')} · {self.when}"
+        customer = self.call.customer or i18n.gettext("Unknown customer")
+        return f"{customer} · {self.when}"
 
     @property
     def summary_line(self) -> str | None:

@@ -17,9 +17,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from agent.core.errors import CallsightError
 from api.errors import error_json
 from api.web import action_items, admin, dashboard, forms, i18n, pages
-from api.web.i18n import N_
 from api.web.auth import NeedsSignIn
 from api.web.form_checks import readable
+from api.web.i18n import N_
 from api.web.rendering import render
 
 MACHINE_PREFIXES = ("/api/", "/healthz", "/readyz", "/metrics", "/docs", "/openapi.json")

@@ -27,9 +27,9 @@ from api.deps import ContainerDep, SessionDep, client_address
 from api.ids import existing_id
 from api.routes.audio import audio_response, record_listen
 from api.web import i18n
-from api.web.i18n import N_
 from api.web.auth import COOKIE, FormVisitorDep, VisitorDep, WebActorDep, visible_call_or_404
 from api.web.form_checks import CallListQuery
+from api.web.i18n import N_
 from api.web.rendering import clock, day_bounds, list_rows, render
 
 router = APIRouter(include_in_schema=False)

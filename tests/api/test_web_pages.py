@@ -27,7 +27,7 @@ from agent.core.tables import (
 )
 from integrations.local_crm import LocalCrmRecord
 from support.audio import tone, write_wav
-from support.factories import STARTED_AT, SeedSummary, make_agent, make_call
+from support.factories import SeedSummary, make_agent, make_call
 from support.keys import make_token
 from support.polling import wait_for
 from support.samples import REPO
@@ -315,7 +315,8 @@ def test_every_page_has_its_own_title_and_the_favicon(
     signed_in(client, world.tokens["admin"])
     pages = {
         "/calls": "Calls · Callsight",
-        f"/calls/{world.call_id}": f"Call with Acme, {STARTED_AT:%d %b %Y %H:%M} · Callsight",
+        # the seeded call time (support.factories.STARTED_AT) as English writes it, in UTC
+        f"/calls/{world.call_id}": "Call with Acme, Nov 18, 2026, 10:00\u202fAM · Callsight",
         f"/customers/{world.customer_id}": "Acme · Callsight",
         "/dashboard": "Dashboard · Callsight",
         "/admin": "Admin · Callsight",

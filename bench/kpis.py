@@ -35,9 +35,10 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from agent.core.db import make_engine, upgrade
+from agent.kpis.case_queries import case_query
 from agent.kpis.cases import refresh_all_cases
 from agent.kpis.periods import GroupBy, KpiConfig
-from agent.kpis.queries import KpiFilters, case_query
+from agent.kpis.queries import KpiFilters
 
 CONFIG = KpiConfig()
 START = 1_767_225_600  # 2026-01-01T00:00:00Z
@@ -185,7 +186,7 @@ def derive_and_analyse(engine: Engine) -> None:
 
 
 def callsight_rows(engine: Engine) -> Rows:
-    query = case_query(GroupBy.CUSTOMER, KpiFilters(), CONFIG)
+    query = case_query(GroupBy.CUSTOMER, KpiFilters(), CONFIG, engine.dialect.name)
     with engine.connect() as connection:
         return {row[0]: tuple(row[1 : 1 + len(FIGURES)]) for row in connection.execute(query)}
 

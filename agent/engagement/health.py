@@ -125,10 +125,10 @@ def _rules(at: int) -> dict[str, Rule]:
     }
 
 
-def score(
+def _outcomes(
     facts: HealthFacts, at: int, weights: dict[str, float]
-) -> tuple[float | None, list[HealthComponent], dict[str, str]]:
-    """The score, its components (largest loss first) and the components left out."""
+) -> tuple[dict[str, tuple[float, str]], dict[str, str]]:
+    """Each weighted component's value and evidence, and the components left out and why."""
     found: dict[str, tuple[float, str]] = {}
     missing: dict[str, str] = {}
     for name, rule in _rules(at).items():
@@ -139,6 +139,24 @@ def score(
             missing[name] = outcome
         else:
             found[name] = outcome
+    return found, missing
+
+
+def score_only(facts: HealthFacts, at: int, weights: dict[str, float]) -> float | None:
+    """The score alone, as ``score`` gives it, without building its explanation."""
+    found, _ = _outcomes(facts, at, weights)
+    total = sum(weights[name] for name in found)
+    if not total:
+        return None
+    raw = sum(100 * weights[name] * value / total for name, (value, _) in found.items())
+    return round(raw, DECIMALS)
+
+
+def score(
+    facts: HealthFacts, at: int, weights: dict[str, float]
+) -> tuple[float | None, list[HealthComponent], dict[str, str]]:
+    """The score, its components (largest loss first) and the components left out."""
+    found, missing = _outcomes(facts, at, weights)
     total = sum(weights[name] for name in found)
     if not total:
         return None, [], missing

@@ -71,10 +71,13 @@ def gather(
     ):
         if customer_id is not None:
             query = query.where(query.selected_columns.customer_id == customer_id)
-        for row in connection.execute(query).mappings():
-            values = {k: v for k, v in row.items() if k != "customer_id"}
-            target = facts.setdefault(row["customer_id"], HealthFacts())
-            for name, value in values.items():
+        result = connection.execute(query)
+        names = list(result.keys())[1:]  # after customer_id
+        for key, *values in result:
+            target = facts.get(key)
+            if target is None:
+                target = facts[key] = HealthFacts()
+            for name, value in zip(names, values, strict=True):
                 setattr(target, name, _plain(value))
     return facts
 

@@ -9,7 +9,7 @@ import datetime as dt
 from pydantic import Field
 from sqlalchemy import Engine
 
-from agent.engagement.health import HealthComponent, score
+from agent.engagement.health import HealthComponent, score, score_only
 from agent.engagement.health_queries import HealthFacts, gather
 from agent.kpis.periods import GroupBy, KpiConfig, to_epoch
 from agent.kpis.report import KpiReport, KpiRow
@@ -39,6 +39,19 @@ def health_by_customer(
         value, components, _ = score(customer_facts, at, weights)
         scored[customer_id] = (value, components)
     return scored
+
+
+def health_scores(
+    engine: Engine,
+    config: KpiConfig,
+    weights: dict[str, float],
+    now: dt.datetime | None = None,
+) -> dict[int, float | None]:
+    """Every customer's score alone as of ``now`` (default: now)."""
+    at = to_epoch(now or dt.datetime.now(dt.UTC))
+    with engine.connect() as connection:
+        facts = gather(connection, at, config)
+    return {key: score_only(customer_facts, at, weights) for key, customer_facts in facts.items()}
 
 
 def with_health(

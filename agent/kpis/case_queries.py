@@ -65,7 +65,8 @@ class _CasesByCustomer(Alias):
 def _indexed_by(element: _CasesByCustomer, compiler: SQLCompiler, **kw: Any) -> str:
     if kw.get("asfrom"):
         return f"{compiler.preparer.format_table(element.element)} INDEXED BY {KPI_INDEX}"
-    return compiler.visit_alias(element, **kw)
+    rendered: str = compiler.visit_alias(element, **kw)  # type: ignore[no-untyped-call]
+    return rendered
 
 
 def case_query(

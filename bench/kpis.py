@@ -2,23 +2,31 @@
 DuckDB, on the same generated data in one run, with a row-by-row agreement check.
 
 Usage: python bench/kpis.py [--contacts N] [--customers C] [--postgres URL] [--runs R]
+(a quick run: --contacts 100000 --customers 10000; the full size takes a few minutes)
 
 Generates N contacts (default 1,000,000) over C customers (default 100,000) with realistic repeat
 patterns: most issues close in one call, some need a callback within days, some come back after
 the window on the same CRM case, some are reopened, a few are closed in the CRM or escalated.
 Loads them into a fresh SQLite file and a fresh PostgreSQL database (created and dropped here)
 through the real migrations, executemany (SQLite) and COPY (PostgreSQL), derives the case facts
-with ``agent.cases.refresh_all_cases``, then times Callsight's per-customer case query
-(``agent.kpis.case_query``, the one behind ``GET /api/v1/kpis?group_by=customer``). DuckDB
+with ``agent.kpis.cases.refresh_all_cases``, then times Callsight's per-customer case query
+(``agent.kpis.case_queries.case_query``, behind ``GET /api/v1/kpis?group_by=customer``). DuckDB
 computes the same figures from the raw contacts with its own SQL (window functions and
 ``quantile_cont``), in memory; it is timed too. Every database must agree with DuckDB to the row.
+On each database it then times the health score of every customer
+(``agent.engagement.kpi_health.health_scores``, the score ``callsight kpis --by customer`` adds;
+sentiment, surveys, lifecycles and revenue are generated for it) beside the KPI query. The load
+average is printed first and last: DuckDB's threads suffer more than the databases from a busy
+machine, so compare figures only from a quiet one.
 Needs the ``bench`` extra (duckdb).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import math
+import os
 import statistics
 import tempfile
 import time
@@ -26,7 +34,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import numpy as np
@@ -35,9 +43,12 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from agent.core.db import make_engine, upgrade
+from agent.core.domain import health_weights
+from agent.engagement.kpi_health import health_scores
+from agent.kpis.case_queries import case_query
 from agent.kpis.cases import refresh_all_cases
 from agent.kpis.periods import GroupBy, KpiConfig
-from agent.kpis.queries import KpiFilters, case_query
+from agent.kpis.queries import KpiFilters
 
 CONFIG = KpiConfig()
 START = 1_767_225_600  # 2026-01-01T00:00:00Z
@@ -50,7 +61,10 @@ FIGURES = (
     "resolution_time_median_h",
     "resolution_time_p90_h",
 )
+AS_OF = dt.datetime.fromtimestamp(START + 365 * DAY, dt.UTC)  # the health score's "now"
+WEIGHTS = health_weights({})
 Rows = dict[int, tuple[float | None, ...]]
+T = TypeVar("T")
 
 
 def generate(contacts: int, customers: int, seed: int = 7) -> dict[str, np.ndarray]:
@@ -120,16 +134,91 @@ def contact_rows(data: dict[str, np.ndarray]) -> Iterator[tuple[Any, ...]]:
         data["talk_s"].tolist(),
         data["hold_s"].tolist(),
         data["resolved"].tolist(),
+        [None if math.isnan(v) else v for v in data["sentiment"].tolist()],
     )
     for i, row in enumerate(zip(*columns, strict=True)):
-        yield (i + 1, *row)
+        yield (i + 1, *row, "general")
 
 
-CASE_INSERT = "INSERT INTO service_case (id, customer_id, category, closed_ts) VALUES ({})"
-CONTACT_COLUMNS = (
-    "id, case_id, customer_id, started_ts, ended_ts, local_day, local_month, "
-    "talk_s, hold_s, resolved"
-)
+def engagement(data: dict[str, np.ndarray], customers: int, seed: int = 11) -> None:
+    """What the health score reads besides contacts and cases: sentiment on half the calls, a
+    survey after one case in five, each customer's lifecycle and three revenue events each."""
+    rng = np.random.default_rng(seed)
+    contacts, cases = len(data["case_id"]), len(data["case_customer"])
+    data["sentiment"] = np.where(
+        rng.random(contacts) < 0.5, rng.uniform(-1, 1, contacts).round(3), np.nan
+    )
+    surveyed = np.flatnonzero(rng.random(cases) < 0.2)
+    opened = np.full(cases, np.iinfo(np.int64).max)
+    np.minimum.at(opened, data["case_id"] - 1, data["started_ts"])
+    data["survey_customer"] = data["case_customer"][surveyed]
+    data["survey_ts"] = opened[surveyed] + DAY
+    data["survey_csat"] = rng.integers(1, 6, len(surveyed))
+    data["survey_nps"] = rng.integers(0, 11, len(surveyed))
+    events = 3 * customers
+    data["revenue_customer"] = rng.integers(1, customers + 1, events)
+    data["revenue_ts"] = START + rng.integers(0, 365 * DAY, events)
+    data["revenue_e4"] = rng.integers(-50, 1000, events) * 10_000
+
+
+def survey_rows(data: dict[str, np.ndarray]) -> Iterator[tuple[Any, ...]]:
+    columns = (
+        data["survey_customer"].tolist(),
+        data["survey_ts"].tolist(),
+        (data["survey_ts"] // DAY).tolist(),
+        data["survey_csat"].tolist(),
+        data["survey_nps"].tolist(),
+    )
+    for row in zip(*columns, strict=True):
+        yield (*row, 0)
+
+
+def lifecycle_rows(customers: int) -> Iterator[tuple[Any, ...]]:
+    for i in range(1, customers + 1):
+        yield i, f"customer-{i}", i, START - 400 * DAY
+
+
+def revenue_rows(data: dict[str, np.ndarray]) -> Iterator[tuple[Any, ...]]:
+    columns = (
+        data["revenue_customer"].tolist(),  # lifecycle i is customer i's
+        data["revenue_ts"].tolist(),
+        (data["revenue_ts"] // DAY).tolist(),
+        data["revenue_e4"].tolist(),
+    )
+    for i, row in enumerate(zip(*columns, strict=True)):
+        yield (f"revenue-{i}", *row, "EUR")
+
+
+Table = tuple[str, str, Iterator[tuple[Any, ...]]]
+
+
+def tables(data: dict[str, np.ndarray], customers: int) -> list[Table]:
+    """Every table's name, column list and rows, in the order their references need."""
+    return [
+        (
+            "customer",
+            "id, name, created_at",
+            ((i, f"customer {i}", "2026-01-01 00:00:00+00") for i in range(1, customers + 1)),
+        ),
+        ("service_case", "id, customer_id, category, closed_ts", case_rows(data)),
+        (
+            "contact",
+            "id, case_id, customer_id, started_ts, ended_ts, local_day, local_month, "
+            "talk_s, hold_s, resolved, sentiment_change, category",
+            contact_rows(data),
+        ),
+        (
+            "survey",
+            "customer_id, responded_ts, local_day, csat, nps, local_month",
+            survey_rows(data),
+        ),
+        ("customer_lifecycle", "id, external_id, customer_id, since_ts", lifecycle_rows(customers)),
+        (
+            "revenue_event",
+            "external_id, lifecycle_id, occurred_ts, local_day, amount_e4, currency",
+            revenue_rows(data),
+        ),
+    ]
 
 
 def load_sqlite(engine: Engine, data: dict[str, np.ndarray], customers: int) -> None:
@@ -139,16 +228,9 @@ def load_sqlite(engine: Engine, data: dict[str, np.ndarray], customers: int) -> 
         cursor.execute("PRAGMA foreign_keys=OFF")  # the generator keeps every reference valid
         cursor.execute("PRAGMA synchronous=OFF")  # a bulk load that can simply be run again
         cursor.execute("PRAGMA cache_size=-262144")
-        cursor.executemany(
-            "INSERT INTO customer (id, name, created_at) VALUES (?, ?, ?)",
-            ((i, f"customer {i}", "2026-01-01 00:00:00") for i in range(1, customers + 1)),
-        )
-        cursor.executemany(CASE_INSERT.format("?, ?, ?, ?"), case_rows(data))
-        cursor.executemany(
-            f"INSERT INTO contact ({CONTACT_COLUMNS}, category) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'general')",
-            contact_rows(data),
-        )
+        for table, columns, rows in tables(data, customers):
+            marks = ", ".join("?" for _ in columns.split(","))
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
         raw.commit()
     finally:
         raw.close()
@@ -158,17 +240,10 @@ def load_postgres(engine: Engine, data: dict[str, np.ndarray], customers: int) -
     raw = engine.raw_connection()
     try:
         cursor: Any = raw.cursor()
-        with cursor.copy("COPY customer (id, name, created_at) FROM STDIN") as copy:
-            for i in range(1, customers + 1):
-                copy.write_row((i, f"customer {i}", "2026-01-01 00:00:00+00"))
-        with cursor.copy(
-            "COPY service_case (id, customer_id, category, closed_ts) FROM STDIN"
-        ) as copy:
-            for row in case_rows(data):
-                copy.write_row(row)
-        with cursor.copy(f"COPY contact ({CONTACT_COLUMNS}, category) FROM STDIN") as copy:
-            for row in contact_rows(data):
-                copy.write_row((*row, "general"))
+        for table, columns, rows in tables(data, customers):
+            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
         raw.commit()
     finally:
         raw.close()
@@ -185,7 +260,7 @@ def derive_and_analyse(engine: Engine) -> None:
 
 
 def callsight_rows(engine: Engine) -> Rows:
-    query = case_query(GroupBy.CUSTOMER, KpiFilters(), CONFIG)
+    query = case_query(GroupBy.CUSTOMER, KpiFilters(), CONFIG, engine.dialect.name)
     with engine.connect() as connection:
         return {row[0]: tuple(row[1 : 1 + len(FIGURES)]) for row in connection.execute(query)}
 
@@ -249,13 +324,32 @@ def duckdb_rows(db: duckdb.DuckDBPyConnection) -> Rows:
     return {row[0]: tuple(row[1:]) for row in result}
 
 
-def timed(run: Callable[[], Rows], runs: int) -> tuple[float, Rows]:
-    times, rows = [], {}
+def timed(run: Callable[[], T], runs: int) -> tuple[float, T]:
+    times, result = [], run()  # the first run warms the caches and is not counted
     for _ in range(runs):
         began = time.perf_counter()
-        rows = run()
+        result = run()
         times.append(time.perf_counter() - began)
-    return statistics.median(times), rows
+    return statistics.median(times), result
+
+
+def scores(engine: Engine) -> dict[int, float | None]:
+    return health_scores(engine, CONFIG, WEIGHTS, AS_OF)
+
+
+def time_backend(name: str, engine: Engine, duck_s: float, reference: Rows, runs: int) -> None:
+    seconds, rows = timed(lambda: callsight_rows(engine), runs)
+    report(name, seconds, duck_s, rows, disagreements(rows, reference))
+    health_s, scored_customers = timed(lambda: scores(engine), runs)
+    scored = sum(score is not None for score in scored_customers.values())
+    print(
+        f"{'  health':11} {health_s:8.3f} s  {health_s / seconds:6.2f}x the KPI query  "
+        f"{scored:,} customers scored"
+    )
+
+
+def load_average() -> str:
+    return "load average " + " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def disagreements(ours: Rows, reference: Rows) -> list[str]:
@@ -300,18 +394,11 @@ def prepare(
 
 
 def report(
-    name: str,
-    seconds: float,
-    reference: float,
-    rows: Rows,
-    problems: Sequence[str],
-    extra: str = "",
+    name: str, seconds: float, reference: float, rows: Rows, problems: Sequence[str]
 ) -> None:
     verdict = "agree" if not problems else f"{len(problems)} DISAGREE, e.g. {problems[0]}"
-    print(
-        f"{name:11} {seconds:8.3f} s  {seconds / reference:6.2f}x DuckDB  {len(rows):7} rows  "
-        f"{verdict}{extra}"
-    )
+    ratio = seconds / reference
+    print(f"{name:11} {seconds:8.3f} s  {ratio:6.2f}x DuckDB  {len(rows):7} rows  {verdict}")
 
 
 def main() -> None:
@@ -322,9 +409,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="timed runs each; the median counts")
     args = parser.parse_args()
     data = generate(args.contacts, args.customers)
+    engagement(data, args.customers)
     print(
         f"{args.contacts:,} contacts on {len(data['case_customer']):,} cases over "
-        f"{args.customers:,} customers; median of {args.runs} runs"
+        f"{args.customers:,} customers; median of {args.runs} runs after a warm-up; "
+        f"{load_average()}"
     )
     db = duckdb_connection(data)
     duck_s, reference = timed(lambda: duckdb_rows(db), args.runs)
@@ -332,28 +421,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'bench.db'}"
         engine, load_s, derive_s = prepare(url, load_sqlite, data, args.customers)
-        seconds, rows = timed(lambda: callsight_rows(engine), args.runs)
-        report(
-            "SQLite",
-            seconds,
-            duck_s,
-            rows,
-            disagreements(rows, reference),
-            f"  (load {load_s:.1f} s, derive case facts {derive_s:.1f} s)",
-        )
+        print(f"SQLite: load {load_s:.1f} s, derive case facts {derive_s:.1f} s")
+        time_backend("SQLite", engine, duck_s, reference, args.runs)
         engine.dispose()
     with postgres_database(args.postgres) as url:
         engine, load_s, derive_s = prepare(url, load_postgres, data, args.customers)
-        seconds, rows = timed(lambda: callsight_rows(engine), args.runs)
-        report(
-            "PostgreSQL",
-            seconds,
-            duck_s,
-            rows,
-            disagreements(rows, reference),
-            f"  (load {load_s:.1f} s, derive case facts {derive_s:.1f} s)",
-        )
+        print(f"PostgreSQL: load {load_s:.1f} s, derive case facts {derive_s:.1f} s")
+        time_backend("PostgreSQL", engine, duck_s, reference, args.runs)
         engine.dispose()
+    print(load_average())
 
 
 if __name__ == "__main__":

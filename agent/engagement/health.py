@@ -125,10 +125,10 @@ def _rules(at: int) -> dict[str, Rule]:
     }
 
 
-def score(
+def _outcomes(
     facts: HealthFacts, at: int, weights: dict[str, float]
-) -> tuple[float | None, list[HealthComponent], dict[str, str]]:
-    """The score, its components (largest loss first) and the components left out."""
+) -> tuple[dict[str, tuple[float, str]], dict[str, str]]:
+    """Each weighted component's value and evidence, and the components left out and why."""
     found: dict[str, tuple[float, str]] = {}
     missing: dict[str, str] = {}
     for name, rule in _rules(at).items():
@@ -139,6 +139,24 @@ def score(
             missing[name] = outcome
         else:
             found[name] = outcome
+    return found, missing
+
+
+def score_only(facts: HealthFacts, at: int, weights: dict[str, float]) -> float | None:
+    """The score alone, as ``score`` gives it, without building its explanation."""
+    found, _ = _outcomes(facts, at, weights)
+    total = sum(weights[name] for name in found)
+    if not total:
+        return None
+    raw = sum(100 * weights[name] * value / total for name, (value, _) in found.items())
+    return round(raw, DECIMALS)
+
+
+def score(
+    facts: HealthFacts, at: int, weights: dict[str, float]
+) -> tuple[float | None, list[HealthComponent], dict[str, str]]:
+    """The score, its components (largest loss first) and the components left out."""
+    found, missing = _outcomes(facts, at, weights)
     total = sum(weights[name] for name in found)
     if not total:
         return None, [], missing
@@ -228,24 +246,27 @@ def risk_list(
         earlier = gather(connection, at - TREND_DAYS * DAY_S, config)
         query = select(col(Customer.id), col(Customer.name))
         names = {int(key or 0): name for key, name in connection.execute(query)}
-    items = []
+    before = at - TREND_DAYS * DAY_S
+    ranked = []  # the scores alone first: only the customers shown need their explanation
     for customer_id, customer_facts in facts.items():
         if customer_facts.churned or customer_id not in names:
             continue
-        value, components, _ = score(customer_facts, at, weights)
-        before = score(earlier.get(customer_id, HealthFacts()), at - TREND_DAYS * DAY_S, weights)
-        trend = _trend(value, before[0])
-        entry = RiskEntry(
+        value = score_only(customer_facts, at, weights)
+        previous = score_only(earlier.get(customer_id, HealthFacts()), before, weights)
+        ranked.append((customer_id, value, _trend(value, previous)))
+    position = 1 if sort == "health_score" else 2
+    ranked.sort(key=lambda entry: _order(entry[position], entry[0]))
+    items = [
+        RiskEntry(
             customer_id=customer_id,
             name=names[customer_id],
             health_score=value,
             trend=trend,
-            reason=risk_reason(components),
+            reason=risk_reason(score(facts[customer_id], at, weights)[1]),
         )
-        items.append(entry)
-    field_name = "health_score" if sort == "health_score" else "trend"
-    items.sort(key=lambda e: _order(getattr(e, field_name), e.customer_id))
-    return RiskList(as_of=dt.datetime.fromtimestamp(at, dt.UTC), sort=sort, items=items[:limit])
+        for customer_id, value, trend in ranked[:limit]
+    ]
+    return RiskList(as_of=dt.datetime.fromtimestamp(at, dt.UTC), sort=sort, items=items)
 
 
 def _order(value: float | None, customer_id: int) -> tuple[bool, float, int]:

@@ -1,5 +1,6 @@
 """Service KPIs, computed in the database: one grouped query per source, the same SQL on SQLite
-and PostgreSQL (SQLAlchemy Core). docs/kpis.md defines every figure; this module implements it.
+and PostgreSQL (SQLAlchemy Core) except for the case percentiles (``agent.kpis.case_queries``).
+docs/kpis.md defines every figure; this module and that one implement it.
 
 Case figures group cases by the case's first contact (its opening); contact figures group
 contacts by their own start; surveys by their response time; action items by their call's contact.
@@ -8,15 +9,14 @@ contacts by their own start; surveys by their response time; action items by the
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from typing import cast as type_cast
 
 from sqlalchemy import (
     ColumnElement,
-    Connection,
     Float,
+    FromClause,
     Select,
     Table,
     and_,
@@ -25,7 +25,6 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
-    or_,
     select,
 )
 
@@ -69,16 +68,20 @@ class _Columns:
 
 def _columns(table: Table) -> _Columns:
     c = table.c
-    if table is CASES:
-        return _Columns(
-            c.customer_id,
-            c.first_agent_id,
-            c.team,
-            c.category,
-            c.opened_local_day,
-            c.opened_local_month,
-        )
     return _Columns(c.customer_id, c.agent_id, c.team, c.category, c.local_day, c.local_month)
+
+
+def case_columns(cases: FromClause) -> _Columns:
+    """A case belongs to its first contact's agent, team and local day and month."""
+    c = cases.c
+    return _Columns(
+        c.customer_id,
+        c.first_agent_id,
+        c.team,
+        c.category,
+        c.opened_local_day,
+        c.opened_local_month,
+    )
 
 
 def group_key(columns: _Columns, group_by: GroupBy) -> ColumnElement[Any]:
@@ -94,7 +97,7 @@ def group_key(columns: _Columns, group_by: GroupBy) -> ColumnElement[Any]:
     return keys[group_by]
 
 
-def _conditions(columns: _Columns, filters: KpiFilters) -> list[ColumnElement[bool]]:
+def conditions(columns: _Columns, filters: KpiFilters) -> list[ColumnElement[bool]]:
     wanted: list[tuple[Any, Any]] = [
         (columns.team, filters.team),
         (columns.agent, filters.agent_id),
@@ -113,77 +116,17 @@ def _float(value: Any) -> ColumnElement[float]:
     return cast(value, Float)
 
 
-def _div(numerator: Any, denominator: Any) -> ColumnElement[float]:
+def divide(numerator: Any, denominator: Any) -> ColumnElement[float]:
     """Floating-point division, written as a plain ``/`` between two floats on every backend."""
     return _float(numerator).op("/", return_type=Float)(_float(denominator))
 
 
-def _ratio(numerator: ColumnElement[Any], denominator: ColumnElement[Any]) -> ColumnElement[Any]:
-    return _div(numerator, func.nullif(denominator, 0))
+def ratio(numerator: ColumnElement[Any], denominator: ColumnElement[Any]) -> ColumnElement[Any]:
+    return divide(numerator, func.nullif(denominator, 0))
 
 
-def _count_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
+def count_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
     return func.sum(case((condition, 1), else_=0))
-
-
-def _percentile(value: Any, rank: Any, size: Any, num: int, den: int) -> ColumnElement[Any]:
-    """Linear-interpolated percentile num/den (as PostgreSQL's percentile_cont) from each row's
-    rank among the group's non-null values; integer division finds the two ranks around it."""
-    low = (size - 1) * num // den
-    fraction = _div((size - 1) * num - low * den, den)
-    return func.sum(
-        case(
-            (rank == low + 1, value * (1 - fraction)),
-            (rank == low + 2, value * fraction),
-        )
-    )
-
-
-def case_query(group_by: GroupBy, filters: KpiFilters, config: KpiConfig) -> Select[Any]:
-    """Per group: cases, resolved cases, FCR, resolution time mean/median/p90, escalations."""
-    c = CASES.c
-    key = group_key(_columns(CASES), group_by)
-    by_time = c.resolution_s.asc().nulls_last()
-    ranked = (
-        select(
-            key.label("key"),
-            c.opened_ts,
-            c.second_ts,
-            c.first_resolved_ts,
-            c.resolved_ts,
-            c.resolution_s,
-            c.escalated,
-            func.row_number().over(partition_by=key, order_by=by_time).label("rank"),
-            func.count(c.resolution_s)
-            .over(partition_by=key, order_by=by_time, rows=(None, None))
-            .label("size"),
-        )
-        .where(c.opened_ts.is_not(None), *_conditions(_columns(CASES), filters))
-        .subquery("ranked")
-    )
-    r = ranked.c
-    first_contact_resolution = and_(
-        r.resolved_ts.is_not(None),
-        r.first_resolved_ts.is_not(None),
-        or_(
-            r.second_ts.is_(None),
-            and_(
-                r.second_ts > r.first_resolved_ts,
-                r.second_ts - r.opened_ts > literal(config.repeat_window_s),
-            ),
-        ),
-    )
-    hours = _div(r.resolution_s, 3600)
-    return select(
-        r.key,
-        func.count().label("cases"),
-        func.count(r.resolved_ts).label("resolved_cases"),
-        _ratio(_count_if(first_contact_resolution), func.count(r.resolved_ts)).label("fcr_rate"),
-        func.avg(hours).label("resolution_time_mean_h"),
-        (_percentile(hours, r.rank, r.size, 1, 2)).label("resolution_time_median_h"),
-        (_percentile(hours, r.rank, r.size, 9, 10)).label("resolution_time_p90_h"),
-        _ratio(func.sum(r.escalated), func.count()).label("escalation_rate"),
-    ).group_by(r.key)
 
 
 def contact_query(group_by: GroupBy, filters: KpiFilters, config: KpiConfig) -> Select[Any]:
@@ -198,12 +141,12 @@ def contact_query(group_by: GroupBy, filters: KpiFilters, config: KpiConfig) -> 
         select(
             group_key(columns, group_by).label("key"),
             func.count().label("contacts"),
-            _ratio(_count_if(repeat), func.count()).label("repeat_contact_rate"),
+            ratio(count_if(repeat), func.count()).label("repeat_contact_rate"),
             func.avg(_float(handle)).label("aht_s"),
             func.avg(c.sentiment_change).label("sentiment_change"),
             func.avg(c.talk_ratio).label("talk_ratio"),
         )
-        .where(*_conditions(columns, filters))
+        .where(*conditions(columns, filters))
         .group_by(group_key(columns, group_by))
     )
 
@@ -212,16 +155,16 @@ def survey_query(group_by: GroupBy, filters: KpiFilters) -> Select[Any]:
     """Per group: responses, CSAT share of 4-5, NPS, mean CES."""
     c = SURVEYS.c
     columns = _columns(SURVEYS)
-    nps_balance = _count_if(c.nps >= 9) - _count_if(c.nps <= 6)
+    nps_balance = count_if(c.nps >= 9) - count_if(c.nps <= 6)
     return (
         select(
             group_key(columns, group_by).label("key"),
             func.count().label("surveys"),
-            _ratio(_count_if(c.csat >= 4), func.count(c.csat)).label("csat"),
-            _ratio(nps_balance * 100, func.count(c.nps)).label("nps"),
+            ratio(count_if(c.csat >= 4), func.count(c.csat)).label("csat"),
+            ratio(nps_balance * 100, func.count(c.nps)).label("nps"),
             func.avg(_float(c.ces)).label("ces"),
         )
-        .where(*_conditions(columns, filters))
+        .where(*conditions(columns, filters))
         .group_by(group_key(columns, group_by))
     )
 
@@ -235,35 +178,14 @@ def action_item_query(group_by: GroupBy, filters: KpiFilters, config: KpiConfig)
     return (
         select(
             group_key(columns, group_by).label("key"),
-            _count_if(a.status.in_(DONE_STATUSES)).label("action_items_completed"),
-            _count_if(overdue).label("action_items_overdue"),
+            count_if(a.status.in_(DONE_STATUSES)).label("action_items_completed"),
+            count_if(overdue).label("action_items_overdue"),
         )
         .select_from(CONTACTS.join(ACTION_ITEMS, a.call_id == c.call_id))
-        .where(*_conditions(columns, filters))
+        .where(*conditions(columns, filters))
         .group_by(group_key(columns, group_by))
     )
 
 
 def _today(config: KpiConfig) -> dt.date:
     return dt.date(1970, 1, 1) + dt.timedelta(days=today_number(config.zone))
-
-
-def run_queries(
-    connection: Connection, group_by: GroupBy, filters: KpiFilters, config: KpiConfig
-) -> dict[Key, dict[str, Any]]:
-    """Every figure per group key, merged from the four grouped queries."""
-    merged: dict[Key, dict[str, Any]] = {}
-    for query in (
-        contact_query(group_by, filters, config),
-        case_query(group_by, filters, config),
-        survey_query(group_by, filters),
-        action_item_query(group_by, filters, config),
-    ):
-        for row in connection.execute(query).mappings():
-            _merge(merged, row)
-    return merged
-
-
-def _merge(merged: dict[Key, dict[str, Any]], row: Mapping[Any, Any]) -> None:
-    figures = merged.setdefault(row["key"], {})
-    figures.update({name: value for name, value in row.items() if name != "key"})

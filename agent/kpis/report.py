@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 from sqlmodel import col
 
 from agent.core.tables import Customer, User
+from agent.kpis.case_queries import case_query
 from agent.kpis.periods import GroupBy, KpiConfig, period_label
-from agent.kpis.queries import Key, KpiFilters, run_queries
+from agent.kpis.queries import (
+    Key,
+    KpiFilters,
+    action_item_query,
+    contact_query,
+    survey_query,
+)
 
 DECIMALS = 4
 LABEL_CHUNK = 1000
@@ -109,3 +116,24 @@ def _labels(connection: Any, group_by: GroupBy, keys: Iterable[Key]) -> dict[Key
         query = select(col(table.id), col(table.name)).where(col(table.id).in_(chunk))
         labels.update({row[0]: row[1] for row in connection.execute(query)})
     return labels
+
+
+def run_queries(
+    connection: Connection, group_by: GroupBy, filters: KpiFilters, config: KpiConfig
+) -> dict[Key, dict[str, Any]]:
+    """Every figure per group key, merged from the four grouped queries."""
+    merged: dict[Key, dict[str, Any]] = {}
+    for query in (
+        contact_query(group_by, filters, config),
+        case_query(group_by, filters, config, connection.dialect.name),
+        survey_query(group_by, filters),
+        action_item_query(group_by, filters, config),
+    ):
+        for row in connection.execute(query).mappings():
+            _merge(merged, row)
+    return merged
+
+
+def _merge(merged: dict[Key, dict[str, Any]], row: Mapping[Any, Any]) -> None:
+    figures = merged.setdefault(row["key"], {})
+    figures.update({name: value for name, value in row.items() if name != "key"})

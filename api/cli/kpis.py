@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from agent.core.settings import Settings
+    from agent.engagement.kpi_health import KpiRowWithHealth
     from agent.kpis.report import KpiReport
 
 # The database, settings and KPI modules are imported inside the commands that use them: they
@@ -99,25 +100,54 @@ def kpis_command(
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     report = kpi_report(engine, GroupBy(group_by), filters, settings.kpi_config)
+    if report.group_by is GroupBy.CUSTOMER:
+        from agent.engagement.kpi_health import with_health
+
+        report = with_health(report, engine, settings.kpi_config, settings.health_weights)
     engine.dispose()
     click.echo(render(report, fmt), nl=False)
 
 
 def render(report: KpiReport, fmt: str) -> str:
     """The report as JSON (the API's shape), CSV (every column) or an aligned table."""
-    from agent.kpis.report import KpiRow
-
     if fmt == "json":
         return report.model_dump_json(indent=2) + "\n"
     if fmt == "csv":
-        return spreadsheet_csv(list(KpiRow.model_fields), (row.model_dump() for row in report.rows))
+        return _csv(report)
     return _table(report)
 
 
+def _csv(report: KpiReport) -> str:
+    """Every figure; with health scores, each component's contribution in its own column."""
+    from agent.core.domain import HEALTH_WEIGHTS
+    from agent.engagement.kpi_health import KpiRowWithHealth
+    from agent.kpis.report import KpiRow
+
+    columns = list(KpiRow.model_fields)
+    if not any(isinstance(row, KpiRowWithHealth) for row in report.rows):
+        return spreadsheet_csv(columns, (row.model_dump() for row in report.rows))
+    parts = [f"health_{name}" for name in HEALTH_WEIGHTS]
+    return spreadsheet_csv(
+        [*columns, "health_score", *parts],
+        (_csv_row(row) for row in report.rows if isinstance(row, KpiRowWithHealth)),
+    )
+
+
+def _csv_row(row: KpiRowWithHealth) -> dict[str, object]:
+    cells: dict[str, object] = row.model_dump(exclude={"health_components"})
+    cells.update({f"health_{part.name}": part.contribution for part in row.health_components})
+    return cells
+
+
 def _table(report: KpiReport) -> str:
-    cells = [list(TABLE_COLUMNS)]
-    cells += [[_cell(getattr(row, name)) for name in TABLE_COLUMNS] for row in report.rows]
-    widths = [max(len(line[i]) for line in cells) for i in range(len(TABLE_COLUMNS))]
+    from agent.engagement.kpi_health import KpiRowWithHealth
+
+    names = list(TABLE_COLUMNS)
+    if any(isinstance(row, KpiRowWithHealth) for row in report.rows):
+        names.append("health_score")
+    cells = [names]
+    cells += [[_cell(getattr(row, name)) for name in names] for row in report.rows]
+    widths = [max(len(line[i]) for line in cells) for i in range(len(names))]
     lines = [
         "  ".join(text.ljust(width) for text, width in zip(line, widths, strict=True)).rstrip()
         for line in cells

@@ -10,8 +10,9 @@ from sqlmodel import Session, col, select
 from agent.core.call_states import CallStatus
 from agent.core.settings import Settings
 from agent.core.tables import ActionItem, Call
+from agent.engagement.health_queries import gather
 from agent.kpis.call_contacts import record_call_contact
-from agent.kpis.periods import GroupBy, KpiConfig
+from agent.kpis.periods import GroupBy, KpiConfig, to_epoch
 from agent.kpis.queries import KpiFilters
 from agent.kpis.report import kpi_report
 from agent.kpis.tables import Contact, ServiceCase
@@ -171,3 +172,38 @@ def test_two_calls_about_one_problem_in_other_words_join_one_case(
     assert {c.case_id for c in contacts} == {case.id}
     assert case.category == "connectivity" and case.contact_count == 2
     container.engine.dispose()
+
+
+def test_the_health_score_counts_the_action_items_of_a_customers_calls(engine: Engine) -> None:
+    start = dt.datetime(2026, 11, 2, 9, tzinfo=dt.UTC)
+    with Session(engine) as session:
+        calls = [
+            acme_call(session, start + dt.timedelta(days=days), "resolved", ["password"])
+            for days in (0, 20)
+        ]
+        for call in calls:
+            record_call_contact(session, call, CONFIG)
+        for call, status in zip(calls, ("open", "done"), strict=True):
+            session.add(
+                ActionItem(
+                    call_id=call.id,
+                    position=0,
+                    description="x",
+                    owner="Sam",
+                    due_date=dt.date(2026, 11, 3),
+                    status=status,
+                )
+            )
+        session.commit()
+        (customer_id,) = set(session.exec(select(Contact.customer_id)).all())
+    assert customer_id is not None
+    at = to_epoch(start + dt.timedelta(days=30))
+    with engine.connect() as connection:
+        everyone = gather(connection, at, CONFIG)
+        one = gather(connection, at, CONFIG, customer_id)
+    for facts in (everyone[customer_id], one[customer_id]):
+        assert (facts.action_items, facts.overdue_action_items) == (2, 1)
+    # Ten days in, the second call has not happened yet: only the first call's item counts.
+    with engine.connect() as connection:
+        earlier = gather(connection, to_epoch(start + dt.timedelta(days=10)), CONFIG)
+    assert (earlier[customer_id].action_items, earlier[customer_id].overdue_action_items) == (1, 1)

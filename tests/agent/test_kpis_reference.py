@@ -15,9 +15,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from agent.core.tables import Customer
+from agent.kpis.case_queries import case_query
 from agent.kpis.history_import import import_csv
 from agent.kpis.periods import GroupBy, KpiConfig
-from agent.kpis.queries import KpiFilters, case_query
+from agent.kpis.queries import KpiFilters
 
 CONFIG = KpiConfig(timezone="Europe/Berlin")
 BASE = dt.datetime(2026, 3, 20, tzinfo=dt.UTC)  # spans the March clock change in Berlin
@@ -109,7 +110,9 @@ def test_case_figures_match_a_plain_reading_of_the_definitions(engine: Engine) -
         session.commit()
         names = dict(session.exec(select(Customer.id, Customer.name)).all())
     with engine.connect() as connection:
-        rows = connection.execute(case_query(GroupBy.CUSTOMER, KpiFilters(), CONFIG)).all()
+        rows = connection.execute(
+            case_query(GroupBy.CUSTOMER, KpiFilters(), CONFIG, engine.dialect.name)
+        ).all()
     ours = {names[row[0]]: tuple(row[1:7]) for row in rows}
     expected = reference(data)
     assert ours.keys() == expected.keys()

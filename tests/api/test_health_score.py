@@ -3,8 +3,10 @@ again here in plain Python from the rows the test imports, on both backends."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
+import json
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,6 +20,7 @@ from agent.core.tables import Customer
 from agent.engagement.importer import import_engagement
 from agent.kpis.history_import import import_csv
 from agent.kpis.periods import KpiConfig
+from support.cli import callsight
 from support.keys import make_token
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -145,3 +148,55 @@ def test_the_risk_list_puts_the_lowest_score_first_and_leaves_out_churned_custom
     rep = {"Authorization": f"Bearer {make_token(settings, Role.REP, 'Rita Rep')}"}
     assert client.get("/api/v1/customers", headers=rep).status_code == 403
     assert client.get("/api/v1/customers", params={"limit": 0}, headers=lead).status_code == 422
+
+
+def test_the_cli_shows_each_customers_score_and_components_as_the_api_does(
+    client: TestClient, settings: Settings, engine: Engine
+) -> None:
+    load(engine)
+    with Session(engine) as session:
+        ids = {c.name: c.id for c in session.exec(select(Customer)).all()}
+    lead = {"Authorization": f"Bearer {make_token(settings, Role.LEAD, 'Lee Lead')}"}
+    cli = callsight(settings, "kpis", "--by", "customer", "--format", "json")
+    assert cli.returncode == 0, cli.stderr
+    rows = {row["label"]: row for row in json.loads(cli.stdout)["rows"]}
+    assert set(rows) == {"Acme"}  # the only customer with contacts
+    health = client.get(f"/api/v1/customers/{ids['Acme']}", headers=lead).json()["health"]
+    row = rows["Acme"]
+    # Scored a moment apart: revenue recency may move in its last decimal.
+    assert row["health_score"] == pytest.approx(health["health_score"], abs=1e-3)
+    assert row["health_score"] == pytest.approx(
+        reference_score(acme_reference(days_back(health["as_of"]))), abs=1e-3
+    )
+    assert [c["name"] for c in row["health_components"]] == [
+        c["name"] for c in health["components"]
+    ]
+    for ours, theirs in zip(row["health_components"], health["components"], strict=True):
+        numbers = ("weight", "value", "contribution", "lost")
+        expected = pytest.approx({k: theirs[k] for k in numbers}, abs=1e-3)
+        assert {k: ours[k] for k in numbers} == expected
+        assert ours["evidence"] == theirs["evidence"]
+
+
+def test_the_cli_table_and_csv_carry_the_score(
+    client: TestClient, settings: Settings, engine: Engine
+) -> None:
+    load(engine)
+    with Session(engine) as session:
+        acme = session.exec(select(Customer).where(Customer.name == "Acme")).one()
+    lead = {"Authorization": f"Bearer {make_token(settings, Role.LEAD, 'Lee Lead')}"}
+    health = client.get(f"/api/v1/customers/{acme.id}", headers=lead).json()["health"]
+    table = callsight(settings, "kpis", "--by", "customer")
+    assert table.returncode == 0, table.stderr
+    header, acme_line = table.stdout.splitlines()[:2]
+    assert header.split()[-1] == "health_score"
+    assert float(acme_line.split()[-1]) == pytest.approx(health["health_score"], abs=1e-3)
+    out = callsight(settings, "kpis", "--by", "customer", "--format", "csv")
+    assert out.returncode == 0, out.stderr
+    (row,) = csv.DictReader(io.StringIO(out.stdout))
+    assert float(row["health_score"]) == pytest.approx(health["health_score"], abs=1e-3)
+    for component in health["components"]:
+        shown = float(row[f"health_{component['name']}"])
+        assert shown == pytest.approx(component["contribution"], abs=1e-3)
+    assert row["health_sentiment"] == row["health_overdue_action_items"] == ""
+    assert "health_score" not in callsight(settings, "kpis", "--by", "team").stdout

@@ -1,0 +1,36 @@
+"""conversation channels: a call is a recording (voice) or a chat, email or SMS conversation
+
+Revision ID: 0013
+Revises: 0011
+Create Date: 2026-11-26 23:20:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+revision: str = "0013"
+# Re-point to "0012" when that migration lands on main (written beside it on another branch).
+down_revision: str | None = "0011"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("call", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "channel",
+                sqlmodel.sql.sqltypes.AutoString(length=16),
+                nullable=False,
+                server_default="voice",
+            )
+        )
+
+
+def downgrade() -> None:
+    # Text conversations stay as rows without audio: the audio route answers 410 for them.
+    with op.batch_alter_table("call", schema=None) as batch_op:
+        batch_op.drop_column("channel")

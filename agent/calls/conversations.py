@@ -5,9 +5,19 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from sqlmodel import Session
 
 from agent.auth.keys import Principal
@@ -21,7 +31,7 @@ from agent.core.domain import (
     SpeakerRoles,
     check_language,
 )
-from agent.core.errors import PayloadTooLarge
+from agent.core.errors import InvalidInput, PayloadTooLarge, validation_problems
 from agent.core.moments import EventTime
 from agent.core.tables import Call, TranscriptSegment
 
@@ -169,6 +179,26 @@ def _check_time(position: int, turn: Turn, started_at: dt.datetime, before: Turn
             f"turns[{position}].at: {turn.at.isoformat()} is more than {MAX_SPAN.days} days "
             f"after started_at {started_at.isoformat()}"
         )
+
+
+def load_conversation(path: Path, defaults: Mapping[str, object]) -> ConversationIn:
+    """A conversation from a JSON file, with the same checks as the API; ``defaults`` fill the
+    fields the file leaves out. Raises a CallsightError naming what is wrong."""
+    if path.stat().st_size > MAX_BODY_BYTES:
+        raise PayloadTooLarge(
+            f"{path.name} is larger than the {MAX_BODY_BYTES / 1048576:g} MB a conversation may be"
+        )
+    try:
+        given = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InvalidInput(f"{path.name} is not JSON text: {error}") from error
+    if not isinstance(given, dict):
+        raise InvalidInput(f"{path.name} must hold one JSON object with `channel` and `turns`")
+    known = {name: value for name, value in defaults.items() if name in ConversationIn.model_fields}
+    try:
+        return ConversationIn.model_validate({**known, **given})
+    except ValidationError as error:
+        raise InvalidInput(validation_problems(error.errors())) from error
 
 
 def create_conversation(

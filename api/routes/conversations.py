@@ -30,7 +30,7 @@ def refuse_oversized(request: Request) -> None:
     "/conversations",
     status_code=status.HTTP_201_CREATED,
     response_model=CallDetail,
-    responses=errors(401, 413, 422),
+    responses=errors(400, 401, 413, 422),
     dependencies=[Depends(refuse_oversized)],
 )
 def post_conversation(

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request, status
+from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import col, select
 
@@ -26,6 +26,7 @@ from agent.kpis.queries import KpiFilters
 from api.deps import ContainerDep, SessionDep, client_address
 from api.ids import existing_id
 from api.routes.audio import audio_response, record_listen
+from api.web import i18n
 from api.web.auth import COOKIE, FormVisitorDep, VisitorDep, WebActorDep, visible_call_or_404
 from api.web.form_checks import CallListQuery
 from api.web.rendering import call_page_title, clock, day_bounds, list_rows, render
@@ -45,9 +46,21 @@ SORTS = {
 
 def _safe_next(target: str | None) -> str:
     # Only same-site paths: an open redirect would let a link bounce users anywhere.
-    if target and target.startswith("/") and not target.startswith("//"):
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
         return target
     return "/calls"
+
+
+@router.get("/language/{language}")
+def choose_language(language: str, next: str = "/calls") -> RedirectResponse:
+    """The header's language switch: remembered in a cookie for a year, then back to the page."""
+    if language not in i18n.LANGUAGES:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no language {language!r}")
+    response = RedirectResponse(_safe_next(next), status.HTTP_303_SEE_OTHER)
+    response.set_cookie(
+        i18n.LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600, samesite="lax", httponly=True
+    )
+    return response
 
 
 @router.get("/")

@@ -16,8 +16,16 @@ from agent.auth.web_sessions import SignedIn
 from agent.calls.views import CallDetail, CallSummaryRow, call_row
 from agent.core.call_states import RESTING_STATUSES
 from agent.core.tables import Call, Summary
+from api.web import i18n
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+TEMPLATES.env.add_extension("jinja2.ext.i18n")
+TEMPLATES.env.install_gettext_callables(  # type: ignore[attr-defined]
+    gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True
+)
+TEMPLATES.env.filters["when"] = i18n.local_datetime
+TEMPLATES.env.filters["day"] = i18n.local_date
+TEMPLATES.env.globals["languages"] = i18n.LANGUAGES
 # The pages' script stops watching a call once it rests; the state machine says when that is.
 TEMPLATES.env.globals["resting_statuses"] = " ".join(sorted(RESTING_STATUSES))
 
@@ -29,9 +37,20 @@ def render(
     status_code: int = 200,
     **context: Any,
 ) -> HTMLResponse:
-    """A page, with who is signed in and the CSRF token every form needs."""
-    context |= {"visitor": visitor, "csrf_token": visitor.csrf_token if visitor else ""}
-    return TEMPLATES.TemplateResponse(request, template, context, status_code=status_code)
+    """A page in the visitor's language, with who is signed in and the CSRF token forms need."""
+    language = i18n.request_language(request)
+    context |= {
+        "visitor": visitor,
+        "csrf_token": visitor.csrf_token if visitor else "",
+        "language": language,
+    }
+    with i18n.speaking(language, _business_timezone(request)):
+        return TEMPLATES.TemplateResponse(request, template, context, status_code=status_code)
+
+
+def _business_timezone(request: Request) -> str:
+    container = getattr(request.app.state, "container", None)
+    return container.settings.business_timezone if container else "UTC"
 
 
 def clock(seconds: float | None) -> str:

@@ -29,7 +29,14 @@ from api.routes.audio import audio_response, record_listen
 from api.web import i18n
 from api.web.auth import COOKIE, FormVisitorDep, VisitorDep, WebActorDep, visible_call_or_404
 from api.web.form_checks import CallListQuery
-from api.web.rendering import call_page_title, clock, day_bounds, list_rows, render
+from api.web.rendering import (
+    call_page_title,
+    clock,
+    day_bounds,
+    list_rows,
+    render,
+    sent_times,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -207,6 +214,7 @@ def call_page(
         page_title=call_page_title(detail),
         customer_id=call.customer_id,
         length=clock(call.duration_s),
+        sent_at=sent_times(detail),
         editable=CallStatus(call.status) in EDITABLE_STATUSES and visitor.principal.sees_all_calls,
         can_approve=call.status == CallStatus.REVIEW and visitor.principal.sees_all_calls,
         resolutions=[r.value for r in Resolution],

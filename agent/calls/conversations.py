@@ -130,7 +130,9 @@ class ConversationIn(PartiesMetadata):
     def _turns_fit_together(self) -> ConversationIn:
         self.started_at = self.started_at or self.turns[0].at
         for position, turn in enumerate(self.turns):
-            _check_time(position, turn, self.started_at, self.turns[position - 1] if position else None)
+            _check_time(
+                position, turn, self.started_at, self.turns[position - 1] if position else None
+            )
             if self.role_of(turn.speaker) is None:
                 raise ValueError(
                     f"turns[{position}].speaker: {turn.speaker!r} is neither the agent nor the "

@@ -136,7 +136,7 @@ def test_a_text_conversation_moves_as_a_recording_does_once_the_speech_stages_ar
         for status, targets in TRANSITIONS.items()
         if status not in SPEECH_STATUSES
     }
-    assert TEXT_TRANSITIONS == after_speech
+    assert after_speech == TEXT_TRANSITIONS
 
 
 @pytest.mark.parametrize(("current", "target", "channel"), TEXT_PAIRS)

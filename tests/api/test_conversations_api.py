@@ -138,7 +138,9 @@ def _many_turns() -> dict[str, Any]:
 def _much_text() -> dict[str, Any]:
     body = chat()
     words = "x" * 40_000
-    body["turns"] = [dict(body["turns"][0], text=words) for _ in range(MAX_TEXT_CHARS // 40_000 + 1)]
+    body["turns"] = [
+        dict(body["turns"][0], text=words) for _ in range(MAX_TEXT_CHARS // 40_000 + 1)
+    ]
     return body
 
 

@@ -38,8 +38,9 @@ from agent.core.tables import Call, TranscriptSegment
 MAX_TURNS = 5000
 MAX_TURN_CHARS = 50_000  # a long email
 MAX_TEXT_CHARS = 500_000
-# The JSON around the text: speakers, times, escapes, metadata.
-MAX_BODY_BYTES = 4 * MAX_TEXT_CHARS + 1024 * 1024
+# Room for the longest text written as JSON escapes (6 bytes a character, as for Japanese
+# sent with ensure_ascii) and the speakers, times and metadata around it.
+MAX_BODY_BYTES = 4 * 1024 * 1024
 # An email thread may run for weeks; a longer span is more likely a wrong date.
 MAX_SPAN = dt.timedelta(days=90)
 

@@ -66,6 +66,9 @@ class ConversationChannel(enum.StrEnum):
 TEXT_CHANNELS = frozenset(
     {ConversationChannel.CHAT, ConversationChannel.EMAIL, ConversationChannel.SMS}
 )
+# Someone handles these while they happen, so their length is handle time; an email thread's or
+# an SMS exchange's span is mostly waiting for the other side.
+LIVE_CHANNELS = frozenset({ConversationChannel.VOICE, ConversationChannel.CHAT})
 
 
 class Direction(enum.StrEnum):

@@ -1,4 +1,5 @@
-"""conversation channels: a call is a recording (voice) or a chat, email or SMS conversation
+"""conversation channels: a call is a recording (voice) or a chat, email or SMS conversation;
+a KPI contact keeps its call's channel (only live ones count towards handle time)
 
 Revision ID: 0013
 Revises: 0011
@@ -19,18 +20,20 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("call", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column(
-                "channel",
-                sqlmodel.sql.sqltypes.AutoString(length=16),
-                nullable=False,
-                server_default="voice",
+    for table in ("call", "contact"):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.add_column(
+                sa.Column(
+                    "channel",
+                    sqlmodel.sql.sqltypes.AutoString(length=16),
+                    nullable=False,
+                    server_default="voice",
+                )
             )
-        )
 
 
 def downgrade() -> None:
     # Text conversations stay as rows without audio: the audio route answers 410 for them.
-    with op.batch_alter_table("call", schema=None) as batch_op:
-        batch_op.drop_column("channel")
+    for table in ("contact", "call"):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_column("channel")

@@ -171,3 +171,23 @@ def test_two_calls_about_one_problem_in_other_words_join_one_case(
     assert {c.case_id for c in contacts} == {case.id}
     assert case.category == "connectivity" and case.contact_count == 2
     container.engine.dispose()
+
+
+def test_text_conversations_are_contacts_but_only_live_ones_count_towards_handle_time(
+    engine: Engine,
+) -> None:
+    start = dt.datetime(2026, 11, 2, 9, tzinfo=dt.UTC)
+    with Session(engine) as session:
+        voice = acme_call(session, start, "unresolved", ["password"])
+        chat = acme_call(session, start + dt.timedelta(days=1), "resolved", ["password"])
+        chat.channel, chat.duration_s = "chat", 600.0
+        email = acme_call(session, start + dt.timedelta(days=2), "resolved", ["invoice"])
+        email.channel, email.duration_s = "email", 2 * 86400.0  # a thread over two days
+        for call in (voice, chat, email):
+            record_call_contact(session, call, CONFIG)
+        session.commit()
+        channels = session.exec(select(Contact.channel).order_by(col(Contact.started_ts))).all()
+    assert channels == ["voice", "chat", "email"]
+    row = kpi_report(engine, GroupBy.TEAM, KpiFilters(), CONFIG).rows[0]
+    assert (row.contacts, row.cases, row.repeat_contact_rate) == (3, 2, 0.3333)
+    assert row.aht_s == (240.0 + 600.0) / 2

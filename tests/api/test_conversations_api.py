@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
-from sqlmodel import Session, func, select
+from sqlalchemy import Engine, delete
+from sqlmodel import Session, col, func, select
 
 from agent.calls.conversations import MAX_TEXT_CHARS, MAX_TURNS
-from agent.core.tables import Call
+from agent.core.call_states import CallStatus
+from agent.core.tables import Call, Summary
 from agent.kpis.tables import Contact
 from support.samples import REPO
 from support.uploads import until_rested
@@ -168,3 +169,20 @@ def test_not_json_is_a_4xx(client: TestClient, admin_headers: dict[str, str]) ->
     assert 400 <= response.status_code < 500, response.text
     with Session(client.app.state.container.engine) as session:  # type: ignore[attr-defined]
         assert session.exec(select(func.count()).select_from(Call)).one() == 0
+
+
+def test_a_failed_conversation_is_retried_from_its_summary(
+    client: TestClient, admin_headers: dict[str, str], engine: Engine
+) -> None:
+    created = client.post("/api/v1/conversations", headers=admin_headers, json=chat()).json()
+    until_rested(client, admin_headers, created["id"])
+    with Session(engine) as session:
+        call = session.get_one(Call, created["id"])
+        call.status, call.failure_reason = CallStatus.FAILED, "summary failed: the model was away"
+        session.exec(delete(Summary).where(col(Summary.call_id) == call.id))
+        session.add(call)
+        session.commit()
+    retried = client.post(f"/api/v1/calls/{created['id']}/retry", headers=admin_headers)
+    assert retried.status_code == 200, retried.text
+    assert retried.json()["status"] == "summarising"
+    assert until_rested(client, admin_headers, created["id"])["status"] == "done"

@@ -120,6 +120,16 @@ class ConversationIn(PartiesMetadata):
             )
         return value
 
+    @field_validator("speakers")
+    @classmethod
+    def _speakers_take_a_side(cls, value: dict[str, Speaker]) -> dict[str, Speaker]:
+        for name, role in value.items():
+            if role not in ROLE_WORDS.values():
+                raise ValueError(
+                    f"{name!r} must be mapped to 'agent' or 'customer', not {role.value!r}"
+                )
+        return value
+
     @field_validator("language")
     @classmethod
     def _known_language(cls, value: str) -> str:

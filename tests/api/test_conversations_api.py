@@ -106,6 +106,7 @@ BAD = {
     "empty text": (_turn(1, text="   "), "a turn needs some text"),
     "long turn": (_turn(1, text="x" * 50_001), "at most 50000 characters"),
     "unknown speaker": (_turn(2, speaker="Bob"), "turns[2].speaker: 'Bob'"),
+    "a speaker mapped to no side": (_with({"speakers": {"Priya": "unknown"}}), "'Priya' must"),
     "turns out of order": (_reordered(), "turns[2].at"),
     "turn before the start": (_turn(0, at="2026-11-18T09:00:00Z"), "turns[0].at"),
     "turns months after the start": (_with({"started_at": "2026-01-01T09:00:00Z"}), "90 days"),

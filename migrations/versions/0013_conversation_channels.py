@@ -2,7 +2,7 @@
 a KPI contact keeps its call's channel (only live ones count towards handle time)
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-11-26 23:20:00.000000
 """
 
@@ -13,8 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0013"
-# Re-point to "0012" when that migration lands on main (written beside it on another branch).
-down_revision: str | None = "0011"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

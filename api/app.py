@@ -20,6 +20,7 @@ from api.errors import install_error_json
 from api.routes import audio as routes_audio
 from api.routes import audit as routes_audit
 from api.routes import calls as routes_calls
+from api.routes import conversations as routes_conversations
 from api.routes import engagement as routes_engagement
 from api.routes import health as routes_health
 from api.routes import kpis as routes_kpis
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None, process_sample: bool = False) -
     throttled = errors(429)
     app.include_router(routes_health.router)
     app.include_router(routes_calls.router, responses=throttled)
+    app.include_router(routes_conversations.router, responses=throttled)
     app.include_router(routes_audio.router, responses=throttled)
     app.include_router(routes_webhooks.router)
     app.include_router(routes_subscriptions.router, responses=throttled)

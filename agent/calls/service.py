@@ -30,8 +30,9 @@ from agent.core.tables import Call, Customer, Summary, TranscriptSegment, User, 
 from agent.core.transactions import after_rollback
 
 
-class CallMetadata(BaseModel):
-    """What the uploader tells us about a recording; every field is optional."""
+class PartiesMetadata(BaseModel):
+    """Who took part in a conversation, when, and the CRM records it belongs to; every field is
+    optional. A recording's upload and a text conversation both carry these."""
 
     customer_name: str | None = Field(None, max_length=200)
     customer_crm_id: str | None = Field(None, max_length=64)
@@ -47,14 +48,19 @@ class CallMetadata(BaseModel):
     crm_opportunity_id: str | None = Field(
         None, max_length=64, description="The deal the call is about (a sales call)."
     )
+    conversation_type: ConversationType | None = Field(
+        None, description="What the call is: support, sales or other; none: decided from the words."
+    )
+
+
+class CallMetadata(PartiesMetadata):
+    """What the uploader tells us about a recording; every field is optional."""
+
     channel_map: str | None = Field(
         None, description="Stereo speakers, left first (e.g. 'customer,agent'), or 'auto'."
     )
     language: str | None = Field(
         None, description="Force the spoken language, e.g. 'ja'; 'auto' (or none) detects it."
-    )
-    conversation_type: ConversationType | None = Field(
-        None, description="What the call is: support, sales or other; none: decided from the words."
     )
     hotwords: str | None = Field(None, max_length=1000, description="Names to expect.")
     initial_prompt: str | None = Field(None, max_length=2000, description="Priming text.")
@@ -99,8 +105,8 @@ def create_call(
         crm_contact_id=meta.crm_contact_id,
         crm_account_id=meta.crm_account_id,
         crm_opportunity_id=meta.crm_opportunity_id,
-        customer_id=_customer_id(session, meta),
-        agent_id=_agent_id(session, meta, uploader),
+        customer_id=customer_id(session, meta),
+        agent_id=agent_id(session, meta, uploader),
         uploaded_by_key_id=uploader.key_id if uploader else None,
     )
     call.audio_key = f"{call.id[:2]}/{call.id}.{fmt}"
@@ -115,7 +121,7 @@ def create_call(
     return call
 
 
-def _customer_id(session: Session, meta: CallMetadata) -> int | None:
+def customer_id(session: Session, meta: PartiesMetadata) -> int | None:
     """The customer the upload names, by CRM id, name, email or phone; made if new."""
     name = meta.customer_name or meta.customer_crm_id or meta.customer_email or meta.customer_phone
     if not name:
@@ -137,7 +143,7 @@ def _customer_id(session: Session, meta: CallMetadata) -> int | None:
     return customer.id
 
 
-def _agent_id(session: Session, meta: CallMetadata, uploader: Principal | None) -> int | None:
+def agent_id(session: Session, meta: PartiesMetadata, uploader: Principal | None) -> int | None:
     if uploader is not None and not uploader.sees_all_calls:
         return uploader.user_id  # a rep's uploads are always their own calls
     if not (meta.agent_name or meta.agent_email):

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from sqlmodel import Session
 
 from agent.auth.keys import Principal
-from agent.calls import edits, review_edits, service
+from agent.calls import conversations, edits, review_edits, service
 from agent.core.call_states import CallStatus
 from agent.core.domain import ChannelMap, Resolution
 from agent.core.ports import AudioSink, AudioStore, CallEvents, CallQueue
@@ -108,6 +108,18 @@ def receive_call(
     """Make a call of received audio; it is queued after the commit, its audio deleted if the
     transaction rolls back."""
     call = service.create_call(session, store, sink, filename, meta, default_channel_map, uploader)
+    _enqueue(session, call, queue)
+    return call
+
+
+def receive_conversation(
+    session: Session,
+    given: conversations.ConversationIn,
+    uploader: Principal | None,
+    queue: CallQueue,
+) -> Call:
+    """Keep a text conversation as a call; after the commit it is queued for its summary."""
+    call = conversations.create_conversation(session, given, uploader)
     _enqueue(session, call, queue)
     return call
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
 from agent.calls.exports import TranscriptDocument
-from agent.core.domain import OutboxStatus, Speaker, Utterance
+from agent.core.domain import ConversationChannel, OutboxStatus, Speaker, Utterance
 from agent.core.tables import (
     ActionItem,
     Call,
@@ -100,6 +100,7 @@ class CallSummaryRow(BaseModel):
     id: str
     status: str
     failure_reason: str | None
+    channel: str = Field(description="voice for a recording; chat, email or sms for a text.")
     filename: str
     customer: str | None
     agent: str | None
@@ -119,7 +120,16 @@ class AsrOptionsView(BaseModel):
     initial_prompt: str | None
 
 
+class AudioView(BaseModel):
+    """The recording as it was received; a text conversation has none."""
+
+    format: str
+    size_bytes: int
+    url: str
+
+
 class CallDetail(CallSummaryRow):
+    audio: AudioView | None
     asr_options: AsrOptionsView
     transcript: TranscriptView
     summary: SummaryView | None
@@ -142,6 +152,7 @@ def call_row(session: Session, call: Call) -> CallSummaryRow:
         id=call.id,
         status=call.status,
         failure_reason=call.failure_reason,
+        channel=call.channel,
         filename=call.original_filename,
         customer=customer.name if customer else None,
         agent=agent.name if agent else None,
@@ -157,6 +168,7 @@ def call_detail(session: Session, call: Call) -> CallDetail:
     """Everything known about a call, in the shape DESIGN.md promises."""
     return CallDetail(
         **call_row(session, call).model_dump(),
+        audio=_audio(call),
         asr_options=AsrOptionsView(
             channel_map=call.channel_map,
             language=call.asr_language,
@@ -171,6 +183,19 @@ def call_detail(session: Session, call: Call) -> CallDetail:
         metrics=call.metrics or {},
         crm=_crm(session, call),
     )
+
+
+def _audio(call: Call) -> AudioView | None:
+    if not has_audio(call):
+        return None
+    return AudioView(
+        format=call.audio_format, size_bytes=call.audio_bytes, url=f"/api/v1/calls/{call.id}/audio"
+    )
+
+
+def has_audio(call: Call) -> bool:
+    """A recording has audio; a chat, email or SMS conversation has none."""
+    return ConversationChannel(call.channel) is ConversationChannel.VOICE
 
 
 def transcript_document(session: Session, call: Call) -> TranscriptDocument:

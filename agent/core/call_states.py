@@ -1,7 +1,8 @@
 """The call state machine: the statuses, their groups, the allowed moves, and the one mover.
 
-Every status change of a call goes through ``move``; a move outside ``TRANSITIONS`` raises
-``IllegalTransition`` and leaves the call as it was.
+Every status change of a call goes through ``move``; a move outside the call's table
+(``TRANSITIONS`` for a recording, ``TEXT_TRANSITIONS`` for a chat, email or SMS conversation)
+raises ``IllegalTransition`` and leaves the call as it was.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import enum
 from collections.abc import Mapping
 from typing import Protocol
 
+from agent.core.domain import ConversationChannel
 from agent.core.errors import Conflict
 
 
@@ -54,6 +56,35 @@ TRANSITIONS: Mapping[CallStatus, frozenset[CallStatus]] = {
 }
 
 
+# The statuses in which a recording becomes text; a text conversation never passes them.
+SPEECH_STATUSES = frozenset({CallStatus.QUEUED, CallStatus.TRANSCRIBING})
+
+# A text conversation arrives with its words: it is received straight into summarising, and a
+# retry sends it back to the summary or the CRM sync, never to speech recognition.
+TEXT_TRANSITIONS: Mapping[CallStatus, frozenset[CallStatus]] = {
+    CallStatus.SUMMARISING: frozenset({CallStatus.REVIEW, CallStatus.SYNCING, CallStatus.FAILED}),
+    CallStatus.REVIEW: frozenset({CallStatus.SYNCING, CallStatus.FAILED}),
+    CallStatus.SYNCING: frozenset({CallStatus.DONE, CallStatus.UNMATCHED, CallStatus.FAILED}),
+    CallStatus.UNMATCHED: frozenset({CallStatus.SYNCING}),
+    CallStatus.DONE: frozenset({CallStatus.SYNCING}),
+    CallStatus.FAILED: frozenset({CallStatus.SUMMARISING, CallStatus.SYNCING}),
+}
+
+
+def transitions_for(channel: str) -> Mapping[CallStatus, frozenset[CallStatus]]:
+    """The table of moves for a call that came in by ``channel``."""
+    if ConversationChannel(channel) is ConversationChannel.VOICE:
+        return TRANSITIONS
+    return TEXT_TRANSITIONS
+
+
+def first_status(channel: str) -> CallStatus:
+    """Where a call starts: a recording waits for speech recognition, a text is summarised."""
+    if ConversationChannel(channel) is ConversationChannel.VOICE:
+        return CallStatus.QUEUED
+    return CallStatus.SUMMARISING
+
+
 class IllegalTransition(Conflict):
     """The call cannot go from its status to the one asked for."""
 
@@ -64,23 +95,26 @@ class IllegalTransition(Conflict):
 
 class HasStatus(Protocol):
     status: CallStatus
+    channel: str
     failure_reason: str | None
     updated_at: dt.datetime
 
 
-def can_move(current: CallStatus, target: CallStatus) -> bool:
-    return target in TRANSITIONS[CallStatus(current)]
+def can_move(
+    current: CallStatus, target: CallStatus, channel: str = ConversationChannel.VOICE
+) -> bool:
+    return target in transitions_for(channel).get(CallStatus(current), frozenset())
 
 
 def move(call: HasStatus, target: CallStatus, *, reason: str | None = None) -> None:
     """Move ``call`` to ``target``; a failure needs ``reason``, anything else clears it.
 
     Raises:
-        IllegalTransition: the move is not in ``TRANSITIONS``; the call is unchanged.
+        IllegalTransition: the move is not in the call's channel's table; the call is unchanged.
         ValueError: a move to ``failed`` without a reason.
     """
     current = CallStatus(call.status)
-    if not can_move(current, target):
+    if not can_move(current, target, call.channel):
         raise IllegalTransition(current, target)
     if target == CallStatus.FAILED and not reason:
         raise ValueError("a call fails with a reason a person can act on")

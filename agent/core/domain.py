@@ -54,6 +54,23 @@ class DealSignal(enum.StrEnum):
     AT_RISK = "at_risk"
 
 
+class ConversationChannel(enum.StrEnum):
+    """How a conversation reached us: a recording (voice), or the text of a chat, email or SMS."""
+
+    VOICE = "voice"
+    CHAT = "chat"
+    EMAIL = "email"
+    SMS = "sms"
+
+
+TEXT_CHANNELS = frozenset(
+    {ConversationChannel.CHAT, ConversationChannel.EMAIL, ConversationChannel.SMS}
+)
+# Someone handles these while they happen, so their length is handle time; an email thread's or
+# an SMS exchange's span is mostly waiting for the other side.
+LIVE_CHANNELS = frozenset({ConversationChannel.VOICE, ConversationChannel.CHAT})
+
+
 class Direction(enum.StrEnum):
     INBOUND = "inbound"
     OUTBOUND = "outbound"
@@ -68,6 +85,7 @@ class SpeakerRoles(enum.StrEnum):
     VOICES = "voices"  # mono, two voices told apart; which is the agent from what each said
     VOICE_ORDER = "voice_order"  # mono, two voices, no cue: the agent answered an inbound call
     UNKNOWN = "unknown"  # mono with one voice heard: turns split at pauses, speakers not guessed
+    NAMED = "named"  # a text conversation: each turn names its speaker
 
 
 AUTO_CHANNEL_MAP = "auto"

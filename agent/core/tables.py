@@ -83,6 +83,8 @@ class Call(SQLModel, table=True):
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     status: CallStatus = Field(default=CallStatus.QUEUED, sa_column=status_column(CallStatus))
     failure_reason: str | None = None
+    # voice for a recording; chat, email or sms for a text conversation, which has no audio.
+    channel: str = Field(default="voice", max_length=16)
     original_filename: str = Field(max_length=255)
     audio_key: str = Field(max_length=255)
     audio_sha256: str = Field(max_length=64, index=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from agent.core.domain import CrmWrite, MatchHint, Resolution
+from agent.core.domain import ConversationChannel, CrmWrite, MatchHint, Resolution
 from agent.core.tables import ActionItem, Call, Customer, Summary, User
 
 _PRIORITIES = {"high": "High", "normal": "Normal", "low": "Low"}
@@ -67,8 +67,19 @@ def call_writes(
     return writes + case_writes(call, summary, comment_crm_id) + opportunity_writes(call, summary)
 
 
+# The activity's subject word and Task subtype per channel: Salesforce has subtypes for calls
+# and emails; a chat or an SMS is a plain task.
+ACTIVITY_KINDS = {
+    ConversationChannel.VOICE: ("Call", "Call"),
+    ConversationChannel.CHAT: ("Chat", "Task"),
+    ConversationChannel.EMAIL: ("Email", "Email"),
+    ConversationChannel.SMS: ("SMS", "Task"),
+}
+
+
 def call_activity(call: Call, summary: Summary, customer: Customer | None) -> CrmWrite:
-    """The call itself, logged as a completed Task of subtype Call, owned as matching decided
+    """The call itself, logged as a completed Task (subtype Call, or Email or plain Task for a
+    text conversation), owned as matching decided
     (the agent's CRM user, else the integration user).
 
     Text is not cut here: the CRM adapter cuts it to the org's field lengths, visibly.
@@ -80,15 +91,17 @@ def call_activity(call: Call, summary: Summary, customer: Customer | None) -> Cr
         lines.append(f"Competitors: {', '.join(summary.competitors)}")
     if summary.objections:
         lines += ["Objections:", *(f"- {objection}" for objection in summary.objections)]
+    label, subtype = ACTIVITY_KINDS[ConversationChannel(call.channel)]
     fields: dict[str, object] = {
-        "Subject": f"Call with {who}",
+        "Subject": f"{label} with {who}",
         "Status": "Completed",
-        "TaskSubtype": "Call",
-        "CallType": "Inbound" if call.direction == "inbound" else "Outbound",
-        "CallDurationInSeconds": round(call.duration_s or 0),
+        "TaskSubtype": subtype,
         "ActivityDate": (call.started_at or call.created_at).date().isoformat(),
         "Description": "\n".join(lines),
     }
+    if subtype == "Call":
+        fields["CallType"] = "Inbound" if call.direction == "inbound" else "Outbound"
+        fields["CallDurationInSeconds"] = round(call.duration_s or 0)
     if call.crm_owner_id:
         fields["OwnerId"] = call.crm_owner_id
     return CrmWrite("Task", call_external_id(call), _with_links(fields, call))

@@ -27,6 +27,7 @@ def record_call_contact(session: Session, call: Call, config: KpiConfig) -> Cont
         team=agent.team if agent else None,
         category=issue_category(summary),
         talk_s=call.duration_s or 0.0,
+        channel=call.channel,
         resolved=summary.resolution == Resolution.RESOLVED.value,
         escalated=summary.resolution == Resolution.ESCALATED.value,
         sentiment_change=sentiment_change(summary),

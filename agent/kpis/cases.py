@@ -34,6 +34,7 @@ class ContactFacts:
     talk_s: float = 0.0
     hold_s: float = 0.0
     acw_s: float | None = None
+    channel: str = "voice"
     resolved: bool = False
     escalated: bool = False
     sentiment_change: float | None = None
@@ -74,6 +75,7 @@ def contact_row(facts: ContactFacts, case: ServiceCase, config: KpiConfig) -> Co
         talk_s=facts.talk_s,
         hold_s=facts.hold_s,
         acw_s=facts.acw_s,
+        channel=facts.channel,
         resolved=int(facts.resolved),
         escalated=int(facts.escalated),
         sentiment_change=facts.sentiment_change,

@@ -28,6 +28,7 @@ from sqlalchemy import (
     select,
 )
 
+from agent.core.domain import LIVE_CHANNELS
 from agent.core.tables import ActionItem
 from agent.kpis.periods import GroupBy, KpiConfig, day_number, today_number
 from agent.kpis.tables import Contact, ServiceCase, Survey
@@ -137,12 +138,13 @@ def contact_query(group_by: GroupBy, filters: KpiFilters, config: KpiConfig) -> 
         c.prev_ts.is_not(None), c.started_ts - c.prev_ts <= literal(config.repeat_window_s)
     )
     handle = c.talk_s + c.hold_s + func.coalesce(c.acw_s, literal(config.after_call_work_s))
+    live = c.channel.in_([channel.value for channel in LIVE_CHANNELS])
     return (
         select(
             group_key(columns, group_by).label("key"),
             func.count().label("contacts"),
             ratio(count_if(repeat), func.count()).label("repeat_contact_rate"),
-            func.avg(_float(handle)).label("aht_s"),
+            func.avg(case((live, _float(handle)))).label("aht_s"),
             func.avg(c.sentiment_change).label("sentiment_change"),
             func.avg(c.talk_ratio).label("talk_ratio"),
         )

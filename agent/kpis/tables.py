@@ -91,6 +91,8 @@ class Contact(SQLModel, table=True):
     local_month: int
     ended_ts: int = Field(sa_column=_ts())
     prev_ts: int | None = Field(default=None, sa_column=_ts(nullable=True))
+    # How the contact came in (a call's channel): only live ones count towards handle time.
+    channel: str = Field(default="voice", max_length=16)
     talk_s: float = 0.0
     hold_s: float = 0.0
     acw_s: float | None = None

@@ -166,7 +166,9 @@ def process(
     as_json: bool,
     **options: Any,
 ) -> None:
-    """Transcribe, summarise and sync recordings here and now, with a progress bar."""
+    """Transcribe, summarise and sync recordings here and now, with a progress bar; a .json file
+    is a chat, email or SMS conversation (see examples/chat-conversation.json), summarised and
+    synced the same way."""
     from agent.core.call_states import CallStatus
     from api.startup import start_container
 
@@ -206,9 +208,41 @@ def _option_error(where: tuple[int | str, ...], message: str) -> str:
 
 
 def _process_one(container: Container, path: Path, meta: CallMetadata) -> str | None:
-    """Runs the call's stages; its id, or None when the file was refused."""
-    from sqlmodel import Session
+    """Runs the call's stages; its id, or None when the file was refused. A ``.json`` file is a
+    text conversation (chat, email or SMS), anything else a recording."""
     from tqdm import tqdm
+
+    if path.suffix.lower() == ".json":
+        call_id = _receive_conversation(container, path, meta)
+    else:
+        call_id = _receive_recording(container, path, meta)
+    if call_id is None:
+        return None
+    with tqdm(total=100, desc=path.name, unit="%", file=sys.stderr, leave=False) as bar:
+        container.pipeline.advance(call_id, on_progress=lambda share: _move(bar, share))
+    return call_id
+
+
+def _receive_conversation(container: Container, path: Path, meta: CallMetadata) -> str | None:
+    """A chat, email or SMS conversation in a JSON file; options fill what it leaves out."""
+    from sqlmodel import Session
+
+    from agent.calls.conversations import create_conversation, load_conversation
+    from agent.core.errors import CallsightError
+
+    try:
+        given = load_conversation(path, meta.model_dump(exclude_unset=True))
+    except CallsightError as error:
+        click.echo(f"{path}: {error}", err=True)
+        return None
+    with Session(container.engine) as session:
+        call = create_conversation(session, given)
+        session.commit()
+        return call.id
+
+
+def _receive_recording(container: Container, path: Path, meta: CallMetadata) -> str | None:
+    from sqlmodel import Session
 
     from agent.calls.intake import UploadRejected
     from agent.calls.service import create_call_from_file
@@ -228,10 +262,7 @@ def _process_one(container: Container, path: Path, meta: CallMetadata) -> str | 
             click.echo(f"{path}: {error}", err=True)
             return None
         session.commit()
-        call_id = call.id
-    with tqdm(total=100, desc=path.name, unit="%", file=sys.stderr, leave=False) as bar:
-        container.pipeline.advance(call_id, on_progress=lambda share: _move(bar, share))
-    return call_id
+        return call.id
 
 
 def _detail(container: Container, call_id: str) -> CallDetail:

@@ -16,7 +16,8 @@ from starlette.types import Receive, Scope, Send
 from agent.audit import log as audit
 from agent.audit.log import Action, Actor
 from agent.calls.service import require_visible
-from agent.core.errors import Gone
+from agent.calls.views import has_audio
+from agent.core.errors import Gone, NotFound
 from agent.core.ports import AudioMissing, AudioStore
 from agent.core.tables import Call
 from api.byte_ranges import ByteRange, MalformedRange, RangeNotSatisfiable, requested_range
@@ -134,7 +135,12 @@ def record_listen(container: Container, request: Request, actor: Actor, call: Ca
 
 
 def audio_response(container: Container, call: Call) -> RecordingResponse:
-    """The stored recording of ``call``, or 410 when it is gone."""
+    """The stored recording of ``call``; 404 for a text conversation, 410 when it is gone."""
+    if not has_audio(call):
+        raise NotFound(
+            f"call {call.id!r} is a {call.channel} conversation: it has no recording; "
+            "its turns are in the transcript"
+        )
     size = container.store.size(call.audio_key)
     if size is None:
         raise Gone(GONE_MESSAGE)

@@ -30,7 +30,7 @@ from api.web import i18n
 from api.web.auth import COOKIE, FormVisitorDep, VisitorDep, WebActorDep, visible_call_or_404
 from api.web.form_checks import CallListQuery
 from api.web.i18n import N_
-from api.web.rendering import clock, day_bounds, list_rows, render
+from api.web.rendering import clock, day_bounds, list_rows, render, sent_times
 
 router = APIRouter(include_in_schema=False)
 
@@ -211,6 +211,7 @@ def call_page(
         call_language=detail.language or i18n.request_language(request),
         customer_id=call.customer_id,
         length=clock(call.duration_s),
+        sent_at=sent_times(detail),
         editable=CallStatus(call.status) in EDITABLE_STATUSES and visitor.principal.sees_all_calls,
         can_approve=call.status == CallStatus.REVIEW and visitor.principal.sees_all_calls,
         resolutions=[r.value for r in Resolution],

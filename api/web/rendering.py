@@ -77,6 +77,14 @@ def call_page_title(call: CallDetail) -> str:
 TEMPLATES.env.globals["call_page_title"] = call_page_title
 
 
+def sent_times(call: CallDetail) -> list[dt.datetime] | None:
+    """When each turn of a text conversation was sent; None for a recording, whose lines show
+    their offset into the audio instead."""
+    if call.audio is not None or call.started_at is None:
+        return None
+    return [call.started_at + dt.timedelta(seconds=s.start) for s in call.transcript.segments]
+
+
 SUMMARY_LINE_CHARS = 160
 
 

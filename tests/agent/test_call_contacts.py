@@ -207,3 +207,23 @@ def test_the_health_score_counts_the_action_items_of_a_customers_calls(engine: E
     with engine.connect() as connection:
         earlier = gather(connection, to_epoch(start + dt.timedelta(days=10)), CONFIG)
     assert (earlier[customer_id].action_items, earlier[customer_id].overdue_action_items) == (1, 1)
+
+
+def test_text_conversations_are_contacts_but_only_live_ones_count_towards_handle_time(
+    engine: Engine,
+) -> None:
+    start = dt.datetime(2026, 11, 2, 9, tzinfo=dt.UTC)
+    with Session(engine) as session:
+        voice = acme_call(session, start, "unresolved", ["password"])
+        chat = acme_call(session, start + dt.timedelta(days=1), "resolved", ["password"])
+        chat.channel, chat.duration_s = "chat", 600.0
+        email = acme_call(session, start + dt.timedelta(days=2), "resolved", ["invoice"])
+        email.channel, email.duration_s = "email", 2 * 86400.0  # a thread over two days
+        for call in (voice, chat, email):
+            record_call_contact(session, call, CONFIG)
+        session.commit()
+        channels = session.exec(select(Contact.channel).order_by(col(Contact.started_ts))).all()
+    assert channels == ["voice", "chat", "email"]
+    row = kpi_report(engine, GroupBy.TEAM, KpiFilters(), CONFIG).rows[0]
+    assert (row.contacts, row.cases, row.repeat_contact_rate) == (3, 2, 0.3333)
+    assert row.aht_s == (240.0 + 600.0) / 2

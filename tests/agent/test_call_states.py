@@ -16,12 +16,16 @@ from sqlmodel import Session
 from agent.core.call_states import (
     EDITABLE_STATUSES,
     RESTING_STATUSES,
+    SPEECH_STATUSES,
+    TEXT_TRANSITIONS,
     TRANSITIONS,
     UNFINISHED_STATUSES,
     CallStatus,
     IllegalTransition,
+    first_status,
     move,
 )
+from agent.core.domain import TEXT_CHANNELS, ConversationChannel
 from agent.core.errors import CallsightError
 from agent.core.tables import Call
 from support.factories import make_call
@@ -31,6 +35,7 @@ from support.factories import make_call
 class FakeCall:
     status: CallStatus
     failure_reason: str | None = None
+    channel: str = ConversationChannel.VOICE
     updated_at: dt.datetime = field(default_factory=lambda: dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
 
 
@@ -114,3 +119,45 @@ def test_no_module_but_the_state_machine_assigns_a_call_status() -> None:
         if path.name != "call_states.py" and assigns.search(path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+TEXT_PAIRS = list(itertools.product(CallStatus, CallStatus, sorted(TEXT_CHANNELS)))
+
+
+def test_a_recording_waits_for_speech_recognition_and_a_text_goes_straight_to_its_summary() -> None:
+    assert first_status(ConversationChannel.VOICE) == CallStatus.QUEUED
+    for channel in TEXT_CHANNELS:
+        assert first_status(channel) == CallStatus.SUMMARISING
+
+
+def test_a_text_conversation_moves_as_a_recording_does_once_the_speech_stages_are_out() -> None:
+    after_speech = {
+        status: targets - SPEECH_STATUSES
+        for status, targets in TRANSITIONS.items()
+        if status not in SPEECH_STATUSES
+    }
+    assert after_speech == TEXT_TRANSITIONS
+
+
+@pytest.mark.parametrize(("current", "target", "channel"), TEXT_PAIRS)
+def test_a_text_conversation_never_enters_or_leaves_a_speech_stage(
+    current: CallStatus, target: CallStatus, channel: str
+) -> None:
+    call = FakeCall(current, channel=channel)
+    allowed = target in TEXT_TRANSITIONS.get(current, frozenset())
+    assert not (allowed and {current, target} & SPEECH_STATUSES)
+    if allowed:
+        move(call, target, reason="it broke")
+        assert call.status == target
+    else:
+        with pytest.raises(IllegalTransition):
+            move(call, target, reason="it broke")
+        assert call.status == current
+
+
+def test_a_failed_text_conversation_is_retried_from_its_summary_not_from_speech() -> None:
+    call = FakeCall(CallStatus.FAILED, failure_reason="summary failed", channel="email")
+    with pytest.raises(IllegalTransition):
+        move(call, CallStatus.QUEUED)
+    move(call, CallStatus.SUMMARISING)
+    assert call.status == CallStatus.SUMMARISING

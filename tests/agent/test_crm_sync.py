@@ -303,3 +303,20 @@ def test_a_case_status_the_org_lacks_fails_the_call_naming_the_field_and_the_val
         assert "Case.Status" in (call.failure_reason or "")
         assert "'Escalated'" in (call.failure_reason or "")
     assert sf_org.of_type("Case")[0]["Status"] == "New"
+
+
+def test_an_email_conversation_is_logged_as_an_email_task_without_call_fields(
+    engine: Engine, sf_org: SalesforceEmulator, https_session: requests.Session
+) -> None:
+    sf_org.add("Contact", LastName="Ng", Email="ana@acme.test")
+    with Session(engine) as session:
+        call_id = make_call_ready_for_crm(session, email="ana@acme.test")
+        call = session.get_one(Call, call_id)
+        call.channel = "email"
+        session.add(call)
+        session.commit()
+    report = make_sync(sf_org, https_session, engine).flush()
+    assert report.done_calls == [call_id]
+    logged = next(t for t in sf_org.of_type("Task") if t["Callsight_Id__c"].endswith(call_id))
+    assert (logged["TaskSubtype"], logged["Subject"][:10]) == ("Email", "Email with")
+    assert logged.get("CallType") is None and logged.get("CallDurationInSeconds") is None

@@ -59,3 +59,13 @@ def test_insights_migration_goes_down_and_up_again(tmp_path: Path) -> None:
     assert "conversation_type" not in columns(url, "call")
     upgrade(url)
     assert added <= columns(url, "summary")
+
+
+def test_channel_migration_goes_down_and_up_again(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'channels.db'}"
+    upgrade(url)
+    assert "channel" in columns(url, "call") & columns(url, "contact")
+    command.downgrade(alembic_config(url), "0012")
+    assert "channel" not in columns(url, "call") | columns(url, "contact")
+    upgrade(url)
+    assert "channel" in columns(url, "call") & columns(url, "contact")

@@ -54,6 +54,7 @@ MATRIX: dict[tuple[str, str], tuple[str | int, ...]] = {
     ("GET", "/readyz"): PUBLIC,
     ("GET", "/metrics"): NO_KEY_OPENS,  # the metrics token, not an API key
     ("POST", "/api/v1/calls"): ANY_KEY,
+    ("POST", "/api/v1/conversations"): ANY_KEY,
     ("GET", "/api/v1/calls"): ANY_KEY,
     ("GET", "/api/v1/calls/{call_id}"): OWNER,
     ("GET", "/api/v1/calls/{call_id}/transcript"): OWNER,
@@ -105,6 +106,11 @@ MATRIX: dict[tuple[str, str], tuple[str | int, ...]] = {
 }
 
 NOT_AUDIO = {"file": ("call.wav", b"not a recording", "audio/wav")}
+SMS = {
+    "channel": "sms",
+    "language": "en",
+    "turns": [{"speaker": "customer", "text": "Is my order shipped?", "at": "2026-11-18T10:00Z"}],
+}
 SUBSCRIBER = "https://93.184.215.14/callsight"  # a public address; "call.failed" never fires
 
 
@@ -112,6 +118,7 @@ def _bodies(world: World) -> dict[tuple[str, str], dict[str, Any]]:
     """What each route that takes a body is sent: valid, so only authorisation can refuse it."""
     return {
         ("POST", "/api/v1/calls"): {"files": NOT_AUDIO},
+        ("POST", "/api/v1/conversations"): {"json": SMS},
         ("PATCH", "/api/v1/calls/{call_id}"): {"json": {"resolution": "resolved"}},
         ("POST", "/api/v1/calls/{call_id}/crm-links"): {"json": {"contact_id": "0035g0000001"}},
         ("POST", "/api/v1/webhooks/crm"): {"json": {}},

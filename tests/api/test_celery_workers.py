@@ -334,3 +334,20 @@ def test_a_flaky_crm_and_a_timing_out_llm_still_end_every_call_once(
     comment_rows = [row for row in outbox if row.object_type == "CaseComment"]
     assert comment_rows
     assert len(comments) == len(comment_rows), (comments, [r.crm_id for r in comment_rows])
+
+
+def test_a_text_conversation_needs_no_speech_worker(cluster: Cluster) -> None:
+    cluster.start_api()
+    io = cluster.start_worker("io")
+    assert cluster.api is not None
+    chat = (SAMPLE_CALL.parent / "chat-conversation.json").read_bytes()
+    answer = httpx.post(
+        f"{cluster.api.url}/api/v1/conversations",
+        headers={**cluster.headers, "Content-Type": "application/json"},
+        content=chat,
+        timeout=30,
+    )
+    assert answer.status_code == 201, answer.text
+    call_id = str(answer.json()["id"])
+    assert cluster.wait_resting([call_id]) == {call_id: "done"}, cluster.logs()
+    assert "callsight.summarise[" in io.log() and "callsight.transcribe[" not in io.log()

@@ -34,6 +34,7 @@ ISO_TAKEN = [
 # FastAPI adds its own 422 to such a route otherwise.
 ERRORS = {
     ("post", "/api/v1/calls"): {400, 401, 413, 415, 422},
+    ("post", "/api/v1/conversations"): {400, 401, 413, 422},
     ("get", "/api/v1/calls"): {401, 422},
     ("get", "/api/v1/calls/{call_id}"): {401, 404, 422},
     ("get", "/api/v1/calls/{call_id}/transcript"): {401, 404, 409, 422},
@@ -64,6 +65,7 @@ ERRORS = {
 }
 # Routes that read a JSON body: bytes that are not UTF-8 are a 400 (FastAPI's own answer).
 JSON_BODIES = [
+    ("post", "/api/v1/conversations"),
     ("patch", "/api/v1/calls/{call_id}"),
     ("post", "/api/v1/calls/{call_id}/crm-links"),
     ("post", "/api/v1/surveys"),

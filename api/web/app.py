@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from agent.core.errors import CallsightError
 from api.errors import error_json
-from api.web import action_items, admin, dashboard, forms, pages
+from api.web import action_items, admin, dashboard, forms, pages, transcripts
 from api.web.auth import NeedsSignIn
 from api.web.form_checks import readable
 from api.web.rendering import render
@@ -38,6 +38,7 @@ def install_web(app: FastAPI) -> None:
     app.include_router(pages.router)
     app.include_router(forms.router)
     app.include_router(action_items.router)
+    app.include_router(transcripts.router)
     app.include_router(dashboard.router)
     app.include_router(admin.router)
     app.add_exception_handler(NeedsSignIn, _to_sign_in)  # type: ignore[arg-type]

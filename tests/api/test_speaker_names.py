@@ -13,7 +13,7 @@ from agent.audit.tables import AuditEvent
 from agent.auth.keys import Role
 from agent.core.call_states import CallStatus
 from agent.core.settings import Settings
-from agent.core.tables import Call
+from agent.core.tables import ActionItem, Call
 from support.factories import SeedSummary, make_agent, make_call, make_customer, said_in_turn
 from support.keys import bearer
 
@@ -138,3 +138,32 @@ def test_a_rename_is_audited_without_the_names(
         ).first()
     assert event is not None
     assert event.target == "speakers customer"
+
+
+@pytest.mark.parametrize(
+    ("owner", "role"), [("sam lee", "agent"), ("Pat Jones", None), ("customer", "customer")]
+)
+def test_an_owner_edited_through_the_api_keeps_a_party_role_only_when_the_name_is_theirs(
+    client: TestClient,
+    engine: Engine,
+    lead_headers: dict[str, str],
+    owner: str,
+    role: str | None,
+) -> None:
+    call_id = seeded(engine)
+    with Session(engine) as session:
+        item = make_call_item(session, call_id)
+    blank = {"action_items": [{"id": item, "owner": ""}]}
+    refused = client.patch(f"/api/v1/calls/{call_id}", json=blank, headers=lead_headers)
+    assert refused.status_code == 422
+    body = {"action_items": [{"id": item, "owner": owner}]}
+    answer = client.patch(f"/api/v1/calls/{call_id}", json=body, headers=lead_headers)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["action_items"][0]["owner_role"] == role
+
+
+def make_call_item(session: Session, call_id: str) -> str:
+    item = ActionItem(call_id=call_id, position=0, description="Send a router", owner="agent")
+    session.add(item)
+    session.commit()
+    return item.id

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -11,6 +12,8 @@ from sqlmodel import Session, col, select
 from agent.calls.speakers import SpeakerView
 from agent.core.tables import Call, User
 from agent.processing.owners import PARTIES, named_owner, party_names
+
+LABELLED = re.compile(rf"(?P<name>.*\S)\s*\((?P<role>{'|'.join(PARTIES)})\)")
 
 
 @dataclass(frozen=True)
@@ -41,10 +44,11 @@ def owner_choices(
 
 
 def chosen_owner(text: str, choices: Sequence[OwnerChoice]) -> tuple[str, str | None]:
-    """The owner's name and role from what the field sent: a choice's label, a party's name or
-    the words "agent"/"customer" keep the role; anything else is a name without one."""
+    """The owner's name and role from what the field sent: a label such as "Sam Lee (agent)"
+    (a choice, or an item's owner as shown), a party's name or the words "agent"/"customer"
+    keep the role; anything else is a name without one."""
     typed = text.strip()
-    picked = next((choice for choice in choices if choice.label == typed), None)
-    if picked:
-        return picked.name, picked.role
+    labelled = LABELLED.fullmatch(typed)
+    if labelled:
+        return labelled["name"], labelled["role"]
     return named_owner(typed, {c.role: c.name for c in choices if c.role})

@@ -164,6 +164,7 @@ def test_reps_cannot_name_speakers(client: TestClient, settings: Settings, engin
         ("customer", ("Dana Kim", "customer")),
         ("Pat Jones", ("Pat Jones", None)),
         ("  Someone Else ", ("Someone Else", None)),
+        ("Sam L. (agent)", ("Sam L.", "agent")),
     ],
 )
 def test_an_owner_is_stored_by_name_with_the_role_beside_it(

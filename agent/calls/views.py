@@ -73,6 +73,13 @@ class ActionItemView(BaseModel):
     priority: str
     status: str
 
+    @property
+    def owner_label(self) -> str:
+        """``Sam Lee (agent)``: the owner with the role beside the name, as owners are picked."""
+        if self.owner_role and self.owner_role != self.owner:
+            return f"{self.owner} ({self.owner_role})"
+        return self.owner
+
 
 class CrmRecordView(BaseModel):
     object_type: str

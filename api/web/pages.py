@@ -202,6 +202,8 @@ def call_page(
     approver = session.get(ApiKey, call.approved_by_key_id) if call.approved_by_key_id else None
     detail = call_detail(session, call)
     editable = CallStatus(call.status) in EDITABLE_STATUSES and visitor.principal.sees_all_calls
+    # Known users are offered only to those who may give them work: the editors.
+    owners = owner_choices(session, call, detail.speakers) if editable else []
     return render(
         request,
         "call.html",
@@ -212,10 +214,10 @@ def call_page(
         customer_id=call.customer_id,
         length=clock(call.duration_s),
         editable=editable,
-        # Known users are offered only to those who may give them work: the editors.
-        owners=owner_choices(session, call, detail.speakers) if editable else [],
+        owners=owners,
+        default_owner=next((o.label for o in owners if o.role == Speaker.AGENT), "agent"),
         can_name_speakers=visitor.principal.role in EDITORS and bool(detail.speakers),
-        voices={speaker.speaker: speaker.display for speaker in detail.speakers},
+        voices={speaker.speaker: speaker for speaker in detail.speakers},
         roles=[speaker.value for speaker in Speaker],
         transcript_formats=list(TranscriptFormat),
         can_approve=call.status == CallStatus.REVIEW and visitor.principal.sees_all_calls,

@@ -158,7 +158,7 @@ def score(
     return round(raw, DECIMALS), components, missing
 
 
-def _reason(components: list[HealthComponent]) -> str | None:
+def risk_reason(components: list[HealthComponent]) -> str | None:
     worst = components[0] if components else None
     if worst is None or worst.lost == 0:
         return None
@@ -188,7 +188,7 @@ def customer_health(
         as_of=dt.datetime.fromtimestamp(at, dt.UTC),
         health_score=value,
         trend=_trend(value, previous),
-        reason=_reason(components),
+        reason=risk_reason(components),
         components=components,
         missing=missing,
         calls=calls,
@@ -240,7 +240,7 @@ def risk_list(
             name=names[customer_id],
             health_score=value,
             trend=trend,
-            reason=_reason(components),
+            reason=risk_reason(components),
         )
         items.append(entry)
     field_name = "health_score" if sort == "health_score" else "trend"

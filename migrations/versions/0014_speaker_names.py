@@ -1,7 +1,7 @@
 """speaker names: a lead's display names (and corrected roles) for a call's speakers
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0012
 Create Date: 2026-11-26 23:30:00.000000
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0014"
-# Re-chained at merge onto whichever of 0012/0013 lands last on main.
-down_revision: str | None = "0011"
+# Re-chain onto 0013 at merge if that lands on main first.
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

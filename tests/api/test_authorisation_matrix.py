@@ -77,6 +77,7 @@ MATRIX: dict[tuple[str, str], tuple[str | int, ...]] = {
     ("GET", "/api/v1/audit"): ADMIN,
     ("GET", "/static/{path}"): PUBLIC,
     ("GET", "/docs/assets/{path}"): PUBLIC,
+    ("GET", "/vendor/plotly.min.js"): PUBLIC,
     ("GET", "/"): PUBLIC,
     ("GET", "/login"): PUBLIC,
     ("GET", "/language/{language}"): PUBLIC,

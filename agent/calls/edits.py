@@ -11,12 +11,18 @@ from agent.core.call_states import EDITABLE_STATUSES, CallStatus, move
 from agent.core.domain import Priority, Resolution
 from agent.core.moments import IsoDate
 from agent.core.tables import ActionItem, Call, Summary, utcnow
+from agent.processing.owners import named_owner, party_names
 
 
 class ActionItemEdit(BaseModel):
     id: str = Field(max_length=32)
     description: str | None = Field(None, min_length=1, max_length=2000)
-    owner: str | None = Field(None, max_length=200)
+    owner: str | None = Field(None, min_length=1, max_length=200)
+    owner_role: str | None = Field(
+        None,
+        pattern="^(agent|customer)$",
+        description="Omitted with an owner: the agent's or customer's role if the name is theirs.",
+    )
     due_date: IsoDate | None = None
     status: str | None = Field(None, pattern="^(open|done)$")
     priority: Priority | None = None
@@ -60,7 +66,7 @@ def apply_changes(session: Session, call: Call, change: CallEdit) -> None:
     """Write the corrections only; the call stays where it is (a review goes on)."""
     summary = editable_summary(session, call)
     _edit_summary(summary, change)
-    _edit_items(session, call.id, change.action_items)
+    _edit_items(session, call, change.action_items)
     session.add(summary)
 
 
@@ -85,19 +91,28 @@ def _edit_summary(summary: Summary, change: CallEdit) -> None:
         summary.resolution = change.resolution.value
 
 
-def _edit_items(session: Session, call_id: str, edits: list[ActionItemEdit]) -> None:
+def _edit_items(session: Session, call: Call, edits: list[ActionItemEdit]) -> None:
     items = {
         item.id: item
-        for item in session.exec(select(ActionItem).where(col(ActionItem.call_id) == call_id))
+        for item in session.exec(select(ActionItem).where(col(ActionItem.call_id) == call.id))
     }
     unknown = [e.id for e in edits if e.id not in items]
     if unknown:
         raise CallStateError(f"this call has no action item(s) {', '.join(unknown)}")
     for item_edit in edits:
         item = items[item_edit.id]
-        for name, value in item_edit.model_dump(exclude_unset=True, exclude={"id"}).items():
+        for name, value in _item_changes(session, call, item_edit).items():
             setattr(item, name, value)
         session.add(item)
+
+
+def _item_changes(session: Session, call: Call, item_edit: ActionItemEdit) -> dict[str, object]:
+    changes = item_edit.model_dump(exclude_unset=True, exclude={"id"})
+    if item_edit.owner is not None and "owner_role" not in changes:
+        changes["owner"], changes["owner_role"] = named_owner(
+            item_edit.owner, party_names(session, call)
+        )
+    return changes
 
 
 def link(session: Session, call: Call, links: CrmLinkEdit) -> None:

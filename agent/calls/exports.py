@@ -5,8 +5,9 @@ from __future__ import annotations
 import enum
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from agent.calls.speakers import SpeakerView
 from agent.core.domain import Utterance
 
 
@@ -32,6 +33,12 @@ class TranscriptDocument:
     duration_s: float | None
     speaker_roles: str | None
     utterances: Sequence[Utterance]
+    speakers: Sequence[SpeakerView] = field(default_factory=tuple)
+
+    def speaker(self, label: str) -> SpeakerView:
+        """The speaker behind a transcript label, named and re-roled as the lead said."""
+        known = {view.speaker: view for view in self.speakers}
+        return known.get(label) or SpeakerView(speaker=label, role=label)
 
 
 def render(document: TranscriptDocument, fmt: TranscriptFormat) -> str:
@@ -55,11 +62,17 @@ def _json(document: TranscriptDocument) -> str:
         "language": document.language,
         "duration_s": document.duration_s,
         "speaker_roles": document.speaker_roles,
+        "speakers": [
+            document.speaker(label).model_dump()
+            for label in dict.fromkeys(u.speaker.value for u in document.utterances)
+        ],
         "segments": [
             {
                 "start": u.start,
                 "end": u.end,
                 "speaker": u.speaker.value,
+                "role": document.speaker(u.speaker.value).role,
+                "name": document.speaker(u.speaker.value).name,
                 "text": u.text,
                 "words": [
                     {"start": w.start, "end": w.end, "text": w.text, "probability": w.probability}
@@ -74,7 +87,7 @@ def _json(document: TranscriptDocument) -> str:
 
 def _txt(document: TranscriptDocument) -> str:
     lines = [
-        f"[{_clock(u.start, '.')[:-4]}] {u.speaker.value}: {_one_line(u.text)}"
+        f"[{_clock(u.start, '.')[:-4]}] {_voice(document, u)}: {_one_line(u.text)}"
         for u in document.utterances
     ]
     return "\n".join(lines) + "\n" if lines else ""
@@ -83,7 +96,7 @@ def _txt(document: TranscriptDocument) -> str:
 def _srt(document: TranscriptDocument) -> str:
     cues = [
         f"{index}\n{_clock(u.start, ',')} --> {_clock(u.end, ',')}\n"
-        f"{u.speaker.value.capitalize()}: {_one_line(u.text)}\n"
+        f"{_voice(document, u, capital=True)}: {_one_line(u.text)}\n"
         for index, u in enumerate(document.utterances, start=1)
     ]
     return "\n".join(cues)
@@ -92,10 +105,15 @@ def _srt(document: TranscriptDocument) -> str:
 def _vtt(document: TranscriptDocument) -> str:
     cues = [
         f"{_clock(u.start, '.')} --> {_clock(u.end, '.')}\n"
-        f"<v {u.speaker.value}>{_vtt_escape(_one_line(u.text))}\n"
+        f"<v {_vtt_escape(_voice(document, u))}>{_vtt_escape(_one_line(u.text))}\n"
         for u in document.utterances
     ]
     return "WEBVTT\n\n" + "\n".join(cues)
+
+
+def _voice(document: TranscriptDocument, utterance: Utterance, capital: bool = False) -> str:
+    speaker = document.speaker(utterance.speaker.value)
+    return speaker.role.capitalize() if capital and not speaker.name else speaker.display
 
 
 def _clock(seconds: float, decimal: str) -> str:

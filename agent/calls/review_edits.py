@@ -22,11 +22,13 @@ from agent.core.tables import ActionItem, Call, CrmOutbox
 from agent.crm.payloads import action_item_external_id
 
 ItemStatus = Literal["open", "done"]
+OwnerRole = Literal["agent", "customer"]
 
 
 class ActionItemForm(BaseModel):
     description: str = Field(min_length=1, max_length=2000)
     owner: str = Field(min_length=1, max_length=200)
+    owner_role: OwnerRole | None = None
     due_date: IsoDate | None = None
     priority: Priority | None = None
     status: ItemStatus | None = None
@@ -40,6 +42,7 @@ def edit_action_item(
         id=item_id,
         description=form.description.strip(),
         owner=form.owner.strip(),
+        owner_role=form.owner_role,
         due_date=form.due_date,
         **form.model_dump(include={"priority", "status"}, exclude_none=True),
     )
@@ -66,6 +69,7 @@ def add_action_item(session: Session, call: Call, form: ActionItemForm, editor: 
             position=(last + 1) if last is not None else 0,
             description=form.description.strip(),
             owner=form.owner.strip(),
+            owner_role=form.owner_role,
             due_date=form.due_date,
             priority=(form.priority or Priority.NORMAL).value,
             status=form.status or "open",

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
 from agent.calls.exports import TranscriptDocument
+from agent.calls.speakers import SpeakerView, speakers_of, transcript_labels
 from agent.core.domain import ConversationChannel, OutboxStatus, Speaker, Utterance
 from agent.core.tables import (
     ActionItem,
@@ -72,6 +73,13 @@ class ActionItemView(BaseModel):
     priority: str
     status: str
 
+    @property
+    def owner_label(self) -> str:
+        """``Sam Lee (agent)``: the owner with the role beside the name, as owners are picked."""
+        if self.owner_role and self.owner_role != self.owner:
+            return f"{self.owner} ({self.owner_role})"
+        return self.owner
+
 
 class CrmRecordView(BaseModel):
     object_type: str
@@ -131,6 +139,7 @@ class AudioView(BaseModel):
 class CallDetail(CallSummaryRow):
     audio: AudioView | None
     asr_options: AsrOptionsView
+    speakers: list[SpeakerView]
     transcript: TranscriptView
     summary: SummaryView | None
     action_items: list[ActionItemView]
@@ -175,6 +184,7 @@ def call_detail(session: Session, call: Call) -> CallDetail:
             hotwords=call.hotwords,
             initial_prompt=call.initial_prompt,
         ),
+        speakers=speakers_of(call, transcript_labels(session, call.id)),
         transcript=TranscriptView(
             segments=_segments(session, call.id), speaker_roles=call.speaker_roles
         ),
@@ -204,8 +214,14 @@ def transcript_document(session: Session, call: Call) -> TranscriptDocument:
         Utterance(r.start_s, r.end_s, Speaker(r.speaker), r.text, stored_words(r))
         for r in _segment_rows(session, call.id)
     ]
+    labels = dict.fromkeys(u.speaker.value for u in utterances)
     return TranscriptDocument(
-        call.id, call.language, call.duration_s, call.speaker_roles, utterances
+        call.id,
+        call.language,
+        call.duration_s,
+        call.speaker_roles,
+        utterances,
+        speakers_of(call, labels),
     )
 
 

@@ -99,6 +99,10 @@ class Call(SQLModel, table=True):
     # The uploader's word on what the conversation is (support, sales, other); None: decide.
     conversation_type: str | None = Field(default=None, max_length=16)
     speaker_roles: str | None = Field(default=None, max_length=16)
+    # A lead's names for the speakers, by transcript label: {"agent": {"name": .., "role": ..}}.
+    speaker_names: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JSON, nullable=True)
+    )
     metrics: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     duration_s: float | None = None
     direction: str = Field(max_length=16, default="inbound")

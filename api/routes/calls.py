@@ -12,6 +12,7 @@ from agent.audit.log import Action
 from agent.auth.keys import Principal
 from agent.calls import edits as call_edits
 from agent.calls import service as calls
+from agent.calls import speakers as call_speakers
 from agent.calls import use_cases
 from agent.calls.exports import MEDIA_TYPES, TranscriptFormat, filename, render
 from agent.calls.views import CallDetail, CallPage, call_detail, call_row, transcript_document
@@ -143,6 +144,27 @@ def edit_call(
     call = _visible(session, call_id, principal)
     use_cases.edit_call(session, call, body, principal, runner, container.pipeline)
     audit.record(session, actor, Action.CALL_EDITED, call.id)
+    return call_detail(session, call)
+
+
+@router.patch(
+    "/calls/{call_id}/speakers",
+    response_model=CallDetail,
+    responses=errors(400, 401, 403, 404, 409, 422),
+)
+def rename_speakers(
+    call_id: str,
+    body: call_speakers.SpeakersEdit,
+    session: SessionDep,
+    principal: LeadDep,
+    actor: ActorDep,
+) -> CallDetail:
+    """Name a call's speakers (``agent`` → "Sam Lee") or swap their roles when the split got
+    them backwards; the transcript and its exports show the names. Metrics and the summary
+    keep the split as recognised."""
+    call = _visible(session, call_id, principal)
+    call_speakers.rename(session, call, body)
+    audit.record(session, actor, Action.CALL_EDITED, call.id, call_speakers.described(body))
     return call_detail(session, call)
 
 

@@ -1,8 +1,9 @@
 """The call page's action items: add, edit, complete (or reopen) and remove.
 
 Each needs a lead or admin, as ``PATCH /api/v1/calls/{id}`` does; a call at rest syncs again
-so the CRM's tasks follow. Blank optional fields are unset: no due date, normal priority, the
-agent as owner of a new item.
+so the CRM's tasks follow. Blank optional fields are unset: no due date, normal priority. The
+owner is required: one of the page's choices (the agent, the customer, a known user) or any
+other name.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from agent.audit import log as audit
 from agent.audit.log import Action, Actor
 from agent.calls import review_edits as review
 from agent.calls import use_cases
+from agent.calls.owner_choices import chosen_owner, owner_choices
+from agent.calls.speakers import speakers_of, transcript_labels
 from agent.core.errors import InvalidInput
 from agent.core.tables import Call
 from api.deps import RunnerDep, SessionDep
@@ -39,15 +42,19 @@ def _record(session: Session, actor: Actor, call: Call, what: str) -> None:
     audit.record(session, actor, Action.CALL_EDITED, call.id, what[:200])
 
 
-def _item_form(**fields: str) -> review.ActionItemForm:
-    """The form's fields, blank ones unset; ``InvalidInput`` naming what is wrong."""
+def _item_form(session: Session, call: Call, **fields: str) -> review.ActionItemForm:
+    """The form's fields, blank ones unset, the owner read from the page's choices;
+    ``InvalidInput`` naming what is wrong."""
     given = {name: value.strip() for name, value in fields.items()}
+    choices = owner_choices(session, call, speakers_of(call, transcript_labels(session, call.id)))
+    owner, role = chosen_owner(given["owner"], choices)
     try:
         return review.ActionItemForm.model_validate(
             {
-                name: blank_is_none(value) if name not in ("description", "owner") else value
+                name: blank_is_none(value) if name != "description" else value
                 for name, value in given.items()
             }
+            | {"owner": owner, "owner_role": role}
         )
     except ValidationError as error:
         raise InvalidInput(readable(error.errors())) from error
@@ -68,7 +75,7 @@ def add_item(
     require_role(visitor.principal, *EDITORS)
     call = visible_call_or_404(session, call_id, visitor)
     form = _item_form(
-        description=description, owner=owner or "agent", due_date=due_date, priority=priority
+        session, call, description=description, owner=owner, due_date=due_date, priority=priority
     )
     change = partial(review.add_action_item, session, call, form, visitor.principal)
     use_cases.change_action_items(session, call, change, runner)
@@ -93,7 +100,13 @@ def edit_item(
     require_role(visitor.principal, *EDITORS)
     call = visible_call_or_404(session, call_id, visitor)
     form = _item_form(
-        description=description, owner=owner, due_date=due_date, priority=priority, status=status
+        session,
+        call,
+        description=description,
+        owner=owner,
+        due_date=due_date,
+        priority=priority,
+        status=status,
     )
     use_cases.edit_action_item(session, call, item_id, form, visitor.principal, runner)
     _record(session, actor, call, f"action item {item_id}")

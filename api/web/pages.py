@@ -16,9 +16,11 @@ from agent.auth.keys import Refusal, verify
 from agent.auth.throttle import SignInAttempt
 from agent.auth.web_sessions import SignedIn, sign_out, start_session
 from agent.calls import service as calls
+from agent.calls.exports import TranscriptFormat
+from agent.calls.owner_choices import owner_choices
 from agent.calls.views import call_detail
 from agent.core.call_states import EDITABLE_STATUSES, CallStatus
-from agent.core.domain import Priority, Resolution
+from agent.core.domain import Priority, Resolution, Speaker
 from agent.core.errors import InvalidInput
 from agent.core.tables import ApiKey, Call
 from agent.kpis.customer_view import customer_detail
@@ -29,6 +31,7 @@ from api.routes.audio import audio_response, record_listen
 from api.web import i18n
 from api.web.auth import COOKIE, FormVisitorDep, VisitorDep, WebActorDep, visible_call_or_404
 from api.web.form_checks import CallListQuery
+from api.web.forms import EDITORS
 from api.web.i18n import N_
 from api.web.rendering import clock, day_bounds, list_rows, render, sent_times
 
@@ -202,6 +205,9 @@ def call_page(
     audit.record_read(container.engine, actor, Action.CALL_VIEWED, call.id)
     approver = session.get(ApiKey, call.approved_by_key_id) if call.approved_by_key_id else None
     detail = call_detail(session, call)
+    editable = CallStatus(call.status) in EDITABLE_STATUSES and visitor.principal.sees_all_calls
+    # Known users are offered only to those who may give them work: the editors.
+    owners = owner_choices(session, call, detail.speakers) if editable else []
     return render(
         request,
         "call.html",
@@ -212,7 +218,13 @@ def call_page(
         customer_id=call.customer_id,
         length=clock(call.duration_s),
         sent_at=sent_times(detail),
-        editable=CallStatus(call.status) in EDITABLE_STATUSES and visitor.principal.sees_all_calls,
+        editable=editable,
+        owners=owners,
+        default_owner=next((o.label for o in owners if o.role == Speaker.AGENT), "agent"),
+        can_name_speakers=visitor.principal.role in EDITORS and bool(detail.speakers),
+        voices={speaker.speaker: speaker for speaker in detail.speakers},
+        roles=[speaker.value for speaker in Speaker],
+        transcript_formats=list(TranscriptFormat),
         can_approve=call.status == CallStatus.REVIEW and visitor.principal.sees_all_calls,
         resolutions=[r.value for r in Resolution],
         priorities=[p.value for p in Priority],

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import dataclasses
 import json
 
 from agent.calls.exports import TranscriptDocument, TranscriptFormat, render
+from agent.calls.speakers import SpeakerView
 from agent.core.domain import Speaker, Utterance, Word
 
 A, C = Speaker.AGENT, Speaker.CUSTOMER
@@ -43,3 +45,35 @@ def test_txt_and_json() -> None:
         {"start": 1.5, "end": 2.0, "text": "Hello", "probability": 1.0}
     ]
     assert body["segments"][1]["text"] == "Two lines\n\nin one cue."
+
+
+def test_every_format_shows_the_names_and_roles_a_lead_gave() -> None:
+    named = dataclasses.replace(
+        DOCUMENT,
+        speakers=(
+            SpeakerView(speaker="agent", role="customer", name="Dana Kim"),
+            SpeakerView(speaker="customer", role="agent", name="Sam <Lee>"),
+        ),
+    )
+    assert (
+        render(named, TranscriptFormat.TXT)
+        .splitlines()[0]
+        .startswith("[00:00:01] Dana Kim (customer): Hello")
+    )
+    assert "\nSam <Lee> (agent): Two lines" in render(named, TranscriptFormat.SRT)
+    assert "<v Sam &lt;Lee&gt; (agent)>Two lines" in render(named, TranscriptFormat.VTT)
+    body = json.loads(render(named, TranscriptFormat.JSON))
+    assert body["speakers"][0] == {"speaker": "agent", "role": "customer", "name": "Dana Kim"}
+    first = body["segments"][0]
+    assert (first["speaker"], first["role"], first["name"]) == ("agent", "customer", "Dana Kim")
+
+
+def test_a_swapped_but_unnamed_speaker_shows_the_corrected_role() -> None:
+    swapped = dataclasses.replace(
+        DOCUMENT,
+        speakers=(
+            SpeakerView(speaker="agent", role="customer"),
+            SpeakerView(speaker="customer", role="agent"),
+        ),
+    )
+    assert render(swapped, TranscriptFormat.SRT).split("\n")[2].startswith("Customer: Hello")

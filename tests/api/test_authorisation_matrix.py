@@ -61,6 +61,7 @@ MATRIX: dict[tuple[str, str], tuple[str | int, ...]] = {
     ("GET", "/api/v1/calls/{call_id}/audio"): OWNER,
     ("POST", "/api/v1/calls/{call_id}/approve"): LEAD,
     ("PATCH", "/api/v1/calls/{call_id}"): LEAD,
+    ("PATCH", "/api/v1/calls/{call_id}/speakers"): LEAD,
     ("POST", "/api/v1/calls/{call_id}/crm-links"): LEAD,
     ("POST", "/api/v1/calls/{call_id}/retry"): OWNER,
     ("POST", "/api/v1/webhooks/crm"): NO_KEY_OPENS,  # a signature, not an API key
@@ -87,6 +88,8 @@ MATRIX: dict[tuple[str, str], tuple[str | int, ...]] = {
     ("GET", "/calls/{call_id}"): PAGE_OWNER,
     ("GET", "/calls/{call_id}/state"): PAGE_OWNER,
     ("GET", "/calls/{call_id}/audio"): PAGE_OWNER,
+    ("GET", "/calls/{call_id}/transcript"): PAGE_OWNER,
+    ("POST", "/calls/{call_id}/speakers"): PAGE_LEAD,
     ("GET", "/customers/{customer_id}"): PAGE_OWNER,
     ("POST", "/calls/upload"): PAGE_ANY,
     ("POST", "/calls/{call_id}/items"): PAGE_LEAD,
@@ -120,6 +123,9 @@ def _bodies(world: World) -> dict[tuple[str, str], dict[str, Any]]:
         ("POST", "/api/v1/calls"): {"files": NOT_AUDIO},
         ("POST", "/api/v1/conversations"): {"json": SMS},
         ("PATCH", "/api/v1/calls/{call_id}"): {"json": {"resolution": "resolved"}},
+        ("PATCH", "/api/v1/calls/{call_id}/speakers"): {
+            "json": {"speakers": [{"speaker": "agent", "name": "Rita"}]}
+        },
         ("POST", "/api/v1/calls/{call_id}/crm-links"): {"json": {"contact_id": "0035g0000001"}},
         ("POST", "/api/v1/webhooks/crm"): {"json": {}},
         ("POST", "/api/v1/webhooks/subscriptions"): {
@@ -136,7 +142,12 @@ def _bodies(world: World) -> dict[tuple[str, str], dict[str, Any]]:
         ("POST", "/calls/{call_id}/items/{item_id}"): {
             "data": {"description": "Call back", "owner": "agent", "due_date": "2026-11-25"}
         },
-        ("POST", "/calls/{call_id}/items"): {"data": {"description": "Call back"}},
+        ("POST", "/calls/{call_id}/items"): {
+            "data": {"description": "Call back", "owner": "agent"}
+        },
+        ("POST", "/calls/{call_id}/speakers"): {
+            "data": {"speaker": "agent", "name": "Rita", "role": "agent"}
+        },
         ("POST", "/calls/{call_id}/items/{item_id}/status"): {"data": {"status": "done"}},
         ("POST", "/calls/{call_id}/resolution"): {"data": {"resolution": "resolved"}},
         ("POST", "/admin/keys"): {"data": {"name": "Nia", "role": "rep"}},

@@ -41,6 +41,7 @@ ERRORS = {
     ("get", "/api/v1/calls/{call_id}/audio"): {400, 401, 404, 410, 416, 422},
     ("post", "/api/v1/calls/{call_id}/approve"): {401, 403, 404, 409, 422},
     ("patch", "/api/v1/calls/{call_id}"): {400, 401, 403, 404, 409, 422},
+    ("patch", "/api/v1/calls/{call_id}/speakers"): {400, 401, 403, 404, 409, 422},
     ("post", "/api/v1/calls/{call_id}/crm-links"): {400, 401, 403, 404, 409, 422},
     ("post", "/api/v1/calls/{call_id}/retry"): {401, 404, 409, 422},
     ("get", "/api/v1/kpis"): {401, 403, 422},
@@ -67,6 +68,7 @@ ERRORS = {
 JSON_BODIES = [
     ("post", "/api/v1/conversations"),
     ("patch", "/api/v1/calls/{call_id}"),
+    ("patch", "/api/v1/calls/{call_id}/speakers"),
     ("post", "/api/v1/calls/{call_id}/crm-links"),
     ("post", "/api/v1/surveys"),
     ("post", "/api/v1/webhooks/subscriptions"),

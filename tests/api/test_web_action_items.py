@@ -38,7 +38,7 @@ def test_a_lead_adds_edits_completes_and_removes_action_items(
         f"/calls/{call_id}/items",
         data={
             "description": "Send the quote",
-            "owner": "",
+            "owner": "agent",
             "due_date": "",
             "priority": "",
             "csrf_token": csrf,
@@ -92,6 +92,9 @@ def test_action_item_forms_explain_wrong_or_missing_fields(
     for path, form, words in [
         (f"/calls/{call_id}/items", {"description": ""}, "Description"),
         (f"/calls/{call_id}/items", {"description": "x", "priority": "urgent"}, "Priority"),
+        (f"/calls/{call_id}/items", {"description": "x", "owner": " "}, "Owner: fill this in"),
+        (f"/calls/{call_id}/items", {"description": "x", "owner": "o" * 201}, "Owner"),
+        (f"/calls/{call_id}/items/{item_id}", {"description": "x", "owner": ""}, "Owner"),
         (f"/calls/{call_id}/items/{item_id}/status", {"status": ""}, "Status"),
         (f"/calls/{call_id}/items/{item_id}/status", {"status": "maybe"}, "Status"),
     ]:

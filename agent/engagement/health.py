@@ -158,7 +158,8 @@ def score(
     return round(raw, DECIMALS), components, missing
 
 
-def _reason(components: list[HealthComponent]) -> str | None:
+def risk_reason(components: list[HealthComponent]) -> str | None:
+    """The component that costs the most points, with its evidence; None when none costs any."""
     worst = components[0] if components else None
     if worst is None or worst.lost == 0:
         return None
@@ -187,15 +188,16 @@ def customer_health(
         name=customer.name,
         as_of=dt.datetime.fromtimestamp(at, dt.UTC),
         health_score=value,
-        trend=_trend(value, previous),
-        reason=_reason(components),
+        trend=score_change(value, previous),
+        reason=risk_reason(components),
         components=components,
         missing=missing,
         calls=calls,
     )
 
 
-def _trend(now: float | None, before: float | None) -> float | None:
+def score_change(now: float | None, before: float | None) -> float | None:
+    """How far a score moved; None unless both scores exist."""
     return None if now is None or before is None else round(now - before, DECIMALS)
 
 
@@ -234,13 +236,13 @@ def risk_list(
             continue
         value, components, _ = score(customer_facts, at, weights)
         before = score(earlier.get(customer_id, HealthFacts()), at - TREND_DAYS * DAY_S, weights)
-        trend = _trend(value, before[0])
+        trend = score_change(value, before[0])
         entry = RiskEntry(
             customer_id=customer_id,
             name=names[customer_id],
             health_score=value,
             trend=trend,
-            reason=_reason(components),
+            reason=risk_reason(components),
         )
         items.append(entry)
     field_name = "health_score" if sort == "health_score" else "trend"

@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from agent.core.errors import CallsightError
 from api.errors import error_json
-from api.web import action_items, admin, dashboard, forms, pages
+from api.web import action_items, admin, customers, dashboard, forms, pages
 from api.web.auth import NeedsSignIn
 from api.web.form_checks import readable
 from api.web.rendering import render
@@ -36,6 +36,7 @@ TITLES = {
 def install_web(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(pages.router)
+    app.include_router(customers.router)
     app.include_router(forms.router)
     app.include_router(action_items.router)
     app.include_router(dashboard.router)

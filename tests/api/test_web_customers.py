@@ -1,0 +1,253 @@
+"""The customers pages without a browser: the list's scores, sorting, filters and scoping, and a
+customer's health, KPIs and timeline."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from agent.auth.keys import Role
+from agent.core.call_states import CallStatus
+from agent.core.settings import Settings
+from agent.core.tables import Customer
+from agent.engagement.importer import import_engagement
+from agent.kpis.history_import import import_csv
+from agent.kpis.periods import KpiConfig
+from api.web import customers as customers_pages
+from support.factories import SeedSummary, make_agent, make_call, make_customer
+from support.keys import make_token
+from support.web import HTML, signed_in
+
+NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
+EVERYONE = ["Acme", "Birch", "Cedar", "Dune", "Zephyr"]
+
+
+def ago(days: float) -> dt.datetime:
+    return NOW - dt.timedelta(days=days)
+
+
+def _import(session: Session) -> None:
+    customers = "customer_id,name,customer_crm_id,segment,customer_since,churned_at\n"
+    customers += f"A,Acme,CRM-A,Enterprise,{ago(400).isoformat()},\n"
+    customers += f"B,Birch,,SMB,{ago(400).isoformat()},\n"
+    customers += f"C,Cedar,,SMB,{ago(400).isoformat()},{ago(3).isoformat()}\n"
+    customers += f"D,Dune,,SMB,{ago(400).isoformat()},\n"
+    revenue = "revenue_id,customer_id,occurred_at,amount,currency\n"
+    payments = [("A", 75, "100"), ("A", 20, "-30"), ("B", 10, "50"), ("C", 5, "9"), ("D", 170, "5")]
+    revenue += "".join(
+        f"R{i},{who},{ago(days).isoformat()},{amount},EUR\n"
+        for i, (who, days, amount) in enumerate(payments)
+    )
+    cases = "case_id,customer_name,escalated\nK1,Acme,true\nK2,Acme,false\n"
+    contacts = "contact_id,case_id,customer_name,started_at,resolved\n"
+    contacts += f"c1,K1,Acme,{ago(2).isoformat()},false\nc2,K2,Acme,{ago(60).isoformat()},true\n"
+    surveys = "survey_id,customer_name,responded_at,csat,nps\n"
+    surveys += f"s1,Acme,{ago(10).isoformat()},5,9\ns2,Acme,{ago(50).isoformat()},2,\n"
+    config = KpiConfig()
+    import_engagement(session, config, io.StringIO(customers), io.StringIO(revenue))
+    import_csv(session, config, io.StringIO(cases), io.StringIO(contacts), io.StringIO(surveys))
+
+
+@pytest.fixture
+def ids(settings: Settings, engine: Engine) -> dict[str, int]:
+    """Five customers: Acme with everything, Birch and Cedar (churned) paid lately, Dune paid
+    long ago, Zephyr with nothing; Rita's call and Rob's call are both Acme's."""
+    tokens = [
+        make_token(settings, Role.REP, "Rita", "rita@example.com"),
+        make_token(settings, Role.REP, "Rob", "rob@example.com"),
+    ]
+    assert tokens
+    with Session(engine) as session:
+        _import(session)
+        acme = session.exec(select(Customer).where(Customer.name == "Acme")).one()
+        rita = make_agent(session, name="Rita", email="rita@example.com")
+        rob = make_agent(session, name="Rob", email="rob@example.com")
+        summary = SeedSummary(text="Adapter replaced after a long wait.", sentiment="negative")
+        for agent, days in ((rita, 5), (rob, 30)):
+            make_call(
+                session,
+                status=CallStatus.DONE,
+                customer=acme,
+                agent=agent,
+                started_at=ago(days),
+                summary=summary,
+            )
+        make_customer(session, name="Zephyr")
+        session.commit()
+        return {c.name: c.id or 0 for c in session.exec(select(Customer))}
+
+
+@pytest.fixture
+def lead(client: TestClient, settings: Settings) -> Iterator[TestClient]:
+    signed_in(client, make_token(settings, Role.LEAD, "Lee"))
+    yield client
+
+
+def names(page: str) -> list[str]:
+    return re.findall(r'<a href="/customers/\d+">([^<]+)</a>', page)
+
+
+def row(page: str, name: str) -> str:
+    match = re.search(
+        rf'<tr data-customer-id="\d+">\s*<td[^>]*><a[^>]*>{name}</a>.*?</tr>', page, re.S
+    )
+    assert match, name
+    return match.group(0)
+
+
+def test_the_list_shows_each_customer_with_score_band_trend_and_reason(
+    lead: TestClient, ids: dict[str, int]
+) -> None:
+    page = lead.get("/customers", headers=HTML)
+    assert page.status_code == 200
+    assert names(page.text) == ["Dune", "Acme", "Birch", "Cedar", "Zephyr"]
+    assert "5 customers" in page.text
+    dune = row(page.text, "Dune")
+    assert "At risk" in dune and "band-at_risk" in dune and "SMB" in dune
+    assert "revenue_recency: last payment 170 days ago" in dune
+    # 170 days since the payment scores 1 - 140/150; 30 days before, 1 - 110/150.
+    assert "<strong>7</strong>" in dune and "-20.0" in dune
+    # Every 15 days back from 75 days ago: 245 days since the payment and less, down to 170.
+    assert 'aria-label="Health score every 15 days, oldest first: 57, 47, 37, 27, 17, 7"' in dune
+    assert "Healthy" in row(page.text, "Birch") and "No score" in row(page.text, "Zephyr")
+    assert "Churned" in row(page.text, "Cedar")
+    acme = row(page.text, "Acme")
+    assert "Enterprise" in acme and "contact_frequency: 1 contacts in 30 days, usually 0.2" in acme
+    assert 'aria-current="page">Customers</a>' in page.text
+
+
+@pytest.mark.parametrize(
+    ("sort", "order"),
+    [
+        ("name", ["Acme", "Birch", "Cedar", "Dune", "Zephyr"]),
+        ("trend", ["Dune", "Acme", "Birch", "Cedar", "Zephyr"]),
+        ("last_contact", ["Acme", "Birch", "Cedar", "Dune", "Zephyr"]),
+        ("score", ["Dune", "Acme", "Birch", "Cedar", "Zephyr"]),
+    ],
+)
+def test_each_sort_orders_the_list_and_says_so(
+    lead: TestClient, ids: dict[str, int], sort: str, order: list[str]
+) -> None:
+    page = lead.get(f"/customers?sort={sort}", headers=HTML)
+    assert names(page.text) == order
+    assert re.search(rf'<option value="{sort}" selected>', page.text)
+    assert re.search(rf'href="/customers\?sort={sort}" aria-current="true"', page.text)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("name=&segment=&health=&sort=&page=", EVERYONE),
+        ("name=ac", ["Acme"]),
+        ("segment=smb", ["Dune", "Birch", "Cedar"]),
+        ("health=at_risk", ["Dune"]),
+        ("health=unscored", ["Zephyr"]),
+        ("name=d&segment=SMB&health=at_risk&sort=name&page=1", ["Dune"]),
+        ("name=nobody", []),
+    ],
+)
+def test_filters_blank_partial_and_full(
+    lead: TestClient, ids: dict[str, int], query: str, expected: list[str]
+) -> None:
+    page = lead.get(f"/customers?{query}", headers=HTML)
+    assert page.status_code == 200
+    assert sorted(names(page.text)) == sorted(expected)
+    if not expected:
+        assert "No customers match." in page.text
+
+
+@pytest.mark.parametrize(
+    ("query", "code", "saying"),
+    [
+        ("health=purple", 422, "Health: input should be"),
+        ("sort=size", 422, "Sort by: input should be"),
+        ("page=0", 422, "Page: input should be greater than or equal to 1"),
+        ("page=two", 422, "Page: input should be a valid integer"),
+        ("name=" + "x" * 201, 422, "Name: string should have at most 200 characters"),
+        ("page=9", 404, "There is no such page of customers."),
+    ],
+)
+def test_wrong_filters_come_back_as_a_page_that_says_what_to_fix(
+    lead: TestClient, ids: dict[str, int], query: str, code: int, saying: str
+) -> None:
+    page = lead.get(f"/customers?{query}", headers=HTML)
+    assert page.status_code == code
+    assert page.headers["content-type"].startswith("text/html")
+    assert saying in page.text
+
+
+def test_the_list_pages(
+    lead: TestClient, ids: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(customers_pages, "PAGE_SIZE", 2)
+    first = lead.get("/customers?sort=name&segment=", headers=HTML).text
+    assert names(first) == ["Acme", "Birch"] and "Page 1 of 3" in first
+    assert 'href="/customers?sort=name&amp;page=2">Next' in first
+    last = lead.get("/customers?sort=name&page=3", headers=HTML).text
+    assert names(last) == ["Zephyr"] and "Previous" in last and "Next" not in last
+
+
+def test_a_rep_sees_only_the_customers_of_their_own_calls(
+    client: TestClient, settings: Settings, ids: dict[str, int]
+) -> None:
+    signed_in(client, make_token(settings, Role.REP, "Rita", "rita@example.com"))
+    assert names(client.get("/customers", headers=HTML).text) == ["Acme"]
+    assert client.get(f"/customers/{ids['Birch']}", headers=HTML).status_code == 404
+    acme = client.get(f"/customers/{ids['Acme']}", headers=HTML).text
+    assert acme.count('class="timeline-call"') == 1  # Rita's own call, not Rob's
+    signed_in(client, make_token(settings, Role.REP, "Sue", "sue@example.com"))
+    nobody = client.get("/customers", headers=HTML).text
+    assert names(nobody) == [] and "0 customers" in nobody
+
+
+def test_the_customer_page_explains_the_score_and_tells_the_story_newest_first(
+    lead: TestClient, ids: dict[str, int]
+) -> None:
+    page = lead.get(f"/customers/{ids['Acme']}", headers=HTML).text
+    assert "CRM id CRM-A" in page and "Segment: Enterprise" in page and "Customer since" in page
+    components = page[
+        page.index('id="components"') : page.index("</tbody>", page.index('id="components"'))
+    ]
+    assert "Open or escalated cases" in components
+    assert "1 of 2 cases unresolved or escalated" in components
+    assert "Recent payment" in components and "last payment 75 days ago" in components
+    kinds = re.findall(r'<li class="timeline-(\w+)">', page)
+    assert kinds == ["call", "survey", "revenue", "call", "survey", "revenue"]
+    assert "6 items" in page
+    assert "CSAT 5 of 5 · NPS 9 of 10" in page and "CSAT 2 of 5" in page
+    assert "-€30.00" in page and "€100.00" in page and "Refund or credit" in page
+    assert "Adapter replaced after a long wait." in page
+    assert 'id="customer-kpis"' in page
+
+
+def test_the_timeline_pages(
+    lead: TestClient, ids: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(customers_pages, "TIMELINE_SIZE", 4)
+    second = lead.get(f"/customers/{ids['Acme']}?page=2", headers=HTML).text
+    assert re.findall(r'<li class="timeline-(\w+)">', second) == ["survey", "revenue"]
+    assert "Page 2 of 2" in second and "Newer" in second
+    wrong = lead.get(f"/customers/{ids['Acme']}?page=x", headers=HTML)
+    assert wrong.status_code == 422 and "Page: input should be a valid integer" in wrong.text
+    assert lead.get(f"/customers/{ids['Acme']}?page=3", headers=HTML).status_code == 404
+
+
+def test_a_customer_with_no_data_has_a_page_that_says_so(
+    lead: TestClient, ids: dict[str, int]
+) -> None:
+    page = lead.get(f"/customers/{ids['Zephyr']}", headers=HTML)
+    assert page.status_code == 200
+    assert "No score yet" in page.text and "No calls, surveys or revenue yet." in page.text
+    assert "0 items" in page.text
+
+
+def test_amounts_follow_the_page_language(lead: TestClient, ids: dict[str, int]) -> None:
+    page = lead.get(f"/customers/{ids['Acme']}", headers=HTML | {"Accept-Language": "ja"}).text
+    assert '<html lang="ja">' in page and "€100.00" in page

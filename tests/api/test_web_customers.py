@@ -3,85 +3,28 @@ customer's health, KPIs and timeline."""
 
 from __future__ import annotations
 
-import datetime as dt
-import io
 import re
 from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from agent.auth.keys import Role
-from agent.core.call_states import CallStatus
 from agent.core.settings import Settings
-from agent.core.tables import Customer
-from agent.engagement.importer import import_engagement
-from agent.kpis.history_import import import_csv
-from agent.kpis.periods import KpiConfig
 from api.web import customers as customers_pages
-from support.factories import SeedSummary, make_agent, make_call, make_customer
+from support.customers import EVERYONE, REPS, seed_customers
 from support.keys import make_token
 from support.web import HTML, signed_in
-
-NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
-EVERYONE = ["Acme", "Birch", "Cedar", "Dune", "Zephyr"]
-
-
-def ago(days: float) -> dt.datetime:
-    return NOW - dt.timedelta(days=days)
-
-
-def _import(session: Session) -> None:
-    customers = "customer_id,name,customer_crm_id,segment,customer_since,churned_at\n"
-    customers += f"A,Acme,CRM-A,Enterprise,{ago(400).isoformat()},\n"
-    customers += f"B,Birch,,SMB,{ago(400).isoformat()},\n"
-    customers += f"C,Cedar,,SMB,{ago(400).isoformat()},{ago(3).isoformat()}\n"
-    customers += f"D,Dune,,SMB,{ago(400).isoformat()},\n"
-    revenue = "revenue_id,customer_id,occurred_at,amount,currency\n"
-    payments = [("A", 75, "100"), ("A", 20, "-30"), ("B", 10, "50"), ("C", 5, "9"), ("D", 170, "5")]
-    revenue += "".join(
-        f"R{i},{who},{ago(days).isoformat()},{amount},EUR\n"
-        for i, (who, days, amount) in enumerate(payments)
-    )
-    cases = "case_id,customer_name,escalated\nK1,Acme,true\nK2,Acme,false\n"
-    contacts = "contact_id,case_id,customer_name,started_at,resolved\n"
-    contacts += f"c1,K1,Acme,{ago(2).isoformat()},false\nc2,K2,Acme,{ago(60).isoformat()},true\n"
-    surveys = "survey_id,customer_name,responded_at,csat,nps\n"
-    surveys += f"s1,Acme,{ago(10).isoformat()},5,9\ns2,Acme,{ago(50).isoformat()},2,\n"
-    config = KpiConfig()
-    import_engagement(session, config, io.StringIO(customers), io.StringIO(revenue))
-    import_csv(session, config, io.StringIO(cases), io.StringIO(contacts), io.StringIO(surveys))
 
 
 @pytest.fixture
 def ids(settings: Settings, engine: Engine) -> dict[str, int]:
-    """Five customers: Acme with everything, Birch and Cedar (churned) paid lately, Dune paid
-    long ago, Zephyr with nothing; Rita's call and Rob's call are both Acme's."""
-    tokens = [
-        make_token(settings, Role.REP, "Rita", "rita@example.com"),
-        make_token(settings, Role.REP, "Rob", "rob@example.com"),
-    ]
-    assert tokens
+    for name, email in REPS.items():
+        make_token(settings, Role.REP, name, email)
     with Session(engine) as session:
-        _import(session)
-        acme = session.exec(select(Customer).where(Customer.name == "Acme")).one()
-        rita = make_agent(session, name="Rita", email="rita@example.com")
-        rob = make_agent(session, name="Rob", email="rob@example.com")
-        summary = SeedSummary(text="Adapter replaced after a long wait.", sentiment="negative")
-        for agent, days in ((rita, 5), (rob, 30)):
-            make_call(
-                session,
-                status=CallStatus.DONE,
-                customer=acme,
-                agent=agent,
-                started_at=ago(days),
-                summary=summary,
-            )
-        make_customer(session, name="Zephyr")
-        session.commit()
-        return {c.name: c.id or 0 for c in session.exec(select(Customer))}
+        return seed_customers(session)
 
 
 @pytest.fixture

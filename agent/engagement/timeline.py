@@ -62,14 +62,18 @@ class Timeline:
 def timeline(
     session: Session, customer_id: int, rep_user_id: int | None, limit: int, offset: int = 0
 ) -> Timeline:
-    """Items ``offset`` to ``offset + limit`` of the customer's timeline, and how many there are;
-    a rep (``rep_user_id``) sees only their own calls, and every survey and revenue event."""
+    """Items ``offset`` to ``offset + limit`` of the customer's timeline, and how many there are.
+
+    A rep (``rep_user_id``) sees what the KPIs show them: their own calls and the survey answers
+    about their own contacts, and no revenue (the whole company's, as in docs/engagement.md).
+    """
     newest = offset + limit
-    sources = (
+    sources = [
         _calls(session, customer_id, rep_user_id, newest),
-        _surveys(session, customer_id, newest),
-        _revenue(session, customer_id, newest),
-    )
+        _surveys(session, customer_id, rep_user_id, newest),
+    ]
+    if rep_user_id is None:
+        sources.append(_revenue(session, customer_id, newest))
     merged = sorted((item for items, _ in sources for item in items), key=_newest_first)
     return Timeline(merged[offset:newest], sum(count for _, count in sources))
 
@@ -106,8 +110,12 @@ def _calls(
     return items, _count(session, query)
 
 
-def _surveys(session: Session, customer_id: int, newest: int) -> tuple[list[TimelineItem], int]:
+def _surveys(
+    session: Session, customer_id: int, rep_user_id: int | None, newest: int
+) -> tuple[list[TimelineItem], int]:
     query = select(Survey).where(Survey.customer_id == customer_id)
+    if rep_user_id is not None:
+        query = query.where(Survey.agent_id == rep_user_id)
     items = [
         TimelineItem(
             Happening.SURVEY,

@@ -144,7 +144,9 @@ def test_a_rep_sees_only_the_customers_of_their_own_calls(
     assert names(client.get("/customers", headers=HTML).text) == ["Acme"]
     assert client.get(f"/customers/{ids['Birch']}", headers=HTML).status_code == 404
     acme = client.get(f"/customers/{ids['Acme']}", headers=HTML).text
-    assert acme.count('class="timeline-call"') == 1  # Rita's own call, not Rob's
+    # Rita's own call, not Rob's; no revenue (the company's) nor surveys of others' contacts.
+    assert re.findall(r'<li class="timeline-(\w+)">', acme) == ["call"]
+    assert "1 item" in acme and "€" not in acme
     signed_in(client, make_token(settings, Role.REP, "Sue", "sue@example.com"))
     nobody = client.get("/customers", headers=HTML).text
     assert names(nobody) == [] and "0 customers" in nobody

@@ -86,7 +86,7 @@ class Jobs:
 def start_jobs(container: Container) -> Jobs:
     """The Celery queue when a broker is set (workers elsewhere run the calls), else the
     embedded runner with its housekeeping: due CRM writes, webhook deliveries, the sweeper,
-    the audit log's purge."""
+    the audit log's purge, and with Salesforce the engagement sync."""
     settings = container.settings
     if settings.broker_url:
         from api.worker.celery_app import make_celery
@@ -109,6 +109,8 @@ def start_jobs(container: Container) -> Jobs:
         ),
         BackgroundLoop([lambda: purge_audit(container)], PURGE_INTERVAL_S),
     ]
+    if container.engagement is not None:
+        loops.append(BackgroundLoop([container.engagement.run_logged], settings.engagement_sync_s))
     for loop in loops:
         loop.start()
     return Jobs(runner, loops)

@@ -32,8 +32,10 @@ from agent.webhooks.outbound import WebhookDeliveries
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from agent.engagement.crm_sync import EngagementSync
     from api.metrics import QueueDepths
     from integrations.salesforce.auth import Authenticator
+    from integrations.salesforce.connection import SalesforceConnection
 
 
 @dataclass
@@ -46,6 +48,7 @@ class Container:
     fetcher: RecordingFetcher
     throttle: Throttle
     queue_depths: QueueDepths | None = None
+    engagement: EngagementSync | None = None
 
 
 def asr_model_location(settings: Settings) -> str:
@@ -133,6 +136,7 @@ def build_llm_summariser(
         redactor=redactor,
         cache=DbAnswerCache(engine) if settings.llm_cache else None,
         prices=settings.llm_prices,
+        context_window=settings.llm_context_window,
         max_input_tokens=settings.llm_max_input_tokens,
         output_language=language,
         taxonomy=taxonomy,
@@ -165,26 +169,28 @@ def salesforce_auth(settings: Settings) -> Authenticator:
     return ClientCredentials(login, client_id, secret)
 
 
-def build_crm(settings: Settings, engine: Engine) -> Crm:
+def build_crm(
+    settings: Settings, engine: Engine, connection: SalesforceConnection | None = None
+) -> Crm:
     if settings.crm != CrmKind.SALESFORCE:
         from integrations.local_crm import LocalCrm
 
         return LocalCrm(engine)
-    return build_salesforce_crm(settings)
+    return build_salesforce_crm(settings, connection)
 
 
-def build_salesforce_crm(settings: Settings) -> Crm:
+def salesforce_connection(settings: Settings) -> SalesforceConnection:
     import requests
 
     from integrations.prometheus_metrics import record_salesforce_api_usage
-    from integrations.salesforce import SalesforceConnection, SalesforceCrm
+    from integrations.salesforce import SalesforceConnection
     from integrations.salesforce.limits import ApiLimits, ApiReserve
 
     session = requests.Session()
     if settings.salesforce_ca_bundle:
         session.verify = str(settings.salesforce_ca_bundle)
         session.trust_env = False  # else REQUESTS_CA_BUNDLE would override the bundle given
-    connection = SalesforceConnection(
+    return SalesforceConnection(
         salesforce_auth(settings),
         session,
         api_version=settings.salesforce_api_version,
@@ -195,12 +201,42 @@ def build_salesforce_crm(settings: Settings) -> Crm:
             on_usage=record_salesforce_api_usage,
         ),
     )
+
+
+def build_salesforce_crm(settings: Settings, connection: SalesforceConnection | None = None) -> Crm:
+    from integrations.salesforce import SalesforceCrm
+
     return SalesforceCrm(
-        connection,
+        connection or salesforce_connection(settings),
         external_id_field=settings.salesforce_external_id_field,
         lookup_ttl_s=settings.salesforce_lookup_ttl_s,
         describe_ttl_s=settings.salesforce_describe_ttl_s,
     )
+
+
+def build_engagement_sync(
+    settings: Settings, engine: Engine, connection: SalesforceConnection | None = None
+) -> EngagementSync | None:
+    """Lifecycle, revenue and health with the CRM; None unless the CRM is Salesforce. Given the
+    CRM's connection, it shares its login and its count of the org's API usage."""
+    if settings.crm != CrmKind.SALESFORCE:
+        return None
+    from agent.engagement.crm_sync import EngagementSync
+    from integrations.salesforce.engagement import EngagementFields, SalesforceEngagement
+
+    fields = EngagementFields(
+        customer_since=settings.salesforce_customer_since_field,
+        churned_at=settings.salesforce_churned_at_field,
+        health_score=settings.salesforce_health_score_field,
+        risk_reason=settings.salesforce_risk_reason_field,
+    )
+    crm = SalesforceEngagement(
+        connection or salesforce_connection(settings),
+        fields,
+        currency=settings.salesforce_currency,
+        describe_ttl_s=settings.salesforce_describe_ttl_s,
+    )
+    return EngagementSync(engine, crm, settings.kpi_config, settings.health_weights)
 
 
 def crm_batching(settings: Settings) -> BatchPolicy:
@@ -246,6 +282,7 @@ def build_container(settings: Settings) -> Container:
 
     engine = make_engine(settings.database_url)
     store = build_store(settings)
+    salesforce = salesforce_connection(settings) if settings.crm == CrmKind.SALESFORCE else None
     transport = CountedWebhookTransport(
         HttpWebhookTransport(
             settings.outbound_webhook_timeout_s, settings.outbound_webhook_allow_private
@@ -265,7 +302,7 @@ def build_container(settings: Settings) -> Container:
         store=store,
         transcriber=build_transcriber(settings),
         summariser=build_summariser(settings, engine),
-        crm=CountedCrm(build_crm(settings, engine)),
+        crm=CountedCrm(build_crm(settings, engine, salesforce)),
         sync_mode=settings.crm_sync_mode,
         events=deliveries,
         retry_policy=RetryPolicy(
@@ -295,6 +332,7 @@ def build_container(settings: Settings) -> Container:
         fetcher,
         build_throttle(settings),
         build_queue_depths(settings),
+        build_engagement_sync(settings, engine, salesforce),
     )
 
 

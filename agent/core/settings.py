@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from agent.core.domain import (
@@ -140,7 +140,12 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(60.0, gt=0)
     llm_max_retries: int = Field(3, ge=0, description="Retries on timeouts, 429 and 5xx.")
     llm_structured_output: Literal["json_schema", "function_calling"] = "json_schema"
-    llm_max_input_tokens: int = Field(12_000, ge=500, description="Per request; longer: chunks.")
+    llm_context_window: int = Field(
+        128_000, ge=8_000, description="Tokens the model takes per request, prompt and answer."
+    )
+    llm_max_input_tokens: int | None = Field(
+        None, ge=500, description="Transcript tokens per request; unset: from the context window."
+    )
     llm_prices: dict[str, tuple[float, float]] = Field(
         default_factory=lambda: dict(DEFAULT_LLM_PRICES),
         description="USD per million input/output tokens by model, for the cost estimate.",
@@ -197,6 +202,27 @@ class Settings(BaseSettings):
         SecretStr(""), description="Token Salesforce Outbound Messages must carry (?token=)."
     )
     salesforce_org_id: str = Field("", description="Accept Outbound Messages from this org only.")
+    salesforce_customer_since_field: str = Field(
+        "Callsight_Customer_Since__c", description="Account date field: customer since."
+    )
+    salesforce_churned_at_field: str = Field(
+        "Callsight_Churned_At__c", description="Account date field: churned at."
+    )
+    salesforce_health_score_field: str = Field(
+        "Callsight_Health_Score__c", description="Account number field the health score goes to."
+    )
+    salesforce_risk_reason_field: str = Field(
+        "Callsight_Risk_Reason__c", description="Account text field the risk reason goes to."
+    )
+    salesforce_currency: str = Field(
+        "USD", description="The org's currency, for Opportunity amounts without CurrencyIsoCode."
+    )
+    engagement_sync_s: float = Field(
+        3600.0,
+        gt=0,
+        description="With Salesforce, how often lifecycle and revenue are read and "
+        "health written back.",
+    )
 
     webhook_secrets: SecretStr = Field(
         SecretStr(""), description="Comma-separated secrets for inbound webhook signatures."
@@ -316,6 +342,33 @@ class Settings(BaseSettings):
                 "(5%) nor a number of requests (2000)"
             )
         return value
+
+    @field_validator(
+        "salesforce_customer_since_field",
+        "salesforce_churned_at_field",
+        "salesforce_health_score_field",
+        "salesforce_risk_reason_field",
+    )
+    @classmethod
+    def _salesforce_field_name(cls, value: str, info: ValidationInfo) -> str:
+        # Salesforce's rule for API names; anything else could never name a field, and the name
+        # goes into SOQL text.
+        if not re.fullmatch(r"[A-Za-z](?:[A-Za-z0-9]|_(?!_))*(?<!_)(?:__c)?", value):
+            raise ValueError(
+                f"CALLSIGHT_{(info.field_name or '').upper()} {value!r} is not a Salesforce field "
+                "API name (letters, digits and single underscores, starting with a letter, "
+                "custom fields ending in __c, e.g. Callsight_Health_Score__c)"
+            )
+        return value
+
+    @field_validator("salesforce_currency")
+    @classmethod
+    def _currency_code(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z]{3}", value):
+            raise ValueError(
+                f"CALLSIGHT_SALESFORCE_CURRENCY {value!r} is not an ISO 4217 code (USD, EUR, JPY)"
+            )
+        return value.upper()
 
     @field_validator("storage_url")
     @classmethod

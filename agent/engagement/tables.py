@@ -48,3 +48,26 @@ class RevenueEvent(SQLModel, table=True):
     local_day: int
     amount_e4: int = Field(sa_column=Column(BigInteger, nullable=False))
     currency: str = Field(max_length=3)
+
+
+class CrmPullMark(SQLModel, table=True):
+    """How far a pull from the CRM got, per kind of record: the newest modification stamp seen,
+    as the CRM wrote it, so that the next pull asks only for what changed after it."""
+
+    __tablename__ = "crm_pull_mark"
+
+    name: str = Field(primary_key=True, max_length=40)
+    stamp: str = Field(max_length=40)
+
+
+class HealthWrittenToCrm(SQLModel, table=True):
+    """The score and reason last written to a customer's CRM account, so that only changes are
+    sent."""
+
+    __tablename__ = "health_written_to_crm"
+
+    customer_id: int = Field(foreign_key="customer.id", primary_key=True)
+    crm_id: str = Field(max_length=64)
+    score: int | None = None
+    reason: str | None = Field(default=None, max_length=1000)
+    written_ts: int = Field(sa_column=_ts(nullable=False))

@@ -15,6 +15,7 @@ import click
 
 from agent.calls.exports import TranscriptFormat
 from api.cli.engagement import engagement_command
+from api.cli.engagement_sync import engagement_sync_command
 from api.cli.kpis import import_command, kpis_command, load_settings
 
 if TYPE_CHECKING:
@@ -297,6 +298,7 @@ def transcript(call_id: str, fmt: str, output: str | None) -> None:
 main.add_command(kpis_command)
 main.add_command(import_command)
 main.add_command(engagement_command)
+main.add_command(engagement_sync_command)
 
 
 @main.group()

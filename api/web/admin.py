@@ -21,12 +21,13 @@ from api.deps import ContainerDep, SessionDep
 from api.ids import existing_id
 from api.web.auth import FormVisitorDep, VisitorDep, WebActorDep, require_role
 from api.web.form_checks import Blank, readable
+from api.web.i18n import N_, gettext
 from api.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
 
-NO_KEY = "There is no such key."
-NO_SUBSCRIPTION = "There is no such subscription."
+NO_KEY = N_("There is no such key.")
+NO_SUBSCRIPTION = N_("There is no such subscription.")
 
 
 @router.get("/admin", response_class=HTMLResponse)
@@ -116,11 +117,11 @@ def revoke_api_key(
     key_id: int, session: SessionDep, visitor: FormVisitorDep, actor: WebActorDep
 ) -> RedirectResponse:
     require_role(visitor.principal, Role.ADMIN)
-    key = session.get(ApiKey, existing_id(key_id, NO_KEY))
+    key = session.get(ApiKey, existing_id(key_id, gettext(NO_KEY)))
     if key is None:
-        raise NotFound(NO_KEY)
+        raise NotFound(gettext(NO_KEY))
     if key.id == visitor.principal.key_id:
-        raise Conflict("You cannot revoke the key you are using.")
+        raise Conflict(gettext("You cannot revoke the key you are using."))
     key.revoked_at = key.revoked_at or utcnow()
     session.add(key)
     audit.record(session, actor, Action.KEY_REVOKED, target=f"key {key.prefix} ({key.name})")
@@ -154,9 +155,10 @@ def stop_subscription(
     subscription_id: int, session: SessionDep, visitor: FormVisitorDep
 ) -> RedirectResponse:
     require_role(visitor.principal, Role.ADMIN)
-    row = session.get(WebhookSubscription, existing_id(subscription_id, NO_SUBSCRIPTION))
+    missing = gettext(NO_SUBSCRIPTION)
+    row = session.get(WebhookSubscription, existing_id(subscription_id, missing))
     if row is None:
-        raise NotFound(NO_SUBSCRIPTION)
+        raise NotFound(missing)
     row.active = False
     session.add(row)
     session.flush()

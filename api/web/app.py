@@ -16,24 +16,27 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from agent.core.errors import CallsightError
 from api.errors import error_json
-from api.web import action_items, admin, customers, dashboard, forms, pages
+from api.web import action_items, admin, customers, dashboard, forms, i18n, pages, vendor
 from api.web.auth import NeedsSignIn
 from api.web.form_checks import readable
+from api.web.i18n import N_
 from api.web.rendering import render
 
 MACHINE_PREFIXES = ("/api/", "/healthz", "/readyz", "/metrics", "/docs", "/openapi.json")
 TITLES = {
-    403: "Not allowed",
-    404: "Not found",
-    409: "Not now",
-    413: "Too large",
-    415: "Not audio",
-    422: "Check the form",
-    429: "Too many tries",
+    403: N_("Not allowed"),
+    404: N_("Not found"),
+    409: N_("Not now"),
+    413: N_("Too large"),
+    415: N_("Not audio"),
+    422: N_("Check the form"),
+    429: N_("Too many tries"),
 }
+UNTITLED = N_("Something went wrong")
 
 
 def install_web(app: FastAPI) -> None:
+    app.add_middleware(i18n.PageLanguage)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(pages.router)
     app.include_router(customers.router)
@@ -41,6 +44,7 @@ def install_web(app: FastAPI) -> None:
     app.include_router(action_items.router)
     app.include_router(dashboard.router)
     app.include_router(admin.router)
+    app.include_router(vendor.router)
     app.add_exception_handler(NeedsSignIn, _to_sign_in)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _error_page)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _invalid_form_page)  # type: ignore[arg-type]
@@ -82,5 +86,5 @@ async def _callsight_error_page(request: Request, error: CallsightError) -> Resp
 
 
 def _page(request: Request, code: int, message: str) -> Response:
-    title = TITLES.get(code, "Something went wrong")
+    title = i18n.gettext(TITLES.get(code, UNTITLED))
     return render(request, "error.html", None, code, title=title, message=message, code=code)

@@ -17,6 +17,8 @@ from agent.core.errors import Forbidden
 from agent.core.tables import Call
 from agent.core.transactions import unit_of_work
 from api.deps import ContainerDep, client_address
+from api.web.i18n import gettext
+from api.web.wording import term
 
 COOKIE = "callsight_session"
 CSRF_HEADER = "x-csrf-token"
@@ -54,14 +56,14 @@ def checked_form_visitor(
 ) -> SignedIn:
     """The visitor, for a form post that carries the session's CSRF token."""
     if not _same(visitor.csrf_token, csrf_token):
-        raise Forbidden("the form expired; reload the page")
+        raise Forbidden(gettext("the form expired; reload the page"))
     return visitor
 
 
 def checked_script_visitor(request: Request, visitor: VisitorDep) -> SignedIn:
     """The visitor, for a script request that carries the CSRF token in a header."""
     if not _same(visitor.csrf_token, request.headers.get(CSRF_HEADER)):
-        raise Forbidden("the page expired; reload it")
+        raise Forbidden(gettext("the page expired; reload it"))
     return visitor
 
 
@@ -77,11 +79,11 @@ ScriptVisitorDep = Annotated[SignedIn, Depends(checked_script_visitor)]
 
 def require_role(principal: Principal, *roles: Role) -> None:
     if principal.role not in roles:
-        names = " or ".join(role.value for role in roles)
-        raise Forbidden(f"this needs the {names} role")
+        names = gettext(" or ").join(term(role) for role in roles)
+        raise Forbidden(gettext("this needs the %(roles)s role") % {"roles": names})
 
 
 def visible_call_or_404(session: Session, call_id: str, visitor: SignedIn) -> Call:
     """The call if the visitor may see it; otherwise 404, so others' calls stay unknown."""
-    message = "There is no such call, or it is not yours."
+    message = gettext("There is no such call, or it is not yours.")
     return require_visible(session, call_id, visitor.principal, message)

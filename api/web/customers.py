@@ -34,8 +34,10 @@ from agent.kpis.customer_view import customer_detail
 from agent.kpis.queries import KpiFilters
 from api.deps import ContainerDep, SessionDep
 from api.ids import existing_id
+from api.web import i18n
 from api.web.auth import VisitorDep
 from api.web.form_checks import Blank, QueryForm, Text
+from api.web.i18n import N_
 from api.web.rendering import render, summary_line
 from api.web.sparkline import sparkline
 
@@ -43,9 +45,9 @@ router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 25
 TIMELINE_SIZE = 20
-NO_CUSTOMER = "There is no such customer."
-NO_PAGE = "There is no such page of customers."
-NO_TIMELINE_PAGE = "There is no such page of this customer's history."
+NO_CUSTOMER = N_("There is no such customer.")
+NO_PAGE = N_("There is no such page of customers.")
+NO_TIMELINE_PAGE = N_("There is no such page of this customer's history.")
 Page = Annotated[Annotated[int, Field(ge=1)] | None, Blank]
 
 
@@ -115,7 +117,7 @@ def customers_page(request: Request, visitor: VisitorDep, container: ContainerDe
     kept = sorted((e for e in everyone if query.keeps(e)), key=ORDERS[sort])
     page, pages = query.page or 1, max(1, -(-len(kept) // PAGE_SIZE))
     if page > pages:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, NO_PAGE)
+        raise HTTPException(status.HTTP_404_NOT_FOUND, i18n.gettext(NO_PAGE))
     shown = query.model_dump(exclude={"page"}, exclude_none=True, mode="json")
     return _list_view(
         request,
@@ -173,8 +175,9 @@ def customer_page(
     container: ContainerDep,
 ) -> HTMLResponse:
     """A customer's standing, health explained, KPIs, and timeline of calls, surveys, revenue."""
+    missing = i18n.gettext(NO_CUSTOMER)
     customer = calls.require_visible_customer(
-        session, existing_id(customer_id, NO_CUSTOMER), visitor.principal, NO_CUSTOMER
+        session, existing_id(customer_id, missing), visitor.principal, missing
     )
     page = _timeline_page(request)
     rep = _rep_of(visitor)
@@ -197,7 +200,7 @@ def customer_page(
     story = timeline(session, customer_id, rep, TIMELINE_SIZE, (page - 1) * TIMELINE_SIZE)
     pages = max(1, -(-story.total // TIMELINE_SIZE))
     if page > pages:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, NO_TIMELINE_PAGE)
+        raise HTTPException(status.HTTP_404_NOT_FOUND, i18n.gettext(NO_TIMELINE_PAGE))
     here = f"/customers/{customer_id}"
     return render(
         request,

@@ -15,6 +15,7 @@ from api.deps import ContainerDep, SessionDep
 from api.web.auth import VisitorDep, require_role
 from api.web.form_checks import KpiQuery
 from api.web.rendering import render
+from api.web.vendor import plotly_url
 
 router = APIRouter(include_in_schema=False)
 
@@ -36,6 +37,7 @@ def dashboard(request: Request, session: SessionDep, visitor: VisitorDep) -> HTM
         agents=agents,
         teams=teams,
         periods=[p.value for p in TREND_PERIODS],
+        plotly_url=plotly_url(),
     )
 
 

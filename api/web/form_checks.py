@@ -19,6 +19,7 @@ from agent.core.domain import MAX_DB_INT
 from agent.core.errors import InvalidInput
 from agent.core.moments import IsoDate
 from agent.kpis.periods import GroupBy
+from api.web.i18n import DEFAULT_LANGUAGE, N_, current_language, gettext
 
 
 def blank_is_none(value: object) -> object:
@@ -33,22 +34,52 @@ Id = Annotated[Annotated[int, Field(ge=1, le=MAX_DB_INT)] | None, Blank]
 
 # How the forms label their fields; a name not here is shown as itself.
 LABELS = {
-    "q": "Search transcripts",
-    "date_from": "From",
-    "date_to": "To",
-    "from": "From",
-    "to": "To",
-    "group_by": "Per",
-    "due_date": "Due date",
-    "url": "URL",
-    "api_key": "API key",
-    "sort": "Sort by",
+    "q": N_("Search transcripts"),
+    "date_from": N_("From"),
+    "date_to": N_("To"),
+    "from": N_("From"),
+    "to": N_("To"),
+    "group_by": N_("Per"),
+    "due_date": N_("Due date"),
+    "url": N_("URL"),
+    "api_key": N_("API key"),
+    "sort": N_("Sort by"),
+    "status": N_("Status"),
+    "customer": N_("Customer"),
+    "agent": N_("Agent"),
+    "page": N_("Page"),
+    "team": N_("Team"),
+    "name": N_("Name"),
+    "email": N_("Email"),
+    "role": N_("Role"),
+    "secret": N_("Secret"),
+    "events": N_("Events"),
+    "description": N_("Description"),
+    "owner": N_("Owner"),
+    "priority": N_("Priority"),
+    "resolution": N_("Resolution"),
 }
 SAYINGS = {
-    "missing": "fill this in",
-    "string_too_short": "fill this in",
-    "too_short": "choose at least one",
+    "missing": N_("fill this in"),
+    "string_too_short": N_("fill this in"),
+    "too_short": N_("choose at least one"),
 }
+# What a wrong value of each kind says where the page is not in English; pydantic's own
+# sentences (which name the allowed values, in English) are kept for English pages.
+PLAIN_SAYINGS = {
+    "enum": N_("choose one of the listed values"),
+    "literal_error": N_("choose one of the listed values"),
+    "string_too_long": N_("this is too long"),
+    "int_parsing": N_("enter a whole number"),
+    "greater_than_equal": N_("this number is too small"),
+    "less_than_equal": N_("this number is too large"),
+    "date_from_datetime_parsing": N_("enter a date"),
+    "date_parsing": N_("enter a date"),
+    "date_type": N_("enter a date"),
+    "url_parsing": N_("enter a web address"),
+    "url_scheme": N_("enter a web address"),
+}
+OTHER_SAYING = N_("check this value")
 
 
 class QueryForm(BaseModel):
@@ -99,17 +130,28 @@ class CallListQuery(QueryForm):
 
 def label(name: object) -> str:
     text = str(name)
-    return LABELS.get(text, text.replace("_", " ").capitalize())
+    return gettext(LABELS[text]) if text in LABELS else text.replace("_", " ").capitalize()
 
 
 def readable(errors: Iterable[ErrorDetails | Mapping[str, Any]]) -> str:
-    """One sentence per wrong field: ``"Status: input should be 'queued', ..."``."""
+    """One sentence per wrong field, in the page's language:
+    ``"Status: input should be 'queued', ..."``."""
     sentences = []
     for error in errors:
         place = [part for part in error["loc"] if part not in ("body", "query", "path")]
-        saying = SAYINGS.get(error["type"]) or _lower_first(str(error["msg"]))
-        sentences.append(f"{label(place[0]) if place else 'Form'}: {saying}.")
+        field = label(place[0]) if place else gettext("Form")
+        sentence = gettext("%(field)s: %(saying)s.") % {"field": field, "saying": _saying(error)}
+        sentences.append(sentence)
     return " ".join(dict.fromkeys(sentences))
+
+
+def _saying(error: ErrorDetails | Mapping[str, Any]) -> str:
+    kind = error["type"]
+    if kind in SAYINGS:
+        return gettext(SAYINGS[kind])
+    if current_language() == DEFAULT_LANGUAGE:
+        return _lower_first(str(error["msg"]))
+    return gettext(PLAIN_SAYINGS.get(kind, OTHER_SAYING))
 
 
 def _lower_first(message: str) -> str:

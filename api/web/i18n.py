@@ -18,13 +18,14 @@ from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel import Locale
-from babel.dates import format_date, format_datetime
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_datetime, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
 from babel.support import NullTranslations, Translations
 from fastapi import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 LANGUAGES = {"en": "English", "ja": "日本語"}
@@ -78,6 +79,27 @@ def request_language(request: Request) -> str:
     return negotiate(request.headers.get("accept-language"))
 
 
+def business_timezone(request: Request) -> str:
+    container = getattr(request.app.state, "container", None)
+    return container.settings.business_timezone if container else "UTC"
+
+
+class PageLanguage:
+    """ASGI middleware: each request is handled speaking its visitor's language, so the text a
+    handler or an error handler words (a form's problem, a flash) is translated as it is made."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        with speaking(request_language(request), business_timezone(request)):
+            await self.app(scope, receive, send)
+
+
 _current: ContextVar[str] = ContextVar("callsight_language", default=DEFAULT_LANGUAGE)
 _zone: ContextVar[str] = ContextVar("callsight_business_timezone", default="UTC")
 
@@ -97,6 +119,12 @@ def current_language() -> str:
     return _current.get()
 
 
+def N_(message: str) -> str:
+    """Marks text kept in a module-level table for the catalog (Babel extracts ``N_`` by
+    default); ``gettext`` it when shown."""
+    return message
+
+
 def gettext(message: str) -> str:
     return translations(_current.get()).ugettext(message)
 
@@ -113,6 +141,20 @@ def local_datetime(moment: dt.datetime | None, style: str = "medium") -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
     return format_datetime(moment, style, tzinfo=ZoneInfo(_zone.get()), locale=_locale())
+
+
+def local_minute(moment: dt.datetime | None) -> str:
+    """A moment to the minute (a call's time, not a log line's): the language's medium date and
+    short time, joined the way it joins them."""
+    if moment is None:
+        return "—"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    locale, zone = _locale(), ZoneInfo(_zone.get())
+    joined = str(locale.datetime_formats["medium"]).replace("'", "")
+    time = format_time(moment, "short", tzinfo=zone, locale=locale)
+    day = format_date(moment.astimezone(zone).date(), "medium", locale=locale)
+    return joined.replace("{0}", time).replace("{1}", day)
 
 
 def local_date(day: dt.date | dt.datetime | None, style: str = "medium") -> str:
@@ -141,6 +183,14 @@ def number(value: float | Decimal | None, digits: int = 0, signed: bool = False)
 def money(amount: Decimal, currency: str) -> str:
     """An amount in its ISO 4217 currency, as the page's language writes it."""
     return format_currency(amount, currency, locale=_locale())
+
+
+def language_name(code: str) -> str:
+    """A language's name in the page's language (``ja`` → "Japanese" or "日本語")."""
+    try:
+        return Locale.parse(code.replace("-", "_")).get_display_name(_locale()) or code
+    except (ValueError, TypeError, UnknownLocaleError):
+        return code
 
 
 def _locale() -> Locale:

@@ -26,17 +26,18 @@ from api.routes.audio import audio_response, record_listen
 from api.web import i18n
 from api.web.auth import COOKIE, FormVisitorDep, VisitorDep, WebActorDep, visible_call_or_404
 from api.web.form_checks import CallListQuery
-from api.web.rendering import call_page_title, clock, day_bounds, list_rows, render
+from api.web.i18n import N_
+from api.web.rendering import clock, day_bounds, list_rows, render
 
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 25
-NO_PAGE = "There is no such page of calls."
+NO_PAGE = N_("There is no such page of calls.")
 SORTS = {
-    calls.CallSort.CALL_TIME_DESC: "newest call first",
-    calls.CallSort.CALL_TIME_ASC: "oldest call first",
-    calls.CallSort.UPLOAD_TIME_DESC: "latest upload first",
-    calls.CallSort.UPLOAD_TIME_ASC: "earliest upload first",
+    calls.CallSort.CALL_TIME_DESC: N_("newest call first"),
+    calls.CallSort.CALL_TIME_ASC: N_("oldest call first"),
+    calls.CallSort.UPLOAD_TIME_DESC: N_("latest upload first"),
+    calls.CallSort.UPLOAD_TIME_ASC: N_("earliest upload first"),
 }
 
 
@@ -51,7 +52,10 @@ def _safe_next(target: str | None) -> str:
 def choose_language(language: str, next: str = "/calls") -> RedirectResponse:
     """The header's language switch: remembered in a cookie for a year, then back to the page."""
     if language not in i18n.LANGUAGES:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no language {language!r}")
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND,
+            i18n.gettext("There is no language %(code)s.") % {"code": repr(language)},
+        )
     response = RedirectResponse(_safe_next(next), status.HTTP_303_SEE_OTHER)
     response.set_cookie(
         i18n.LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600, samesite="lax", httponly=True
@@ -89,7 +93,7 @@ def login(
             None,
             status.HTTP_401_UNAUTHORIZED,
             next=_safe_next(next),
-            error="That API key is not valid (or was revoked).",
+            error=i18n.gettext("That API key is not valid (or was revoked)."),
         )
     actor = Actor.of(verdict, Via.WEB, attempt.address)
     audit.record(session, actor, Action.SIGNED_IN)
@@ -173,7 +177,7 @@ def _calls_view(
 def _offset(page: int) -> int:
     """Calls before ``page``; a page past any a database could hold is not found."""
     first_call = (page - 1) * PAGE_SIZE + 1
-    return existing_id(first_call, NO_PAGE) - 1
+    return existing_id(first_call, i18n.gettext(NO_PAGE)) - 1
 
 
 def _page_url(filters: Mapping[str, object], page: int) -> str:
@@ -200,7 +204,7 @@ def call_page(
         visitor,
         nav="calls",
         call=detail,
-        page_title=call_page_title(detail),
+        call_language=detail.language or i18n.request_language(request),
         customer_id=call.customer_id,
         length=clock(call.duration_s),
         editable=CallStatus(call.status) in EDITABLE_STATUSES and visitor.principal.sees_all_calls,

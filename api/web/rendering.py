@@ -17,6 +17,8 @@ from agent.calls.views import CallDetail, CallSummaryRow, call_row
 from agent.core.call_states import RESTING_STATUSES
 from agent.core.tables import Call, Summary
 from api.web import i18n
+from api.web.script_text import script_text
+from api.web.wording import term
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 TEMPLATES.env.add_extension("jinja2.ext.i18n")
@@ -27,6 +29,10 @@ TEMPLATES.env.filters["when"] = i18n.local_datetime
 TEMPLATES.env.filters["day"] = i18n.local_date
 TEMPLATES.env.filters["number"] = i18n.number
 TEMPLATES.env.filters["money"] = i18n.money
+TEMPLATES.env.filters["minute"] = i18n.local_minute
+TEMPLATES.env.filters["term"] = term
+TEMPLATES.env.filters["language_name"] = i18n.language_name
+TEMPLATES.env.globals["script_text"] = script_text
 TEMPLATES.env.globals["languages"] = i18n.LANGUAGES
 # The pages' script stops watching a call once it rests; the state machine says when that is.
 TEMPLATES.env.globals["resting_statuses"] = " ".join(sorted(RESTING_STATUSES))
@@ -46,13 +52,8 @@ def render(
         "csrf_token": visitor.csrf_token if visitor else "",
         "language": language,
     }
-    with i18n.speaking(language, _business_timezone(request)):
+    with i18n.speaking(language, i18n.business_timezone(request)):
         return TEMPLATES.TemplateResponse(request, template, context, status_code=status_code)
-
-
-def _business_timezone(request: Request) -> str:
-    container = getattr(request.app.state, "container", None)
-    return container.settings.business_timezone if container else "UTC"
 
 
 def clock(seconds: float | None) -> str:
@@ -66,8 +67,16 @@ def clock(seconds: float | None) -> str:
 
 def call_page_title(call: CallDetail) -> str:
     """Who the call was with and when, so a browser tab or bookmark tells calls apart."""
-    when = (call.started_at or call.created_at).strftime("%d %b %Y %H:%M")
-    return f"Call with {call.customer}, {when}" if call.customer else f"{call.filename}, {when}"
+    when = i18n.local_minute(call.started_at or call.created_at)
+    if call.customer:
+        return i18n.gettext("Call with %(customer)s, %(when)s") % {
+            "customer": call.customer,
+            "when": when,
+        }
+    return f"{call.filename}, {when}"
+
+
+TEMPLATES.env.globals["call_page_title"] = call_page_title
 
 
 SUMMARY_LINE_CHARS = 160
@@ -87,12 +96,13 @@ class CallListRow:
 
     @property
     def when(self) -> str:
-        return (self.call.started_at or self.call.created_at).strftime("%Y-%m-%d %H:%M")
+        return i18n.local_minute(self.call.started_at or self.call.created_at)
 
     @property
     def title(self) -> str:
         """Who the call was with and when; the file name is only its secondary line."""
-        return f"{self.call.customer or 'Unknown customer'} · {self.when}"
+        customer = self.call.customer or i18n.gettext("Unknown customer")
+        return f"{customer} · {self.when}"
 
     @property
     def summary_line(self) -> str | None:

@@ -15,7 +15,7 @@ from celery import Celery, Task
 
 from agent.audit.log import PURGE_INTERVAL_S, purge_apart
 from agent.core.call_states import RESTING_STATUSES
-from agent.core.settings import Settings
+from agent.core.settings import CrmKind, Settings
 from agent.processing.pipeline import TRANSIENT_ERRORS
 from agent.processing.sweeper import SweepPolicy, sweep
 from api.composition import Container, build_container
@@ -70,6 +70,11 @@ class WorkerRuntime:
     def purge_audit(self) -> int:
         container = self.container()
         return purge_apart(container.engine, self.settings.audit_retention_days)
+
+    def sync_engagement(self) -> None:
+        engagement = self.container().engagement
+        if engagement is not None:
+            engagement.run_logged()
 
     def sweep(self) -> list[str]:
         container = self.container()
@@ -153,6 +158,11 @@ def _register_tasks(celery: Celery, runtime: WorkerRuntime) -> None:
 
     celery.task(name="callsight.purge_audit", **housekeeping)(purge_audit)
 
+    def sync_engagement() -> None:
+        runtime.sync_engagement()
+
+    celery.task(name="callsight.sync_engagement", **housekeeping)(sync_engagement)
+
 
 def _schedule(settings: Settings) -> dict[str, dict[str, Any]]:
     def every(task: str, seconds: float) -> dict[str, Any]:
@@ -163,12 +173,15 @@ def _schedule(settings: Settings) -> dict[str, dict[str, Any]]:
             "options": {"queue": IO_QUEUE, "expires": seconds},
         }
 
-    return {
+    schedule = {
         "crm-outbox": every("callsight.flush_crm", settings.outbox_poll_s),
         "webhook-deliveries": every("callsight.deliver_webhooks", settings.outbox_poll_s),
         "sweeper": every("callsight.sweep", settings.sweep_interval_s),
         "audit-purge": every("callsight.purge_audit", PURGE_INTERVAL_S),
     }
+    if settings.crm == CrmKind.SALESFORCE:
+        schedule["crm-engagement"] = every("callsight.sync_engagement", settings.engagement_sync_s)
+    return schedule
 
 
 def _beat_file(settings: Settings) -> Path:

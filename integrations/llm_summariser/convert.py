@@ -24,9 +24,16 @@ from integrations.llm_summariser.schema import (
     DealOut,
     ResolutionOut,
 )
+from integrations.llm_summariser.transcript import SPEAKER_LETTERS
 
 ENGINE = "llm"
 _PARTIES = {"agent", "customer"}
+# The transcript names speakers by letter; an owner given as one is the party it stands for.
+_BY_LETTER = {
+    letter.lower(): speaker.value
+    for speaker, letter in SPEAKER_LETTERS.items()
+    if speaker.value in _PARTIES
+}
 
 
 @dataclass(frozen=True)
@@ -91,7 +98,8 @@ def to_draft(
 
 def _item(item: ActionItemOut, call_date: dt.date) -> ActionItemDraft:
     owner = item.owner.strip()
-    owner = owner.lower() if owner.lower() in _PARTIES else owner
+    lowered = owner.lower()
+    owner = _BY_LETTER.get(lowered, lowered if lowered in _PARTIES else owner)
     due = dt.date.fromisoformat(item.due_date) if item.due_date else None
     if due is not None and due < call_date:
         due = None
@@ -132,9 +140,25 @@ def _evidence(
 ) -> ResolutionEvidence | None:
     if resolution is None or not resolution.evidence:
         return None
-    timestamp = resolution.timestamp
-    if timestamp is None:
-        timestamp = next(
-            (u.start for u in utterances if resolution.evidence.strip() in u.text), None
-        )
-    return ResolutionEvidence(resolution.evidence.strip(), timestamp)
+    quote = resolution.evidence.strip()
+    return ResolutionEvidence(quote, _quoted_at(quote, resolution.timestamp, utterances))
+
+
+def _quoted_at(quote: str, cited: float | None, utterances: Sequence[Utterance]) -> float | None:
+    """The start of the utterance that says ``quote``: the first at or after the cited time.
+
+    The model sees a time mark only now and then and cites the last one before the quote, so
+    its time is a hint; the quote finds the exact utterance. A quote found nowhere (paraphrased,
+    or across two utterances) keeps the cited time.
+    """
+    needle = _folded(quote)
+    saying = [u for u in utterances if needle and needle in _folded(u.text)]
+    if not saying:
+        return cited
+    if cited is None:
+        return saying[0].start
+    return min(saying, key=lambda u: (u.start < cited, abs(u.start - cited))).start
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.casefold().split()).strip(" .,!?\u3002\u3001\"'")

@@ -15,13 +15,23 @@ from agent.processing.prompts import PromptTemplate
 from integrations.llm_summariser.client import LlmError, StructuredChat, Usage
 from integrations.llm_summariser.convert import Provenance, to_draft
 from integrations.llm_summariser.schema import CallSummaryOut
-from integrations.llm_summariser.transcript import Redactor, RenderedTranscript, render, split
+from integrations.llm_summariser.transcript import (
+    Redactor,
+    RenderedTranscript,
+    chunks,
+    estimate_tokens,
+    render,
+)
 
 log = logging.getLogger(__name__)
 
 SUMMARY, REDUCE = "summary", "summary_reduce"
 Prices = Mapping[str, tuple[float, float]]
 """USD per million input and output tokens, by model name."""
+
+ANSWER_RESERVE_TOKENS = 4_096
+# The budget counts estimated tokens; a real tokenizer may count a tenth more on odd text.
+_ESTIMATE_MARGIN = 0.9
 
 _LANGUAGE_NAMES = {"en": "English", "ja": "日本語", "de": "German", "fr": "French", "es": "Spanish"}
 _WEEKDAYS = {
@@ -49,7 +59,9 @@ class LlmSummariser:
         redactor: Replaces personal data in each utterance before anything is sent.
         cache: Earlier answers by (transcript hash, prompt version, model); None disables it.
         prices: Per-model prices for the cost estimate; unknown models cost 0 (and say so).
-        max_input_tokens: Transcript budget per request; longer calls are map-reduced.
+        context_window: Tokens the model takes per request, prompt and answer together.
+        max_input_tokens: Transcript budget per request (longer calls are map-reduced); None:
+            what the context window leaves after the prompt and room for the answer.
         output_language: Summary language; None follows the call's language.
         taxonomy: The issue categories a support call is put in; None: the model names one.
     """
@@ -62,7 +74,8 @@ class LlmSummariser:
         redactor: Redactor,
         cache: AnswerCache | None = None,
         prices: Prices | None = None,
-        max_input_tokens: int = 12_000,
+        context_window: int = 128_000,
+        max_input_tokens: int | None = None,
         output_language: str | None = None,
         taxonomy: IssueTaxonomy | None = None,
     ) -> None:
@@ -75,7 +88,8 @@ class LlmSummariser:
         self._redactor = redactor
         self._cache = cache
         self._prices = dict(prices or {})
-        self._budget = max_input_tokens
+        self._context_window = context_window
+        self._max_input_tokens = max_input_tokens
         self._output_language = output_language
         self._taxonomy = taxonomy
 
@@ -107,31 +121,40 @@ class LlmSummariser:
         template_language: str,
     ) -> SummaryDraft:
         usage = Usage()
-        chunks = split(transcript.text, self._budget)
         values = {
             **_values(context, language, template_language),
-            "issue_categories": _categories(self._taxonomy, template_language),
+            "issue_categories": _categories(self._taxonomy),
         }
-        prompt_version = self._templates[(SUMMARY, template_language)].id
+        template = self._templates[(SUMMARY, template_language)]
+        parts = chunks(transcript, self._budget(template, values))
+        prompt_version = template.id
         try:
-            answer = self._map_reduce(chunks, values, template_language, usage)
+            answer = self._map_reduce(parts, values, template_language, usage)
         except LlmError as error:
             log.warning("LLM summary failed, using the built-in engine: %s", error)
             return self._fell_back(utterances, context, transcript, usage, str(error))
-        extra = _extra(transcript, usage, len(chunks), cache_hit=False)
+        extra = _extra(transcript, usage, len(parts), cache_hit=False)
         payload = {"answer": answer.model_dump(mode="json"), **extra}
         if self._cache is not None:
             self._cache.put(key, self.model, prompt_version, payload)
         made = self._provenance(prompt_version, language, usage, transcript.text, extra)
         return to_draft(answer, utterances, context, made, self._taxonomy)
 
+    def _budget(self, template: PromptTemplate, values: dict[str, str]) -> int:
+        """Transcript tokens one request may carry."""
+        if self._max_input_tokens is not None:
+            return self._max_input_tokens
+        system, user = template.render({**values, "part": "", "transcript": ""})
+        room = (self._context_window - ANSWER_RESERVE_TOKENS) * _ESTIMATE_MARGIN
+        return max(500, int(room) - estimate_tokens(system) - estimate_tokens(user))
+
     def _map_reduce(
-        self, chunks: list[str], values: dict[str, str], language: str, usage: Usage
+        self, pieces: list[str], values: dict[str, str], language: str, usage: Usage
     ) -> CallSummaryOut:
         template = self._templates[(SUMMARY, language)]
         parts = []
-        for k, chunk in enumerate(chunks, start=1):
-            part = "" if len(chunks) == 1 else _PARTS[language].format(k=k, n=len(chunks))
+        for k, chunk in enumerate(pieces, start=1):
+            part = "" if len(pieces) == 1 else _PARTS[language].format(k=k, n=len(pieces))
             system, user = template.render({**values, "part": part, "transcript": chunk})
             parts.append(self._chat.ask(system, user, usage))
         if len(parts) == 1:
@@ -216,7 +239,7 @@ class LlmSummariser:
             context.direction.value,
             language,
             *([kind.value] if kind else []),
-            *_categories(self._taxonomy, "en").splitlines(),
+            *_categories(self._taxonomy).splitlines(),
         ]
         transcript_hash = hashlib.sha256(json.dumps(facts).encode()).hexdigest()
         return hashlib.sha256(f"{transcript_hash}|{template.id}|{self.model}".encode()).hexdigest()
@@ -237,14 +260,15 @@ def _values(context: CallContext, language: str, template_language: str) -> dict
     }
 
 
-def _categories(taxonomy: IssueTaxonomy | None, language: str) -> str:
-    """One line per category: its name, description and a few example phrases."""
+def _categories(taxonomy: IssueTaxonomy | None) -> str:
+    """One line per category: its name and description.
+
+    The example phrases are left out: they are keywords for the built-in engine, and a model
+    reads the description well enough, and they would double the categories' tokens.
+    """
     if taxonomy is None:
         return '- any short label, such as "billing", "connectivity" or "delivery"'
-    lines = []
-    for category in taxonomy.categories:
-        examples = ", ".join(category.examples_in(language)[:6])
-        lines.append(f"- {category.name}: {category.description} (e.g. {examples})")
+    lines = [f"- {category.name}: {category.description}" for category in taxonomy.categories]
     return "\n".join([*lines, f"- {taxonomy.fallback}: none of the above"])
 
 
@@ -256,13 +280,13 @@ def _conversation_hint(context: CallContext, template_language: str) -> str:
 
 
 def _extra(
-    transcript: RenderedTranscript, usage: Usage, chunks: int | None, cache_hit: bool
+    transcript: RenderedTranscript, usage: Usage, parts: int | None, cache_hit: bool
 ) -> dict[str, object]:
     extra: dict[str, object] = {
         "llm_calls": usage.calls,
         "redactions": dict(transcript.redactions),
         "cache_hit": cache_hit,
     }
-    if chunks is not None:
-        extra["chunks"] = chunks
+    if parts is not None:
+        extra["chunks"] = parts
     return extra

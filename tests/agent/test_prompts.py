@@ -34,7 +34,7 @@ def test_shipped_templates_load_in_both_languages() -> None:
     templates = load_prompts()
     for name in ("summary", "summary_reduce"):
         assert templates[(name, "en")].variables == templates[(name, "ja")].variables
-    assert templates[("summary", "ja")].id == "summary/v2.ja"
+    assert templates[("summary", "ja")].id == "summary/v3.ja"
 
 
 def test_render_fills_every_variable(tmp_path: Path) -> None:

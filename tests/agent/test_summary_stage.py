@@ -95,7 +95,7 @@ def test_with_an_endpoint_the_call_gets_an_llm_summary(
     summary = detail.summary
     assert summary is not None
     assert (summary.engine, summary.model, summary.prompt_version) == (
-        "llm", "gpt-4o-mini", "summary/v2.en",
+        "llm", "gpt-4o-mini", "summary/v3.en",
     )  # fmt: skip
     assert (summary.input_tokens, summary.output_tokens) == (400, 120)
     assert summary.cost_usd == pytest.approx((400 * 0.15 + 120 * 0.6) / 1e6)
@@ -108,7 +108,7 @@ def test_with_an_endpoint_the_call_gets_an_llm_summary(
         ("agent", dt.date(2026, 11, 20), "normal"),
         ("Jane Doe", None, "low"),
     ]
-    assert [c.prompt_version for c in cached] == ["summary/v2.en"]
+    assert [c.prompt_version for c in cached] == ["summary/v3.en"]
     # The stored transcript stays whole for people allowed to read it.
     assert "jane@example.com" in detail.transcript.segments[1].text
     container.engine.dispose()

@@ -76,8 +76,10 @@ MATRIX: dict[tuple[str, str], tuple[str | int, ...]] = {
     ("GET", "/api/v1/audit"): ADMIN,
     ("GET", "/static/{path}"): PUBLIC,
     ("GET", "/docs/assets/{path}"): PUBLIC,
+    ("GET", "/vendor/plotly.min.js"): PUBLIC,
     ("GET", "/"): PUBLIC,
     ("GET", "/login"): PUBLIC,
+    ("GET", "/language/{language}"): PUBLIC,
     ("POST", "/login"): (401, PASS, PASS, PASS, PASS, 401),
     ("POST", "/logout"): PAGE_ANY,
     ("GET", "/calls"): PAGE_ANY,
@@ -238,6 +240,7 @@ def _filled(method: str, path: str, world: World) -> str:
         customer_id=world.customer_id,
         subscription_id=world.subscription_to_stop_id if stops else world.subscription_id,
         key_id=world.key_id,
+        language="ja",
         path="swagger-ui.css" if path.startswith("/docs/") else "app.css",
     )
 

@@ -12,23 +12,8 @@ from click.testing import CliRunner
 
 from api.cli.main import main
 from support.audio import tone, write_wav
+from support.cli import salesforce_env
 from support.salesforce_emulator import SalesforceEmulator
-
-
-def salesforce_env(
-    database_url: str, tmp_path: Path, org: SalesforceEmulator, ca: trustme.CA
-) -> dict[str, str]:
-    bundle = tmp_path / "ca.pem"
-    ca.cert_pem.write_to_path(str(bundle))
-    return {
-        "CALLSIGHT_DATA_DIR": str(tmp_path / "data"),
-        "CALLSIGHT_DATABASE_URL": database_url,
-        "CALLSIGHT_CRM": "salesforce",
-        "CALLSIGHT_SALESFORCE_LOGIN_URL": org.url,
-        "CALLSIGHT_SALESFORCE_CLIENT_ID": org.client_id,
-        "CALLSIGHT_SALESFORCE_CLIENT_SECRET": org.client_secret,
-        "CALLSIGHT_SALESFORCE_CA_BUNDLE": str(bundle),
-    }
 
 
 def process(env: dict[str, str], *args: str) -> dict[str, Any]:

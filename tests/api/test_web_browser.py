@@ -20,7 +20,7 @@ from agent.core.db import make_engine
 from agent.core.settings import Settings
 from agent.core.tables import Summary, TranscriptSegment
 from support.audio import tone, write_wav
-from support.browser import VIEWPORTS, shoot, sign_in
+from support.browser import DASHBOARD_DRAWN, VIEWPORTS, shoot, sign_in
 from support.keys import make_token
 from support.polling import wait_for
 from support.samples import SAMPLE_CALL
@@ -94,7 +94,8 @@ def test_a_lead_uploads_reviews_edits_and_approves_a_call(
     page.click("text=Dashboard")
     expect(page.locator("#agent-table tbody tr")).to_have_count(1)
     expect(page.locator("#agent-table tbody tr td").first).to_have_text("Sam")
-    expect(page.locator("#chart-fcr circle")).to_have_count(1)
+    expect(page.locator("#dashboard-status")).to_have_attribute("data-state", "drawn")
+    assert page.evaluate("document.getElementById('chart-fcr').data[0].type") == "bar"
     expect(page.locator("#kpi-totals .kpi").first).to_contain_text("1")
 
     admin = make_token(settings, Role.ADMIN, "Ada Admin")
@@ -105,7 +106,7 @@ def test_a_lead_uploads_reviews_edits_and_approves_a_call(
         ("/admin", "admin"),
         ("/dashboard", "dashboard"),
     ]:
-        shoot(browser, server, admin, path, name)
+        shoot(browser, server, admin, path, name, DASHBOARD_DRAWN if name == "dashboard" else None)
 
 
 def _search_finds_every_line_with(page: Page, word: str) -> None:

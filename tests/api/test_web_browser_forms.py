@@ -72,7 +72,7 @@ def test_the_calls_filter_works_empty_partly_and_fully_filled(
     filters.locator("button[type=submit]").click()
     expect(page.locator("#list-summary")).to_contain_text("oldest call first")
     expect(order.first).to_have_attribute("data-call-id", ids["Acme"])
-    expect(order.first.locator(".call-title")).to_have_text("Acme · 2026-11-18 10:00")
+    expect(order.first.locator(".call-title")).to_have_text("Acme · Nov 18, 2026, 10:00\u202fAM")
     expect(order.first.locator(".badge")).to_have_text(["resolved", "positive"])
 
     filters.locator("select[name=status]").select_option("done")

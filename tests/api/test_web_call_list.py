@@ -74,7 +74,7 @@ def test_a_listed_call_is_titled_by_customer_and_time_with_its_summary_and_badge
     page = client.get("/calls", headers=HTML).text
     rows = dict(zip(order_on(page), re.split(r'<tr data-call-id="', page)[1:], strict=True))
     acme = rows[oldest]
-    assert re.search(r'class="call-title"[^>]*>\s*Acme · 2026-11-10 09:30', acme)
+    assert re.search(r'class="call-title"[^>]*>\s*Acme · Nov 10, 2026, 9:30\u202fAM', acme)
     assert '<span class="filename">call.wav</span>' in acme
     assert "Router replaced. Customer happy." in acme
     assert 'class="badge resolution-resolved"' in acme
@@ -83,7 +83,9 @@ def test_a_listed_call_is_titled_by_customer_and_time_with_its_summary_and_badge
     assert 'class="badge resolution-escalated"' in globex
     assert 'class="badge sentiment-negative"' in globex
     unknown = rows[newest]
-    assert re.search(r'class="call-title"[^>]*>\s*Unknown customer · 2026-11-14 09:30', unknown)
+    assert re.search(
+        r'class="call-title"[^>]*>\s*Unknown customer · Nov 14, 2026, 9:30\u202fAM', unknown
+    )
     assert "badge" not in unknown
     assert "3 calls" in page and "newest call first" in page
 
@@ -106,5 +108,5 @@ def test_pages_of_calls_keep_the_filters_and_the_sort(
     assert link is not None
     second = client.get(link.group(1).replace("&amp;", "&"), headers=HTML).text
     assert "Page 2 of 2" in second and len(order_on(second)) == 2
-    assert "2026-11-02 02:00" in second  # the latest calls come last, ascending
+    assert "Nov 2, 2026, 2:00\u202fAM" in second  # the latest calls come last, ascending
     assert re.search(r'href="/calls\?[^"]*sort=call_time_asc[^"]*page=1">← Previous', second)

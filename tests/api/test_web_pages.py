@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -26,9 +27,10 @@ from agent.core.tables import (
 )
 from integrations.local_crm import LocalCrmRecord
 from support.audio import tone, write_wav
-from support.factories import STARTED_AT, SeedSummary, make_agent, make_call
+from support.factories import SeedSummary, make_agent, make_call
 from support.keys import make_token
 from support.polling import wait_for
+from support.samples import REPO
 from support.web import HTML, signed_in
 from support.world import seed_world
 
@@ -313,7 +315,8 @@ def test_every_page_has_its_own_title_and_the_favicon(
     signed_in(client, world.tokens["admin"])
     pages = {
         "/calls": "Calls · Callsight",
-        f"/calls/{world.call_id}": f"Call with Acme, {STARTED_AT:%d %b %Y %H:%M} · Callsight",
+        # the seeded call time (support.factories.STARTED_AT) as English writes it, in UTC
+        f"/calls/{world.call_id}": "Call with Acme, Nov 18, 2026, 10:00\u202fAM · Callsight",
         f"/customers/{world.customer_id}": "Acme · Callsight",
         "/dashboard": "Dashboard · Callsight",
         "/admin": "Admin · Callsight",
@@ -328,3 +331,34 @@ def test_every_page_has_its_own_title_and_the_favicon(
     assert favicon.status_code == 200
     assert favicon.headers["content-type"].startswith("image/svg+xml")
     assert favicon.text.lstrip().startswith("<svg")
+
+
+def test_plotly_is_served_from_the_installed_package_with_a_long_cache(
+    client: TestClient, settings: Settings
+) -> None:
+    signed_in(client, make_token(settings, Role.LEAD, "Lee"))
+    page = client.get("/dashboard", headers=HTML).text
+    match = re.search(r'<script src="(/vendor/plotly\.min\.js\?v=[^"]+)"', page)
+    assert match, "the dashboard loads plotly.js from the app"
+    script = client.get(html.unescape(match.group(1)))
+    assert script.status_code == 200
+    assert script.headers["content-type"].startswith("text/javascript")
+    assert "max-age=31536000" in script.headers["cache-control"]
+    assert b"plotly.js v" in script.content[:200]
+    assert "cdn" not in page.lower()
+
+
+def test_the_dashboard_gives_its_script_every_word_from_the_page(
+    client: TestClient, settings: Settings
+) -> None:
+    signed_in(client, make_token(settings, Role.LEAD, "Lee"))
+    page = client.get("/dashboard", headers=HTML).text
+    match = re.search(
+        r'<script type="application/json" id="dashboard-text">(.*?)</script>', page, re.S
+    )
+    assert match
+    text = json.loads(match.group(1))
+    assert text["units"]["minute"] == "Minutes"
+    assert text["week_of"] == "Week of {date}"
+    script = (REPO / "api" / "web" / "static" / "dashboard.js").read_text()
+    assert "Minutes" not in script and "No data" not in script

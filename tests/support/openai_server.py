@@ -2,7 +2,10 @@
 
 It speaks just enough of ``POST /v1/chat/completions`` for the real openai client: JSON content
 for ``response_format`` requests, tool calls for ``tools`` requests, refusals, error statuses
-with ``retry-after-ms``, and slow answers.
+with ``retry-after-ms``, and slow answers. ``usage.prompt_tokens`` is counted with the model's
+real tokenizer (o200k_base for gpt-4o-class and unknown models, bundled with ``bpe-openai``, so no
+download), over the messages as OpenAI's chat format frames them; the response schema, which
+OpenAI also counts, is left out (as in the figures it is compared with).
 """
 
 from __future__ import annotations
@@ -10,10 +13,12 @@ from __future__ import annotations
 import json
 import threading
 import time
+import warnings
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -51,6 +56,11 @@ class FakeOpenAI:
             return self.default(body)
         return Reply({"error": {"message": "no scripted reply left"}}, status=500)
 
+    @staticmethod
+    def text_of(request: dict[str, Any]) -> str:
+        """Every message content of one recorded request, joined."""
+        return "\n".join(str(m.get("content", "")) for m in request.get("messages", []))
+
     def sent_text(self) -> str:
         """Every message content of every recorded request, joined."""
         return "\n".join(
@@ -58,6 +68,36 @@ class FakeOpenAI:
             for request in self.requests
             for message in request.get("messages", [])
         )
+
+
+_TOKENS_PER_MESSAGE = 3  # OpenAI's chat framing: role and separators per message
+_TOKENS_PER_REPLY = 3  # and the assistant's reply is primed
+
+
+@cache
+def _encoding(model: str) -> Any:
+    with warnings.catch_warnings():  # its data loader uses a deprecated importlib call
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import bpe_openai
+
+        try:
+            encoding = bpe_openai.encoding_for_model(model)
+        except (KeyError, ValueError, LookupError):
+            encoding = bpe_openai.get_encoding("o200k_base")
+        encoding.encode("a")  # its data loads on first use
+    return encoding
+
+
+def count_tokens(text: str, model: str = "gpt-4o-mini") -> int:
+    return len(_encoding(model).encode(text))
+
+
+def prompt_tokens(messages: list[dict[str, Any]], model: str = "gpt-4o-mini") -> int:
+    """What an OpenAI server reports as ``usage.prompt_tokens`` for these chat messages."""
+    framed = (
+        _TOKENS_PER_MESSAGE + count_tokens(str(m.get("content") or ""), model) for m in messages
+    )
+    return sum(framed) + _TOKENS_PER_REPLY
 
 
 def _completion(body: dict[str, Any], reply: Reply) -> dict[str, Any]:
@@ -72,7 +112,7 @@ def _completion(body: dict[str, Any], reply: Reply) -> dict[str, Any]:
         message["content"] = content
     prompt = reply.prompt_tokens
     if prompt is None:
-        prompt = sum(len(str(m.get("content", ""))) for m in body["messages"]) // 4
+        prompt = prompt_tokens(body["messages"], str(body.get("model", "")))
     return {
         "id": "chatcmpl-fake",
         "object": "chat.completion",

@@ -454,16 +454,23 @@ class SalesforceEmulator:
         self._sequence += 1
         record_id = f"{PREFIXES.get(sobject, 'a00')}{self._sequence:012d}AAA"
         record = {"Id": record_id, "CreatedDate": _now(self._sequence)} | fields
+        self._touch(sobject, record)
         if sobject == "Case":
             record.setdefault("CaseNumber", f"{self._sequence:08d}")
         _derive(sobject, record)
+        unique = self.schema.get(sobject, {})
         for name, value in fields.items():
-            if name.endswith("__c") and value is not None:
+            spec = unique.get(name)
+            if spec is not None and (spec.external_id or spec.unique) and value is not None:
                 if (sobject, name, value) in self._external:  # an external id field is unique
                     raise ApiError(400, "DUPLICATE_VALUE", f"duplicate value found: {name}")
                 self._external[(sobject, name, value)] = record_id
         self.records.setdefault(sobject, {})[record_id] = record
         return record_id
+
+    def _touch(self, sobject: str, record: dict[str, Any]) -> None:
+        if "SystemModstamp" in self.schema.get(sobject, {}):
+            record["SystemModstamp"] = record["LastModifiedDate"] = _stamp(self._sequence)
 
     def _update(self, sobject: str, record_id: Any, fields: dict[str, Any]) -> str:
         record = self.records.get(sobject, {}).get(str(record_id))
@@ -471,6 +478,8 @@ class SalesforceEmulator:
             raise ApiError(400, "INVALID_ID_FIELD", f"invalid {sobject} id: {record_id}")
         self._check(sobject, fields, creating=False)
         record.update(fields)
+        self._sequence += 1
+        self._touch(sobject, record)
         _derive(sobject, record)
         return str(record_id)
 
@@ -531,6 +540,13 @@ def _derive(sobject: str, record: dict[str, Any]) -> None:
         record["IsClosed"] = record.get("Status") == "Completed"
     elif sobject == "Opportunity":
         record["IsClosed"] = str(record.get("StageName") or "").startswith("Closed")
+        record["IsWon"] = record.get("StageName") == "Closed Won"
+
+
+def _stamp(sequence: int) -> str:
+    """An audit stamp as Salesforce writes them (``2026-01-01T00:00:05.000+0000``)."""
+    moment = dt.datetime(2026, 1, 1, tzinfo=dt.UTC) + dt.timedelta(seconds=sequence)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.000+0000")
 
 
 def _type_of(record: dict[str, Any]) -> str:

@@ -9,6 +9,11 @@ restricted although the reference does not flag them so: Task.Status, Case.Statu
 Opportunity.StageName take their values from TaskStatus, CaseStatus and OpportunityStage (each
 value says whether the record is closed), and an org refuses a value those tables lack.
 
+``SystemModstamp`` and ``LastModifiedDate`` are the audit fields every object has; the emulator
+keeps them on Account and Opportunity, where Callsight reads what changed since a moment.
+Account's ``Callsight_*__c`` fields are custom ones an admin adds for the engagement sync
+(docs/salesforce.md): two Date fields read, a Number(3, 0) and a Text(255) written.
+
 ``Callsight_Id__c`` is not standard: it is the external id field an admin adds to Task and Event
 when installing Callsight (Text(100), External ID, Unique). CaseComment takes no custom fields at
 all, so a comment has no external id.
@@ -40,6 +45,8 @@ class FieldSpec:
     reference_to: tuple[str, ...] = ()
     external_id: bool = False
     unique: bool = False
+    precision: int = 0
+    scale: int = 0
 
     @property
     def is_text(self) -> bool:
@@ -62,6 +69,8 @@ class FieldSpec:
             "restrictedPicklist": self.restricted,
             "externalId": self.external_id,
             "unique": self.unique,
+            "precision": self.precision,
+            "scale": self.scale,
             "referenceTo": list(self.reference_to),
             "picklistValues": [
                 {
@@ -216,6 +225,11 @@ CONTACT = (
     read_only("CreatedDate", "datetime"),
 )
 
+
+def _audit() -> tuple[FieldSpec, ...]:
+    return (read_only("LastModifiedDate", "datetime"), read_only("SystemModstamp", "datetime"))
+
+
 ACCOUNT = (
     _id(),
     text("Name", 255, nillable=False),
@@ -224,6 +238,11 @@ ACCOUNT = (
     picklist("Type", ("Prospect", "Customer - Direct", "Customer - Channel", "Partner", "Other")),
     _owner(),
     read_only("CreatedDate", "datetime"),
+    *_audit(),
+    scalar("Callsight_Customer_Since__c", "date"),
+    scalar("Callsight_Churned_At__c", "date"),
+    scalar("Callsight_Health_Score__c", "double", precision=3, scale=0),
+    text("Callsight_Risk_Reason__c", 255),
 )
 
 USER = (
@@ -267,6 +286,7 @@ OPPORTUNITY = (
     read_only("IsClosed", "boolean"),
     read_only("IsWon", "boolean"),
     read_only("CreatedDate", "datetime"),
+    *_audit(),
 )
 
 STANDARD_OBJECTS: dict[str, tuple[FieldSpec, ...]] = {

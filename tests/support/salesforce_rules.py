@@ -81,6 +81,10 @@ def _bad_value(spec: FieldSpec, value: Any) -> list[FieldError]:
         shown = str(value)[:40]
         message = f"{spec.name}: data value too large: {shown}... (max length={spec.length})"
         return [FieldError("STRING_TOO_LONG", message, (spec.name,))]
+    too_big = 10 ** (spec.precision - spec.scale)
+    if spec.precision and isinstance(value, int | float) and abs(value) >= too_big:
+        message = f"{spec.name}: value outside of valid range on numeric field: {value}"
+        return [FieldError("NUMBER_OUTSIDE_VALID_RANGE", message, (spec.name,))]
     if spec.type == "picklist" and spec.restricted and value not in spec.picklist:
         message = f"{spec.name}: bad value for restricted picklist field: {value}"
         return [FieldError("INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", message, (spec.name,))]

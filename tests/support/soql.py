@@ -1,5 +1,6 @@
-"""A small SOQL reader for the Salesforce emulator: SELECT, FROM, WHERE, ORDER BY, LIMIT, and
-semi-joins (``field IN (SELECT Id FROM Other WHERE ...)``).
+"""A small SOQL reader for the Salesforce emulator: SELECT, FROM, WHERE, ORDER BY, LIMIT,
+semi-joins (``field IN (SELECT Id FROM Other WHERE ...)``), and date/time literals compared with
+``<``, ``<=``, ``>``, ``>=`` (``SystemModstamp >= 2026-01-01T00:00:00Z``).
 
 Strict on purpose: anything it does not understand is a MALFORMED_QUERY, so a value that escaped
 its quotes shows up as a broken query instead of quietly matching more records.
@@ -7,13 +8,17 @@ its quotes shows up as a broken query instead of quietly matching more records.
 
 from __future__ import annotations
 
+import datetime as dt
+import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 TOKEN = re.compile(
-    r"\s*(?:(?P<str>'(?:[^'\\]|\\.)*')|(?P<num>-?\d+(?:\.\d+)?)"
+    r"\s*(?:(?P<str>'(?:[^'\\]|\\.)*')"
+    r"|(?P<datetime>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2}))"
+    r"|(?P<num>-?\d+(?:\.\d+)?)"
     r"|(?P<op>!=|<=|>=|=|<|>|\(|\)|,)|(?P<word>[A-Za-z_][A-Za-z0-9_.]*))"
 )
 ESCAPES = {"\\": "\\", "'": "'", '"': '"', "n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f"}
@@ -70,6 +75,8 @@ def tokenize(text: str) -> list[tuple[str, Any]]:
             tokens.append(("str", _unescape(value[1:-1])))
         elif kind == "num":
             tokens.append(("num", float(value)))
+        elif kind == "datetime":
+            tokens.append(("datetime", _datetime(value)))
         elif kind == "word" and value.lower() in KEYWORDS | {"true", "false", "null"}:
             tokens.append(("kw", value.lower()))
         else:
@@ -169,6 +176,11 @@ class _Parser:
             return lambda record: _fold(record.get(field)) == value
         if operator == "!=":
             return lambda record: _fold(record.get(field)) != value
+        if operator in ORDERINGS and isinstance(value, dt.datetime):
+            compare = ORDERINGS[operator]
+            return lambda record: (
+                _at(record.get(field)) is not None and compare(_at(record.get(field)), value)
+            )
         raise MalformedQuery(f"operator {operator} is not supported here")
 
     def semi_join(self, field: str) -> Predicate:
@@ -185,11 +197,32 @@ class _Parser:
     def literal(self) -> Any:
         kind, value = self.peek()
         self.index += 1
-        if kind in ("str", "num"):
+        if kind in ("str", "num", "datetime"):
             return value
         if kind == "kw" and value in ("true", "false", "null"):
             return {"true": True, "false": False, "null": None}[value]
         raise MalformedQuery(f"expected a value, found {value!r}")
+
+
+ORDERINGS: dict[str, Callable[[Any, Any], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+
+
+def _datetime(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _at(value: Any) -> dt.datetime | None:
+    """A record's date/time value as stored (``2026-01-01T00:00:05.000+0000``)."""
+    if not isinstance(value, str) or "T" not in value:
+        return None
+    if value[-5] in "+-" and value[-3] != ":":
+        value = f"{value[:-2]}:{value[-2:]}"
+    return _datetime(value)
 
 
 def _fold(value: Any) -> Any:

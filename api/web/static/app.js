@@ -2,6 +2,12 @@
 // Small, dependency-free behaviour for the server-rendered pages.
 
 const csrfToken = () => document.querySelector('meta[name="csrf-token"]').content;
+// The page's words for what scripts say, in its language (see api/web/script_text.py).
+const UI_TEXT = JSON.parse(document.getElementById("ui-text")?.textContent || "{}");
+// A message with its named gettext placeholders filled: say("uploaded", { name: "a.wav" }).
+const say = (key, values = {}) =>
+  (UI_TEXT[key] || key).replace(/%\((\w+)\)s/g, (whole, name) => (name in values ? String(values[name]) : whole));
+const statusWords = (status) => (UI_TEXT.statuses || {})[status] || status;
 // Where a call rests (no more work until someone acts), as the server's state machine says.
 const RESTING = new Set(document.querySelector('meta[name="resting-statuses"]').content.split(" "));
 
@@ -28,16 +34,16 @@ function setupUpload() {
     request.onload = () => {
       const body = JSON.parse(request.responseText || "{}");
       if (request.status === 201) {
-        message.textContent = `Uploaded ${file.name}; processing…`;
+        message.textContent = say("uploaded", { name: file.name });
         window.location.href = `/calls/${body.id}`;
       } else {
         bar.hidden = true;
-        message.textContent = body.detail || `Upload failed (${request.status})`;
+        message.textContent = body.detail || say("upload_failed", { code: request.status });
         message.className = "error";
       }
     };
-    request.onerror = () => { message.textContent = "Upload failed: network error"; message.className = "error"; };
-    bar.hidden = false; bar.value = 0; message.className = ""; message.textContent = `Uploading ${file.name}…`;
+    request.onerror = () => { message.textContent = say("upload_network_error"); message.className = "error"; };
+    bar.hidden = false; bar.value = 0; message.className = ""; message.textContent = say("uploading", { name: file.name });
     request.send(data);
   };
   input.addEventListener("change", () => input.files.length && send(input.files[0]));
@@ -50,19 +56,22 @@ function setupUpload() {
 }
 
 function watchStatuses() {
-  const badges = [...document.querySelectorAll("[data-live-status]")].filter((b) => !RESTING.has(b.textContent.trim()));
+  // The badge shows the status in the page's words; data-status keeps the state machine's name.
+  const rests = (badge) => RESTING.has(badge.dataset.status);
+  const badges = [...document.querySelectorAll("[data-live-status]")].filter((b) => !rests(b));
   if (!badges.length) return;
   const poll = async () => {
     for (const badge of badges) {
-      if (RESTING.has(badge.textContent.trim())) continue;
+      if (rests(badge)) continue;
       const response = await fetch(`/calls/${badge.dataset.liveStatus}/state`, { headers: { Accept: "application/json" } });
       if (!response.ok) continue;
       const state = await response.json();
-      badge.textContent = state.status;
+      badge.dataset.status = state.status;
+      badge.textContent = statusWords(state.status);
       badge.className = `status status-${state.status}`;
       if (RESTING.has(state.status) && badge.hasAttribute("data-reload-when-rested")) window.location.reload();
     }
-    if (badges.some((b) => !RESTING.has(b.textContent.trim()))) setTimeout(poll, 1000);
+    if (badges.some((b) => !rests(b))) setTimeout(poll, 1000);
   };
   setTimeout(poll, 1000);
 }

@@ -1,6 +1,7 @@
 "use strict";
 // Search within the call page's transcript: marks each line that says the query, counts them
-// ("2 of 5"), and walks them with Enter / Shift+Enter or the arrow buttons.
+// ("2 of 5"), and walks them with Enter / Shift+Enter or the arrow buttons. What it says comes
+// from the page, in its language, through app.js's say() (loaded first).
 
 // Compatibility folding (full-width ↔ half-width, composed kana) and case folding, so "ｒｏｕｔｅｒ",
 // "Router" and "router" find each other in English and Japanese alike.
@@ -41,7 +42,7 @@ function setupTranscriptSearch() {
     current = (index + found.length) % found.length;
     found[current].line.classList.add("found-current");
     found[current].line.scrollIntoView({ block: "nearest" });
-    count.textContent = `${current + 1} of ${found.length}`;
+    count.textContent = say("match_of", { current: current + 1, total: found.length });
   };
   const search = () => {
     const query = fold(input.value.trim());
@@ -58,7 +59,7 @@ function setupTranscriptSearch() {
       }
     }
     previous.disabled = next.disabled = !found.length;
-    count.textContent = query && !found.length ? "No matches" : "";
+    count.textContent = query && !found.length ? say("no_matches") : "";
     if (found.length) show(0);
   };
 

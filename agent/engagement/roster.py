@@ -12,7 +12,13 @@ from sqlalchemy import Connection, Engine, func, select
 from sqlmodel import col
 
 from agent.core.tables import Call, Customer
-from agent.engagement.health import TREND_DAYS, risk_reason, score, score_change
+from agent.engagement.health import (
+    TREND_DAYS,
+    HealthComponent,
+    risk_reason,
+    score,
+    score_change,
+)
 from agent.engagement.health_queries import DAY_S, HealthFacts, gather
 from agent.engagement.tables import CustomerLifecycle
 from agent.kpis.periods import KpiConfig, aware, from_epoch, to_epoch
@@ -57,6 +63,7 @@ class RosterEntry:
     health_score: float | None
     trend: float | None
     reason: str | None
+    risk: HealthComponent | None  # the component behind ``reason``
     history: tuple[float | None, ...]  # oldest first, HISTORY_STEP_DAYS apart, the last is now
 
     @property
@@ -128,6 +135,7 @@ def _entry(
         health_score=value,
         trend=score_change(value, month_ago),
         reason=risk_reason(components),
+        risk=components[0] if risk_reason(components) else None,
         history=tuple(point[0] for point in scored),
     )
 

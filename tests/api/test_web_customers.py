@@ -54,7 +54,7 @@ def test_the_list_shows_each_customer_with_score_band_trend_and_reason(
     assert "5 customers" in page.text
     dune = row(page.text, "Dune")
     assert "At risk" in dune and "band-at_risk" in dune and "SMB" in dune
-    assert "revenue_recency: last payment 170 days ago" in dune
+    assert "<strong>Recent payment</strong>: last payment 170 days ago (-93.3 points)" in dune
     # 170 days since the payment scores 1 - 140/150; 30 days before, 1 - 110/150.
     assert "<strong>7</strong>" in dune and "-20.0" in dune
     # Every 15 days back from 75 days ago: 245 days since the payment and less, down to 170.
@@ -62,7 +62,10 @@ def test_the_list_shows_each_customer_with_score_band_trend_and_reason(
     assert "Healthy" in row(page.text, "Birch") and "No score" in row(page.text, "Zephyr")
     assert "Churned" in row(page.text, "Cedar")
     acme = row(page.text, "Acme")
-    assert "Enterprise" in acme and "contact_frequency: 1 contacts in 30 days, usually 0.2" in acme
+    assert (
+        "Enterprise" in acme
+        and "<strong>Contact frequency</strong>: 1 contacts in 30 days, usually 0.2" in acme
+    )
     assert 'aria-current="page">Customers</a>' in page.text
 
 

@@ -39,7 +39,7 @@ def names(page: str) -> list[str]:
 
 def row(page: str, name: str) -> str:
     match = re.search(
-        rf'<tr data-customer-id="\d+">\s*<td[^>]*><a[^>]*>{name}</a>.*?</tr>', page, re.S
+        rf'<tr data-customer-id="\d+">\s*<td[^>]*><div><a[^>]*>{name}</a>.*?</tr>', page, re.S
     )
     assert match, name
     return match.group(0)

@@ -31,6 +31,7 @@ class CallMention:
     summary: str | None
     resolution: str | None
     sentiment: str | None
+    language: str | None = None  # what the call was spoken in, so its summary is tagged so
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,15 @@ def _calls(
         TimelineItem(
             Happening.CALL,
             aware(call.started_at or call.created_at),
-            CallMention(call.id, call.original_filename, call.status, text, resolution, sentiment),
+            CallMention(
+                call.id,
+                call.original_filename,
+                call.status,
+                text,
+                resolution,
+                sentiment,
+                call.language,
+            ),
         )
         for call, text, resolution, sentiment in session.exec(
             query.order_by(when.desc(), col(Call.id)).limit(newest)

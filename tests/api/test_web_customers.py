@@ -171,7 +171,7 @@ def test_the_customer_page_explains_the_score_and_tells_the_story_newest_first(
     assert "6 items" in page
     assert "CSAT 5 of 5 · NPS 9 of 10" in page and "CSAT 2 of 5" in page
     assert "-€30.00" in page and "€100.00" in page and "Refund or credit" in page
-    assert "Adapter replaced after a long wait." in page
+    assert '<p lang="en">Adapter replaced after a long wait.</p>' in page
     assert 'id="customer-kpis"' in page
 
 

@@ -177,6 +177,7 @@ def score(
 
 
 def risk_reason(components: list[HealthComponent]) -> str | None:
+    """The component that costs the most points, with its evidence; None when none costs any."""
     worst = components[0] if components else None
     if worst is None or worst.lost == 0:
         return None
@@ -205,7 +206,7 @@ def customer_health(
         name=customer.name,
         as_of=dt.datetime.fromtimestamp(at, dt.UTC),
         health_score=value,
-        trend=_trend(value, previous),
+        trend=score_change(value, previous),
         reason=risk_reason(components),
         components=components,
         missing=missing,
@@ -213,7 +214,8 @@ def customer_health(
     )
 
 
-def _trend(now: float | None, before: float | None) -> float | None:
+def score_change(now: float | None, before: float | None) -> float | None:
+    """How far a score moved; None unless both scores exist."""
     return None if now is None or before is None else round(now - before, DECIMALS)
 
 
@@ -253,7 +255,7 @@ def risk_list(
             continue
         value = score_only(customer_facts, at, weights)
         previous = score_only(earlier.get(customer_id, HealthFacts()), before, weights)
-        ranked.append((customer_id, value, _trend(value, previous)))
+        ranked.append((customer_id, value, score_change(value, previous)))
     position = 1 if sort == "health_score" else 2
     ranked.sort(key=lambda entry: _order(entry[position], entry[0]))
     items = [

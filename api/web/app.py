@@ -16,7 +16,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from agent.core.errors import CallsightError
 from api.errors import error_json
-from api.web import action_items, admin, dashboard, forms, i18n, pages, transcripts, vendor
+from api.web import (
+    action_items,
+    admin,
+    customers,
+    dashboard,
+    forms,
+    i18n,
+    pages,
+    transcripts,
+    vendor,
+)
 from api.web.auth import NeedsSignIn
 from api.web.form_checks import readable
 from api.web.i18n import N_
@@ -39,6 +49,7 @@ def install_web(app: FastAPI) -> None:
     app.add_middleware(i18n.PageLanguage)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(pages.router)
+    app.include_router(customers.router)
     app.include_router(forms.router)
     app.include_router(action_items.router)
     app.include_router(transcripts.router)

@@ -13,6 +13,7 @@ import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -21,6 +22,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_currency, format_decimal
 from babel.support import NullTranslations, Translations
 from fastapi import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -164,6 +166,23 @@ def local_date(day: dt.date | dt.datetime | None, style: str = "medium") -> str:
             day = day.replace(tzinfo=dt.UTC)
         day = day.astimezone(ZoneInfo(_zone.get())).date()
     return format_date(day, style, locale=_locale())
+
+
+def number(value: float | Decimal | None, digits: int = 0, signed: bool = False) -> str:
+    """A number with ``digits`` decimals as the page's language writes it (``+`` shown on a
+    positive change when ``signed``); a dash when unknown."""
+    if value is None:
+        return "—"
+    places = "." + "0" * digits if digits else ""
+    pattern = f"#,##0{places}"
+    if signed:
+        pattern = f"+{pattern};-{pattern}"
+    return format_decimal(value, pattern, locale=_locale())
+
+
+def money(amount: Decimal, currency: str) -> str:
+    """An amount in its ISO 4217 currency, as the page's language writes it."""
+    return format_currency(amount, currency, locale=_locale())
 
 
 def language_name(code: str) -> str:

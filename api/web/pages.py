@@ -8,7 +8,6 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlmodel import col, select
 
 from agent.audit import log as audit
 from agent.audit.log import Action, Actor, Via
@@ -22,9 +21,7 @@ from agent.calls.views import call_detail
 from agent.core.call_states import EDITABLE_STATUSES, CallStatus
 from agent.core.domain import Priority, Resolution, Speaker
 from agent.core.errors import InvalidInput
-from agent.core.tables import ApiKey, Call
-from agent.kpis.customer_view import customer_detail
-from agent.kpis.queries import KpiFilters
+from agent.core.tables import ApiKey
 from api.deps import ContainerDep, SessionDep, client_address
 from api.ids import existing_id
 from api.routes.audio import audio_response, record_listen
@@ -39,7 +36,6 @@ router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 25
 NO_PAGE = N_("There is no such page of calls.")
-NO_CUSTOMER = N_("There is no such customer.")
 SORTS = {
     calls.CallSort.CALL_TIME_DESC: N_("newest call first"),
     calls.CallSort.CALL_TIME_ASC: N_("oldest call first"),
@@ -254,34 +250,3 @@ def call_audio(
     response = audio_response(container, call)
     record_listen(container, request, actor, call)
     return response
-
-
-@router.get("/customers/{customer_id}", response_class=HTMLResponse)
-def customer_page(
-    request: Request,
-    customer_id: int,
-    session: SessionDep,
-    visitor: VisitorDep,
-    container: ContainerDep,
-) -> HTMLResponse:
-    missing = i18n.gettext(NO_CUSTOMER)
-    customer = calls.require_visible_customer(
-        session, existing_id(customer_id, missing), visitor.principal, missing
-    )
-    query = select(Call).where(Call.customer_id == customer_id)
-    if not visitor.principal.sees_all_calls:
-        query = query.where(Call.agent_id == visitor.principal.user_id)
-    found = list(session.exec(query.order_by(col(Call.created_at).desc()).limit(200)))
-    own = None if visitor.principal.sees_all_calls else visitor.principal.user_id
-    scope = KpiFilters(agent_id=own, customer_id=customer_id)
-    kpis = customer_detail(container.engine, customer, container.settings.kpi_config, scope, 0)
-    return render(
-        request,
-        "customer.html",
-        visitor,
-        nav="calls",
-        customer=customer,
-        rows=list_rows(session, found),
-        kpis=kpis.kpis,
-        window_days=kpis.window_days,
-    )

@@ -27,6 +27,8 @@ TEMPLATES.env.install_gettext_callables(  # type: ignore[attr-defined]
 )
 TEMPLATES.env.filters["when"] = i18n.local_datetime
 TEMPLATES.env.filters["day"] = i18n.local_date
+TEMPLATES.env.filters["number"] = i18n.number
+TEMPLATES.env.filters["money"] = i18n.money
 TEMPLATES.env.filters["minute"] = i18n.local_minute
 TEMPLATES.env.filters["term"] = term
 TEMPLATES.env.filters["language_name"] = i18n.language_name
@@ -112,12 +114,17 @@ class CallListRow:
 
     @property
     def summary_line(self) -> str | None:
-        if not self.summary:
-            return None
-        line = " ".join(self.summary.split())
-        if len(line) <= SUMMARY_LINE_CHARS:
-            return line
-        return line[: SUMMARY_LINE_CHARS - 1].rsplit(" ", 1)[0] + "…"
+        return summary_line(self.summary)
+
+
+def summary_line(summary: str | None) -> str | None:
+    """A summary on one line, cut at a word before ``SUMMARY_LINE_CHARS`` when longer."""
+    if not summary:
+        return None
+    line = " ".join(summary.split())
+    if len(line) <= SUMMARY_LINE_CHARS:
+        return line
+    return line[: SUMMARY_LINE_CHARS - 1].rsplit(" ", 1)[0] + "…"
 
 
 def list_rows(session: Session, calls: list[Call]) -> list[CallListRow]:

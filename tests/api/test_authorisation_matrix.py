@@ -85,6 +85,7 @@ MATRIX: dict[tuple[str, str], tuple[str | int, ...]] = {
     ("POST", "/login"): (401, PASS, PASS, PASS, PASS, 401),
     ("POST", "/logout"): PAGE_ANY,
     ("GET", "/calls"): PAGE_ANY,
+    ("GET", "/customers"): PAGE_ANY,
     ("GET", "/calls/{call_id}"): PAGE_OWNER,
     ("GET", "/calls/{call_id}/state"): PAGE_OWNER,
     ("GET", "/calls/{call_id}/audio"): PAGE_OWNER,

@@ -16,6 +16,7 @@ from agent.core.db import make_engine
 from agent.core.settings import Settings
 from support.accessibility import blocking_violations
 from support.browser import SCREENSHOTS, VIEWPORTS, sign_in
+from support.customers import seed_customers
 from support.factories import SeedSummary, make_agent, make_call, make_customer, said_in_turn
 from support.keys import make_token
 from support.server import Server
@@ -68,6 +69,7 @@ def _seed(settings: Settings) -> dict[str, str]:
             "call-en": english.id,
             "call-ja": japanese.id,
             "customer": str(english.customer_id),
+            "customer-health": str(seed_customers(session)["Acme"]),
         }
     engine.dispose()
     return ids
@@ -78,7 +80,9 @@ def _pages(ids: dict[str, str]) -> dict[str, str]:
         "calls": "/calls",
         "call-en": f"/calls/{ids['call-en']}",
         "call-ja": f"/calls/{ids['call-ja']}",
+        "customers": "/customers",
         "customer": f"/customers/{ids['customer']}",
+        "customer-health": f"/customers/{ids['customer-health']}",
         "dashboard": "/dashboard",
         "admin": "/admin",
         "not-found": "/calls/0123456789abcdef0123456789abcdef",

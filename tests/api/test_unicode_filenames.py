@@ -63,7 +63,7 @@ def test_the_page_takes_a_dropped_file_with_a_non_latin_name(
     call_id = dropped.json()["id"]
     page = client.get(f"/calls/{call_id}", headers=HTML)
     assert page.status_code == 200
-    assert f"<h1>{NAME}</h1>" in page.text
+    assert f'<p class="muted filename">{NAME}</p>' in page.text
     _downloads_as_the_original(client, f"/calls/{call_id}/audio", {})
 
 

@@ -269,6 +269,7 @@ def test_a_recording_dropped_on_the_page_uploads_with_progress(
     page.evaluate(WATCH_PROGRESS)
     page.evaluate(DROP_FILE, ["dropped.wav", base64.b64encode(beep).decode()])
     expect(page).to_have_url(re.compile(r"/calls/[0-9a-f]{32}$"))
-    expect(page.locator("h1")).to_have_text("dropped.wav")
+    expect(page.locator("h1")).to_have_text("Unknown customer")
+    expect(page.locator(".call-head .filename")).to_have_text("dropped.wav")
     assert page.evaluate("sessionStorage.getItem('progress')") == "100"
     expect(page.locator(".call-head .status")).to_have_text("review", timeout=60_000)

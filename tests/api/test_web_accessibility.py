@@ -64,9 +64,23 @@ def _seed(settings: Settings) -> dict[str, str]:
             summary=SeedSummary(text="請求金額の相違を確認し、明日までに連絡する。"),
             action_items=1,
         )
+        chat = make_call(
+            session,
+            status=CallStatus.DONE,
+            customer=make_customer(session, name="Emma Brown"),
+            agent=sam,
+            duration_s=300.0,
+            transcript=said_in_turn(
+                [("customer", "Is my refund on its way?"), ("agent", "Yes, it left today.")],
+                every_s=120.0,
+            ),
+            summary=SeedSummary(text="Refund confirmed as sent."),
+        )
+        chat.channel = "chat"
         session.commit()
         ids = {
             "call-en": english.id,
+            "chat": chat.id,
             "call-ja": japanese.id,
             "customer": str(english.customer_id),
             "customer-health": str(seed_customers(session)["Acme"]),
@@ -80,7 +94,9 @@ def _pages(ids: dict[str, str]) -> dict[str, str]:
         "calls": "/calls",
         "call-en": f"/calls/{ids['call-en']}",
         "call-ja": f"/calls/{ids['call-ja']}",
+        "chat": f"/calls/{ids['chat']}",
         "customers": "/customers",
+        "customers-at-risk": "/customers?health=at_risk&sort=trend",
         "customer": f"/customers/{ids['customer']}",
         "customer-health": f"/customers/{ids['customer-health']}",
         "dashboard": "/dashboard",

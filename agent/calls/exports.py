@@ -7,7 +7,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from agent.calls.speakers import SpeakerView
+from agent.calls.speaker_view import SpeakerView
 from agent.core.domain import Utterance
 
 

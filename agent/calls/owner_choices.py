@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from agent.calls.speakers import SpeakerView
+from agent.calls.speaker_view import SpeakerView
 from agent.core.tables import Call, User
 from agent.processing.owners import PARTIES, named_owner, party_names
 

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field, StringConstraints
 from sqlmodel import Session, col, select
 
+from agent.calls.speaker_view import SpeakerView
 from agent.core.domain import Speaker
 from agent.core.errors import Conflict, InvalidInput
 from agent.core.tables import Call, TranscriptSegment
@@ -30,17 +31,6 @@ class SpeakerEdit(BaseModel):
 
 class SpeakersEdit(BaseModel):
     speakers: list[SpeakerEdit] = Field(min_length=1, max_length=len(Speaker))
-
-
-class SpeakerView(BaseModel):
-    speaker: str
-    role: str
-    name: str | None = None
-
-    @property
-    def display(self) -> str:
-        """``Sam Lee (agent)`` once named, else the role alone."""
-        return f"{self.name} ({self.role})" if self.name else self.role
 
 
 def transcript_labels(session: Session, call_id: str) -> list[str]:

@@ -9,7 +9,8 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
 from agent.calls.exports import TranscriptDocument
-from agent.calls.speakers import SpeakerView, speakers_of, transcript_labels
+from agent.calls.speaker_view import SpeakerView
+from agent.calls.speakers import speakers_of, transcript_labels
 from agent.core.domain import ConversationChannel, OutboxStatus, Speaker, Utterance
 from agent.core.tables import (
     ActionItem,

@@ -4,7 +4,7 @@ import dataclasses
 import json
 
 from agent.calls.exports import TranscriptDocument, TranscriptFormat, render
-from agent.calls.speakers import SpeakerView
+from agent.calls.speaker_view import SpeakerView
 from agent.core.domain import Speaker, Utterance, Word
 
 A, C = Speaker.AGENT, Speaker.CUSTOMER

@@ -83,9 +83,10 @@ def test_a_lead_uploads_reviews_edits_and_approves_a_call(
     assert edited["description"] == "Ship a new power adapter"
     assert edited["due_date"] == "2026-12-01"
 
-    page.click("text=Emma Brown")
+    page.click(".call-head a:has-text('Emma Brown')")
+    expect(page).to_have_url(re.compile(r"/customers/\d+$"))
     expect(page.locator("h1")).to_have_text("Emma Brown")
-    expect(page.locator("table.calls a")).to_have_count(1)
+    expect(page.locator("#timeline a[href^='/calls/']")).to_have_count(1)
     contacts_tile = page.locator("#customer-kpis .kpi").first
     expect(contacts_tile).to_contain_text("1")
     expect(contacts_tile).to_contain_text("Contacts")

@@ -178,7 +178,8 @@ def _action_items(at: int, config: KpiConfig) -> Any:
             _count_if(overdue).label("overdue_action_items"),
         )
         .select_from(CONTACTS.join(ACTION_ITEMS, a.call_id == c.call_id))
-        .where(c.customer_id.is_not(None), c.started_ts <= at)
+        # The join implies a call; said outright, SQLite skips the lookup for imported contacts.
+        .where(c.call_id.is_not(None), c.customer_id.is_not(None), c.started_ts <= at)
         .group_by(customer)
     ), c.customer_id
 

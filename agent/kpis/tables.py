@@ -43,6 +43,10 @@ class ServiceCase(SQLModel, table=True):
             "escalated",
         ),
         Index("ix_service_case_customer_id_category", "customer_id", "category", "last_contact_ts"),
+        # Covers the health score's case facts: only the cases opened in its window are read.
+        Index(
+            "ix_service_case_opened_health", "opened_ts", "customer_id", "resolved_ts", "escalated"
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

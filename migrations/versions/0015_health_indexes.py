@@ -1,5 +1,6 @@
 """health indexes: the per-customer indexes of contacts, surveys and revenue events also carry
-the columns the health score reads, so that every customer's facts come from the indexes alone
+the columns the health score reads, and cases get an index by opening time, so that every
+customer's facts come from indexes alone
 
 Revision ID: 0015
 Revises: 0012
@@ -42,13 +43,22 @@ WIDENED = (
 )
 
 
+# The cases opened in the health score's window, read without the ones before it.
+CASES_OPENED = (
+    "ix_service_case_opened_health",
+    ["opened_ts", "customer_id", "resolved_ts", "escalated"],
+)
+
+
 def upgrade() -> None:
     for table, (old, _), (new, columns) in WIDENED:
         op.create_index(new, table, columns, unique=False)
         op.drop_index(old, table_name=table)
+    op.create_index(CASES_OPENED[0], "service_case", CASES_OPENED[1], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index(CASES_OPENED[0], table_name="service_case")
     for table, (old, columns), (new, _) in WIDENED:
         op.create_index(old, table, columns, unique=False)
         op.drop_index(new, table_name=table)

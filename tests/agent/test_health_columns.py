@@ -60,7 +60,9 @@ def test_scores_on_arrays_are_score_only_bit_for_bit(given: dict[str, float]) ->
     ]
     for key, f in facts.items():
         if not key % 7:
-            facts[key] = dataclasses.replace(HealthFacts(), **{n: getattr(f, n) for n in NAMES[:split]})
+            facts[key] = dataclasses.replace(
+                HealthFacts(), **{n: getattr(f, n) for n in NAMES[:split]}
+            )
     expected = {key: score_only(f, AT, weights) for key, f in facts.items()}
     assert scores(sources, AT, weights) == expected
     assert expected[5001] is None

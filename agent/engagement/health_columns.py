@@ -36,23 +36,19 @@ FIGURES = ("sentiment_90d", "csat_90d", "nps_90d", "ces_90d", "last_payment_ts")
 
 
 def columns(sources: FactRows) -> tuple[list[int], Columns]:
-    """The customers (in the order ``gather`` finds them) and each fact as an array over them:
-    0 where a count has no row, NaN where a figure is None."""
-    customers: dict[int, int] = {}
-    placed = []
-    for names, rows in sources:
-        keys = [row[0] for row in rows]
-        for key in keys:
-            customers.setdefault(key, len(customers))
-        placed.append((names, rows, np.array([customers[key] for key in keys], dtype=np.intp)))
+    """The customers (ascending) and each fact as an array over them: 0 where a count has no
+    row, NaN where a figure is None."""
+    transposed = [(names, list(zip(*rows, strict=True))) for names, rows in sources if rows]
+    keys = [np.array(values[0], dtype=np.int64) for _, values in transposed]
+    customers = np.unique(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
     facts: Columns = {name: np.zeros(len(customers)) for name in COUNTS}
     facts |= {name: np.full(len(customers), np.nan) for name in FIGURES}
-    for names, rows, at_index in placed:
-        transposed = list(zip(*rows, strict=True))[1:] if rows else [() for _ in names]
-        for name, values in zip(names, transposed, strict=True):
+    for (names, values), source_keys in zip(transposed, keys, strict=True):
+        at_index = np.searchsorted(customers, source_keys)
+        for name, column in zip(names, values[1:], strict=True):
             if name in facts:
-                facts[name][at_index] = np.array(values, dtype=np.float64)
-    return list(customers), facts
+                facts[name][at_index] = np.array(column, dtype=np.float64)
+    return customers.tolist(), facts
 
 
 def _frequency(f: Columns, at: int) -> Outcome:

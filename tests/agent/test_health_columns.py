@@ -9,8 +9,8 @@ import random
 import pytest
 
 from agent.core.domain import health_weights
-from agent.engagement.health import score_only
-from agent.engagement.health_columns import scores
+from agent.engagement.health import VALUES, score_only
+from agent.engagement.health_columns import COMPONENTS, scores
 from agent.engagement.health_queries import DAY_S, HealthFacts
 
 AT = 1_800_000_000
@@ -71,3 +71,7 @@ def test_scores_on_arrays_are_score_only_bit_for_bit(given: dict[str, float]) ->
 
 def test_no_rows_give_no_scores() -> None:
     assert scores([(["contacts_30d"], [])], AT, health_weights({})) == {}
+
+
+def test_components_are_added_in_the_order_score_only_adds_them() -> None:
+    assert list(COMPONENTS) == list(VALUES)

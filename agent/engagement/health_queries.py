@@ -89,7 +89,10 @@ def fact_rows(
             query = query.where(customer == customer_id)
         result = connection.execute(query)
         names = list(result.keys())[1:]  # after customer_id
-        sources.append((names, result.tuples().all()))
+        # The driver's own tuples: a Row per customer would cost a third of the time at 100,000
+        # customers, and the facts are plain numbers that SQLAlchemy's types leave as they are.
+        sources.append((names, result.cursor.fetchall()))
+        result.close()
     return sources
 
 

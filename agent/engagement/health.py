@@ -49,80 +49,140 @@ class CustomerHealth(BaseModel):
     calls: list[str] = Field(default_factory=list, description="Recent calls behind it.")
 
 
-Rule = Callable[[HealthFacts], tuple[float, str] | str]
+Value = Callable[[HealthFacts, int], float | None]
+
+# Each component's value (None: left out) is computed once, here, for both the explained score
+# and the score alone; the rules below add the evidence or the reason it is left out.
 
 
-def _frequency(f: HealthFacts) -> tuple[float, str] | str:
+def _frequency_value(f: HealthFacts, at: int) -> float | None:
     if f.contacts_baseline == 0:
+        return None
+    usual = f.contacts_baseline * FREQUENCY_DAYS / BASELINE_DAYS
+    return 1.0 if f.contacts_30d <= usual else usual / f.contacts_30d
+
+
+def _repeats_value(f: HealthFacts, at: int) -> float | None:
+    return None if f.contacts_90d == 0 else 1 - f.repeats_90d / f.contacts_90d
+
+
+def _cases_value(f: HealthFacts, at: int) -> float | None:
+    return None if f.cases_90d == 0 else 1 - f.troubled_cases_90d / f.cases_90d
+
+
+def _sentiment_value(f: HealthFacts, at: int) -> float | None:
+    return None if f.sentiment_90d is None else (f.sentiment_90d + 1) / 2
+
+
+def _survey_parts(f: HealthFacts) -> list[float]:
+    parts = []
+    if f.csat_90d is not None:
+        parts.append(f.csat_90d)
+    if f.nps_90d is not None:
+        parts.append((f.nps_90d + 100) / 200)
+    if f.ces_90d is not None:
+        parts.append((7 - f.ces_90d) / 6)
+    return parts
+
+
+def _surveys_value(f: HealthFacts, at: int) -> float | None:
+    parts = _survey_parts(f)
+    return sum(parts) / len(parts) if parts else None
+
+
+def _overdue_value(f: HealthFacts, at: int) -> float | None:
+    return None if f.action_items == 0 else 1 / (1 + f.overdue_action_items)
+
+
+def _payment_days(f: HealthFacts, at: int) -> float | None:
+    return None if f.last_payment_ts is None else (at - f.last_payment_ts) / DAY_S
+
+
+def _payment_value(f: HealthFacts, at: int) -> float | None:
+    days = _payment_days(f, at)
+    if days is None:
+        return None
+    span = STALE_PAYMENT_DAYS - FRESH_PAYMENT_DAYS
+    return min(1.0, max(0.0, 1 - (days - FRESH_PAYMENT_DAYS) / span))
+
+
+VALUES: dict[str, Value] = {
+    "contact_frequency": _frequency_value,
+    "repeat_contacts": _repeats_value,
+    "open_cases": _cases_value,
+    "sentiment": _sentiment_value,
+    "surveys": _surveys_value,
+    "overdue_action_items": _overdue_value,
+    "revenue_recency": _payment_value,
+}
+
+
+def _frequency(f: HealthFacts, at: int) -> tuple[float, str] | str:
+    value = _frequency_value(f, at)
+    if value is None:
         return f"no contacts in the {BASELINE_DAYS} days before the last {FREQUENCY_DAYS}"
     usual = f.contacts_baseline * FREQUENCY_DAYS / BASELINE_DAYS
-    value = 1.0 if f.contacts_30d <= usual else usual / f.contacts_30d
     return value, f"{f.contacts_30d} contacts in {FREQUENCY_DAYS} days, usually {usual:.4g}"
 
 
-def _repeats(f: HealthFacts) -> tuple[float, str] | str:
-    if f.contacts_90d == 0:
+def _repeats(f: HealthFacts, at: int) -> tuple[float, str] | str:
+    value = _repeats_value(f, at)
+    if value is None:
         return "no contacts in 90 days"
-    evidence = f"{f.repeats_90d} of {f.contacts_90d} contacts in 90 days were repeats"
-    return 1 - f.repeats_90d / f.contacts_90d, evidence
+    return value, f"{f.repeats_90d} of {f.contacts_90d} contacts in 90 days were repeats"
 
 
-def _cases(f: HealthFacts) -> tuple[float, str] | str:
-    if f.cases_90d == 0:
+def _cases(f: HealthFacts, at: int) -> tuple[float, str] | str:
+    value = _cases_value(f, at)
+    if value is None:
         return "no cases opened in 90 days"
-    evidence = f"{f.troubled_cases_90d} of {f.cases_90d} cases unresolved or escalated"
-    return 1 - f.troubled_cases_90d / f.cases_90d, evidence
+    return value, f"{f.troubled_cases_90d} of {f.cases_90d} cases unresolved or escalated"
 
 
-def _sentiment(f: HealthFacts) -> tuple[float, str] | str:
-    if f.sentiment_90d is None:
+def _sentiment(f: HealthFacts, at: int) -> tuple[float, str] | str:
+    value = _sentiment_value(f, at)
+    if value is None:
         return "no call with a sentiment in 90 days"
-    change = f.sentiment_90d
-    return (change + 1) / 2, f"sentiment moved {change:+.2f} per call (-1 to +1) in 90 days"
+    return value, f"sentiment moved {f.sentiment_90d:+.2f} per call (-1 to +1) in 90 days"
 
 
-def _surveys(f: HealthFacts) -> tuple[float, str] | str:
-    parts = []
-    if f.csat_90d is not None:
-        parts.append((f.csat_90d, f"CSAT {f.csat_90d:.2f}"))
-    if f.nps_90d is not None:
-        parts.append(((f.nps_90d + 100) / 200, f"NPS {f.nps_90d:.0f}"))
-    if f.ces_90d is not None:
-        parts.append(((7 - f.ces_90d) / 6, f"CES {f.ces_90d:.2f}"))
-    if not parts:
+def _surveys(f: HealthFacts, at: int) -> tuple[float, str] | str:
+    value = _surveys_value(f, at)
+    if value is None:
         return "no survey answers in 90 days"
-    return sum(v for v, _ in parts) / len(parts), ", ".join(text for _, text in parts)
+    texts = []
+    if f.csat_90d is not None:
+        texts.append(f"CSAT {f.csat_90d:.2f}")
+    if f.nps_90d is not None:
+        texts.append(f"NPS {f.nps_90d:.0f}")
+    if f.ces_90d is not None:
+        texts.append(f"CES {f.ces_90d:.2f}")
+    return value, ", ".join(texts)
 
 
-def _overdue(f: HealthFacts) -> tuple[float, str] | str:
-    if f.action_items == 0:
+def _overdue(f: HealthFacts, at: int) -> tuple[float, str] | str:
+    value = _overdue_value(f, at)
+    if value is None:
         return "no action items"
-    evidence = f"{f.overdue_action_items} of {f.action_items} action items overdue"
-    return 1 / (1 + f.overdue_action_items), evidence
+    return value, f"{f.overdue_action_items} of {f.action_items} action items overdue"
 
 
-def _payment(at: int) -> Rule:
-    def rule(f: HealthFacts) -> tuple[float, str] | str:
-        if f.last_payment_ts is None:
-            return "no payment imported"
-        days = (at - f.last_payment_ts) / DAY_S
-        span = STALE_PAYMENT_DAYS - FRESH_PAYMENT_DAYS
-        value = min(1.0, max(0.0, 1 - (days - FRESH_PAYMENT_DAYS) / span))
-        return value, f"last payment {days:.0f} days ago"
-
-    return rule
+def _payment(f: HealthFacts, at: int) -> tuple[float, str] | str:
+    value, days = _payment_value(f, at), _payment_days(f, at)
+    if value is None or days is None:
+        return "no payment imported"
+    return value, f"last payment {days:.0f} days ago"
 
 
-def _rules(at: int) -> dict[str, Rule]:
-    return {
-        "contact_frequency": _frequency,
-        "repeat_contacts": _repeats,
-        "open_cases": _cases,
-        "sentiment": _sentiment,
-        "surveys": _surveys,
-        "overdue_action_items": _overdue,
-        "revenue_recency": _payment(at),
-    }
+RULES: dict[str, Callable[[HealthFacts, int], tuple[float, str] | str]] = {
+    "contact_frequency": _frequency,
+    "repeat_contacts": _repeats,
+    "open_cases": _cases,
+    "sentiment": _sentiment,
+    "surveys": _surveys,
+    "overdue_action_items": _overdue,
+    "revenue_recency": _payment,
+}
 
 
 def _outcomes(
@@ -131,8 +191,8 @@ def _outcomes(
     """Each weighted component's value and evidence, and the components left out and why."""
     found: dict[str, tuple[float, str]] = {}
     missing: dict[str, str] = {}
-    for name, rule in _rules(at).items():
-        outcome = rule(facts)
+    for name, rule in RULES.items():
+        outcome = rule(facts, at)
         if weights.get(name, 0) == 0:
             missing[name] = "weight 0"
         elif isinstance(outcome, str):
@@ -143,13 +203,19 @@ def _outcomes(
 
 
 def score_only(facts: HealthFacts, at: int, weights: dict[str, float]) -> float | None:
-    """The score alone, as ``score`` gives it, without building its explanation."""
-    found, _ = _outcomes(facts, at, weights)
-    total = sum(weights[name] for name in found)
+    """The score alone, as ``score`` gives it (the same sums in the same order), without
+    building its explanation."""
+    weighted = []
+    for name, value_of in VALUES.items():
+        weight = weights.get(name, 0)
+        if weight != 0:
+            value = value_of(facts, at)
+            if value is not None:
+                weighted.append((weight, value))
+    total = sum(weight for weight, _ in weighted)
     if not total:
         return None
-    raw = sum(100 * weights[name] * value / total for name, (value, _) in found.items())
-    return round(raw, DECIMALS)
+    return round(sum(100 * weight * value / total for weight, value in weighted), DECIMALS)
 
 
 def score(

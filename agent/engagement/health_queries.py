@@ -3,6 +3,7 @@ source, the same SQL on SQLite and PostgreSQL (docs/engagement.md, "Health score
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from typing import cast as type_cast
@@ -69,11 +70,14 @@ def _since(column: Any, at: int, days: int) -> ColumnElement[bool]:
     return and_(column > at - days * DAY_S, column <= at)
 
 
-def gather(
+FactRows = list[tuple[list[str], Sequence[tuple[Any, ...]]]]
+
+
+def fact_rows(
     connection: Connection, at: int, config: KpiConfig, customer_id: int | None = None
-) -> dict[int, HealthFacts]:
-    """Every customer's facts as of ``at`` (epoch seconds), or only ``customer_id``'s."""
-    facts: dict[int, HealthFacts] = {}
+) -> FactRows:
+    """Each source's fact names and rows (customer id first), as of ``at`` (epoch seconds)."""
+    sources = []
     for query, customer in (
         _contacts(at, config),
         _cases(at),
@@ -85,12 +89,24 @@ def gather(
             query = query.where(customer == customer_id)
         result = connection.execute(query)
         names = list(result.keys())[1:]  # after customer_id
-        for key, *values in result:
+        # The driver's own tuples: a Row per customer would cost a third of the time at 100,000
+        # customers, and the facts are plain numbers that SQLAlchemy's types leave as they are.
+        sources.append((names, result.cursor.fetchall()))
+        result.close()
+    return sources
+
+
+def gather(
+    connection: Connection, at: int, config: KpiConfig, customer_id: int | None = None
+) -> dict[int, HealthFacts]:
+    """Every customer's facts as of ``at`` (epoch seconds), or only ``customer_id``'s."""
+    facts: dict[int, HealthFacts] = {}
+    for names, rows in fact_rows(connection, at, config, customer_id):
+        for key, *values in rows:
             target = facts.get(key)
             if target is None:
                 target = facts[key] = HealthFacts()
-            for name, value in zip(names, values, strict=True):
-                setattr(target, name, _plain(value))
+            vars(target).update(zip(names, map(_plain, values), strict=True))
     return facts
 
 
@@ -165,7 +181,8 @@ def _action_items(at: int, config: KpiConfig) -> Any:
             _count_if(overdue).label("overdue_action_items"),
         )
         .select_from(CONTACTS.join(ACTION_ITEMS, a.call_id == c.call_id))
-        .where(c.customer_id.is_not(None), c.started_ts <= at)
+        # The join implies a call; said outright, SQLite skips the lookup for imported contacts.
+        .where(c.call_id.is_not(None), c.customer_id.is_not(None), c.started_ts <= at)
         .group_by(customer)
     ), c.customer_id
 
@@ -181,7 +198,9 @@ def _payments(at: int) -> Any:
             func.max(case((life.churned_ts <= at, 1), else_=0)).label("churned"),
         )
         .select_from(LIFECYCLES.outerjoin(REVENUE))
-        .group_by(life.customer_id)
+        # One lifecycle per customer; grouped by its key, SQLite reads the lifecycles in table
+        # order rather than through the customer index with a table lookup each.
+        .group_by(life.id)
     ), life.customer_id
 
 

@@ -9,8 +9,9 @@ import datetime as dt
 from pydantic import Field
 from sqlalchemy import Engine
 
-from agent.engagement.health import HealthComponent, score, score_only
-from agent.engagement.health_queries import HealthFacts, gather
+from agent.engagement.health import HealthComponent, score
+from agent.engagement.health_columns import scores
+from agent.engagement.health_queries import HealthFacts, fact_rows, gather
 from agent.kpis.periods import GroupBy, KpiConfig, to_epoch
 from agent.kpis.report import KpiReport, KpiRow
 
@@ -50,8 +51,8 @@ def health_scores(
     """Every customer's score alone as of ``now`` (default: now)."""
     at = to_epoch(now or dt.datetime.now(dt.UTC))
     with engine.connect() as connection:
-        facts = gather(connection, at, config)
-    return {key: score_only(customer_facts, at, weights) for key, customer_facts in facts.items()}
+        sources = fact_rows(connection, at, config)
+    return scores(sources, at, weights)
 
 
 def with_health(

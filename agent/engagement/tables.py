@@ -38,7 +38,14 @@ class RevenueEvent(SQLModel, table=True):
 
     __tablename__ = "revenue_event"
     __table_args__ = (
-        Index("ix_revenue_event_lifecycle_id_local_day", "lifecycle_id", "local_day"),
+        # Also covers the health score's last payment.
+        Index(
+            "ix_revenue_event_lifecycle_payments",
+            "lifecycle_id",
+            "local_day",
+            "occurred_ts",
+            "amount_e4",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -43,6 +43,10 @@ class ServiceCase(SQLModel, table=True):
             "escalated",
         ),
         Index("ix_service_case_customer_id_category", "customer_id", "category", "last_contact_ts"),
+        # Covers the health score's case facts: only the cases opened in its window are read.
+        Index(
+            "ix_service_case_opened_health", "opened_ts", "customer_id", "resolved_ts", "escalated"
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -74,7 +78,10 @@ class Contact(SQLModel, table=True):
 
     __table_args__ = (
         Index("ix_contact_case_id_started_ts", "case_id", "started_ts"),
-        Index("ix_contact_customer_id_started_ts", "customer_id", "started_ts"),
+        # Covers the health score's contact facts: every customer's from the index alone.
+        Index(
+            "ix_contact_customer_health", "customer_id", "started_ts", "prev_ts", "sentiment_change"
+        ),
         Index("ix_contact_local_day", "local_day"),
     )
 
@@ -105,7 +112,10 @@ class Contact(SQLModel, table=True):
 class Survey(SQLModel, table=True):
     """A customer's answer to a CSAT (1-5), NPS (0-10) and/or CES (1-7) question."""
 
-    __table_args__ = (Index("ix_survey_customer_id_responded_ts", "customer_id", "responded_ts"),)
+    __table_args__ = (
+        # Covers the health score's survey facts.
+        Index("ix_survey_customer_health", "customer_id", "responded_ts", "csat", "nps", "ces"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     external_id: str | None = Field(default=None, max_length=100, unique=True)

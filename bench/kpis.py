@@ -49,6 +49,7 @@ from agent.kpis.case_queries import case_query
 from agent.kpis.cases import refresh_all_cases
 from agent.kpis.periods import GroupBy, KpiConfig
 from agent.kpis.queries import KpiFilters
+from agent.kpis.report import driver_rows, prepare_for_reports
 
 CONFIG = KpiConfig()
 START = 1_767_225_600  # 2026-01-01T00:00:00Z
@@ -260,9 +261,12 @@ def derive_and_analyse(engine: Engine) -> None:
 
 
 def callsight_rows(engine: Engine) -> Rows:
+    """The per-customer case figures as the KPI report fetches them."""
     query = case_query(GroupBy.CUSTOMER, KpiFilters(), CONFIG, engine.dialect.name)
     with engine.connect() as connection:
-        return {row[0]: tuple(row[1 : 1 + len(FIGURES)]) for row in connection.execute(query)}
+        prepare_for_reports(connection)
+        _, rows = driver_rows(connection, query)
+        return {row[0]: tuple(row[1 : 1 + len(FIGURES)]) for row in rows}
 
 
 # DuckDB's own reading of docs/kpis.md, straight from the raw contacts and case closures.

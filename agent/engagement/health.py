@@ -28,6 +28,30 @@ FRESH_PAYMENT_DAYS, STALE_PAYMENT_DAYS = 30, 180
 LIST_LIMIT = 500
 
 
+def N_(template: str) -> str:
+    """Marks an evidence template for the web app's catalogs (it translates the template and
+    fills in the values); the API and the CRM get the English text."""
+    return template
+
+
+class Evidence(BaseModel):
+    """Why a component scored as it did: an English template and the values it names."""
+
+    template: str
+    values: dict[str, float | int | str] = Field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return self.template.format(**self.values)
+
+
+def _said(template: str, **values: float | int | str) -> Evidence:
+    return Evidence(template=template, values=values)
+
+
+Outcome = tuple[float, Evidence] | Evidence
+
+
 class HealthComponent(BaseModel):
     name: str
     weight: float
@@ -35,6 +59,8 @@ class HealthComponent(BaseModel):
     contribution: float = Field(description="Points of the 0-100 score it gives.")
     lost: float = Field(description="Points it could have given and did not.")
     evidence: str
+    # The evidence as template and values, for pages that show it in another language.
+    why: Evidence | None = Field(None, exclude=True)
 
 
 class CustomerHealth(BaseModel):
@@ -46,6 +72,7 @@ class CustomerHealth(BaseModel):
     reason: str | None = Field(description="The component that costs the most points.")
     components: list[HealthComponent]
     missing: dict[str, str] = Field(description="Components left out, and why.")
+    missing_why: dict[str, Evidence] = Field(default_factory=dict, exclude=True)
     calls: list[str] = Field(default_factory=list, description="Recent calls behind it.")
 
 
@@ -117,64 +144,70 @@ VALUES: dict[str, Value] = {
 }
 
 
-def _frequency(f: HealthFacts, at: int) -> tuple[float, str] | str:
+def _frequency(f: HealthFacts, at: int) -> Outcome:
     value = _frequency_value(f, at)
     if value is None:
-        return f"no contacts in the {BASELINE_DAYS} days before the last {FREQUENCY_DAYS}"
+        template = N_("no contacts in the {baseline} days before the last {recent}")
+        return _said(template, baseline=BASELINE_DAYS, recent=FREQUENCY_DAYS)
     usual = f.contacts_baseline * FREQUENCY_DAYS / BASELINE_DAYS
-    return value, f"{f.contacts_30d} contacts in {FREQUENCY_DAYS} days, usually {usual:.4g}"
+    template = N_("{contacts} contacts in {days} days, usually {usual:.4g}")
+    return value, _said(template, contacts=f.contacts_30d, days=FREQUENCY_DAYS, usual=usual)
 
 
-def _repeats(f: HealthFacts, at: int) -> tuple[float, str] | str:
+def _repeats(f: HealthFacts, at: int) -> Outcome:
     value = _repeats_value(f, at)
     if value is None:
-        return "no contacts in 90 days"
-    return value, f"{f.repeats_90d} of {f.contacts_90d} contacts in 90 days were repeats"
+        return _said(N_("no contacts in 90 days"))
+    template = N_("{repeats} of {contacts} contacts in 90 days were repeats")
+    return value, _said(template, repeats=f.repeats_90d, contacts=f.contacts_90d)
 
 
-def _cases(f: HealthFacts, at: int) -> tuple[float, str] | str:
+def _cases(f: HealthFacts, at: int) -> Outcome:
     value = _cases_value(f, at)
     if value is None:
-        return "no cases opened in 90 days"
-    return value, f"{f.troubled_cases_90d} of {f.cases_90d} cases unresolved or escalated"
+        return _said(N_("no cases opened in 90 days"))
+    template = N_("{troubled} of {cases} cases unresolved or escalated")
+    return value, _said(template, troubled=f.troubled_cases_90d, cases=f.cases_90d)
 
 
-def _sentiment(f: HealthFacts, at: int) -> tuple[float, str] | str:
+def _sentiment(f: HealthFacts, at: int) -> Outcome:
     value = _sentiment_value(f, at)
-    if value is None:
-        return "no call with a sentiment in 90 days"
-    return value, f"sentiment moved {f.sentiment_90d:+.2f} per call (-1 to +1) in 90 days"
+    if value is None or f.sentiment_90d is None:
+        return _said(N_("no call with a sentiment in 90 days"))
+    template = N_("sentiment moved {change:+.2f} per call (-1 to +1) in 90 days")
+    return value, _said(template, change=f.sentiment_90d)
 
 
-def _surveys(f: HealthFacts, at: int) -> tuple[float, str] | str:
+def _surveys(f: HealthFacts, at: int) -> Outcome:
     value = _surveys_value(f, at)
     if value is None:
-        return "no survey answers in 90 days"
-    texts = []
+        return _said(N_("no survey answers in 90 days"))
+    parts = []
     if f.csat_90d is not None:
-        texts.append(f"CSAT {f.csat_90d:.2f}")
+        parts.append(f"CSAT {f.csat_90d:.2f}")
     if f.nps_90d is not None:
-        texts.append(f"NPS {f.nps_90d:.0f}")
+        parts.append(f"NPS {f.nps_90d:.0f}")
     if f.ces_90d is not None:
-        texts.append(f"CES {f.ces_90d:.2f}")
-    return value, ", ".join(texts)
+        parts.append(f"CES {f.ces_90d:.2f}")
+    return value, _said("{scores}", scores=", ".join(parts))
 
 
-def _overdue(f: HealthFacts, at: int) -> tuple[float, str] | str:
+def _overdue(f: HealthFacts, at: int) -> Outcome:
     value = _overdue_value(f, at)
     if value is None:
-        return "no action items"
-    return value, f"{f.overdue_action_items} of {f.action_items} action items overdue"
+        return _said(N_("no action items"))
+    template = N_("{overdue} of {items} action items overdue")
+    return value, _said(template, overdue=f.overdue_action_items, items=f.action_items)
 
 
-def _payment(f: HealthFacts, at: int) -> tuple[float, str] | str:
+def _payment(f: HealthFacts, at: int) -> Outcome:
     value, days = _payment_value(f, at), _payment_days(f, at)
     if value is None or days is None:
-        return "no payment imported"
-    return value, f"last payment {days:.0f} days ago"
+        return _said(N_("no payment imported"))
+    return value, _said(N_("last payment {days:.0f} days ago"), days=days)
 
 
-RULES: dict[str, Callable[[HealthFacts, int], tuple[float, str] | str]] = {
+RULES: dict[str, Callable[[HealthFacts, int], Outcome]] = {
     "contact_frequency": _frequency,
     "repeat_contacts": _repeats,
     "open_cases": _cases,
@@ -187,15 +220,15 @@ RULES: dict[str, Callable[[HealthFacts, int], tuple[float, str] | str]] = {
 
 def _outcomes(
     facts: HealthFacts, at: int, weights: dict[str, float]
-) -> tuple[dict[str, tuple[float, str]], dict[str, str]]:
+) -> tuple[dict[str, tuple[float, Evidence]], dict[str, Evidence]]:
     """Each weighted component's value and evidence, and the components left out and why."""
-    found: dict[str, tuple[float, str]] = {}
-    missing: dict[str, str] = {}
+    found: dict[str, tuple[float, Evidence]] = {}
+    missing: dict[str, Evidence] = {}
     for name, rule in RULES.items():
         outcome = rule(facts, at)
         if weights.get(name, 0) == 0:
-            missing[name] = "weight 0"
-        elif isinstance(outcome, str):
+            missing[name] = _said(N_("weight 0"))
+        elif isinstance(outcome, Evidence):
             missing[name] = outcome
         else:
             found[name] = outcome
@@ -220,7 +253,7 @@ def score_only(facts: HealthFacts, at: int, weights: dict[str, float]) -> float 
 
 def score(
     facts: HealthFacts, at: int, weights: dict[str, float]
-) -> tuple[float | None, list[HealthComponent], dict[str, str]]:
+) -> tuple[float | None, list[HealthComponent], dict[str, Evidence]]:
     """The score, its components (largest loss first) and the components left out."""
     found, missing = _outcomes(facts, at, weights)
     total = sum(weights[name] for name in found)
@@ -233,7 +266,8 @@ def score(
             value=round(value, DECIMALS),
             contribution=round(100 * weights[name] * value / total, DECIMALS),
             lost=round(100 * weights[name] * (1 - value) / total, DECIMALS),
-            evidence=evidence,
+            evidence=evidence.text,
+            why=evidence,
         )
         for name, (value, evidence) in found.items()
     ]
@@ -275,7 +309,8 @@ def customer_health(
         trend=score_change(value, previous),
         reason=risk_reason(components),
         components=components,
-        missing=missing,
+        missing={name: why.text for name, why in missing.items()},
+        missing_why=missing,
         calls=calls,
     )
 

@@ -18,7 +18,7 @@ from agent.core.call_states import RESTING_STATUSES
 from agent.core.tables import Call, Summary
 from api.web import i18n
 from api.web.script_text import script_text
-from api.web.wording import term
+from api.web.wording import explain, term
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 TEMPLATES.env.add_extension("jinja2.ext.i18n")
@@ -31,6 +31,7 @@ TEMPLATES.env.filters["number"] = i18n.number
 TEMPLATES.env.filters["money"] = i18n.money
 TEMPLATES.env.filters["minute"] = i18n.local_minute
 TEMPLATES.env.filters["term"] = term
+TEMPLATES.env.filters["explain"] = explain
 TEMPLATES.env.filters["language_name"] = i18n.language_name
 TEMPLATES.env.globals["script_text"] = script_text
 TEMPLATES.env.globals["languages"] = i18n.LANGUAGES

@@ -6,6 +6,7 @@ The values themselves stay in the markup where scripts and styles read them (``s
 
 from __future__ import annotations
 
+from agent.engagement.health import Evidence
 from api.web.i18n import N_, gettext
 
 TERMS = {
@@ -54,3 +55,10 @@ def term(value: object) -> str:
     """The page language's word for a stored value; a value it has no word for, as it is."""
     text = str(value)
     return gettext(TERMS[text]) if text in TERMS else text.replace("_", " ")
+
+
+def explain(why: Evidence | None, english: str = "") -> str:
+    """A health component's evidence in the page language (the English text when it has none)."""
+    if why is None:
+        return english
+    return gettext(why.template).format(**why.values) if why.template else english

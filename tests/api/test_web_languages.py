@@ -208,3 +208,18 @@ def test_scripts_take_their_words_from_the_page(client: TestClient, settings: Se
         for words in PLACEHOLDER.split(text)[::2]:
             if len(words.strip(" ;:()…")) > 3:
                 assert words not in scripts, f"{words!r} is written into a script"
+
+
+def test_a_health_components_evidence_reads_in_the_page_language() -> None:
+    from agent.engagement.health import Evidence
+    from api.web.wording import explain
+
+    why = Evidence(
+        template="{overdue} of {items} action items overdue", values={"overdue": 2, "items": 5}
+    )
+    assert why.text == "2 of 5 action items overdue"
+    with i18n.speaking("ja"):
+        assert explain(why, why.text) == "アクションアイテム 5 件のうち 2 件が期限切れ"
+    with i18n.speaking("en"):
+        assert explain(why, why.text) == why.text
+    assert explain(None, "as the API gave it") == "as the API gave it"

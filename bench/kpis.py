@@ -42,14 +42,14 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from agent.core.db import make_engine, upgrade
+from agent.core.db import make_engine, upgrade, without_jit
 from agent.core.domain import health_weights
 from agent.engagement.kpi_health import health_scores
 from agent.kpis.case_queries import case_query
 from agent.kpis.cases import refresh_all_cases
 from agent.kpis.periods import GroupBy, KpiConfig
 from agent.kpis.queries import KpiFilters
-from agent.kpis.report import driver_rows, prepare_for_reports
+from agent.kpis.report import driver_rows
 
 CONFIG = KpiConfig()
 START = 1_767_225_600  # 2026-01-01T00:00:00Z
@@ -264,7 +264,7 @@ def callsight_rows(engine: Engine) -> Rows:
     """The per-customer case figures as the KPI report fetches them."""
     query = case_query(GroupBy.CUSTOMER, KpiFilters(), CONFIG, engine.dialect.name)
     with engine.connect() as connection:
-        prepare_for_reports(connection)
+        without_jit(connection)
         _, rows = driver_rows(connection, query)
         return {row[0]: tuple(row[1 : 1 + len(FIGURES)]) for row in rows}
 

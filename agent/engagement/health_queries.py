@@ -22,6 +22,7 @@ from sqlalchemy import (
     select,
 )
 
+from agent.core.db import without_jit
 from agent.core.tables import ActionItem
 from agent.engagement.tables import CustomerLifecycle, RevenueEvent
 from agent.kpis.periods import KpiConfig, from_epoch
@@ -78,6 +79,7 @@ def fact_rows(
 ) -> FactRows:
     """Each source's fact names and rows (customer id first), as of ``at`` (epoch seconds)."""
     sources = []
+    without_jit(connection)
     for query, customer in (
         _contacts(at, config),
         _cases(at),

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from sqlalchemy import Connection, Engine, Select, select
 from sqlmodel import col
 
+from agent.core.db import without_jit
 from agent.core.tables import Customer, User
 from agent.kpis.case_queries import case_query
 from agent.kpis.periods import GroupBy, KpiConfig, period_label
@@ -123,7 +124,7 @@ def run_queries(
 ) -> dict[Key, dict[str, Any]]:
     """Every figure per group key, merged from the four grouped queries."""
     merged: dict[Key, dict[str, Any]] = {}
-    prepare_for_reports(connection)
+    without_jit(connection)
     for query in (
         contact_query(group_by, filters, config),
         case_query(group_by, filters, config, connection.dialect.name),
@@ -134,13 +135,6 @@ def run_queries(
         for key, *values in rows:
             merged.setdefault(key, {}).update(zip(names[1:], values, strict=True))
     return merged
-
-
-def prepare_for_reports(connection: Connection) -> None:
-    """PostgreSQL's JIT compiles these one-pass aggregates for longer than it saves them (15 ms
-    of 380 on a million contacts); off for this transaction only."""
-    if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql("SET LOCAL jit = off")
 
 
 def driver_rows(connection: Connection, query: Select[Any]) -> tuple[list[str], Sequence[Any]]:

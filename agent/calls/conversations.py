@@ -21,7 +21,7 @@ from pydantic import (
 from sqlmodel import Session
 
 from agent.auth.keys import Principal
-from agent.calls.service import PartiesMetadata, agent_id, customer_id
+from agent.calls.service import PartiesMetadata, parties_columns
 from agent.core.call_states import first_status
 from agent.core.domain import (
     DETECT_LANGUAGE,
@@ -231,16 +231,7 @@ def create_conversation(
         language=given.language,
         speaker_roles=SpeakerRoles.NAMED.value,
         duration_s=offsets[-1],
-        conversation_type=given.conversation_type.value if given.conversation_type else None,
-        direction=given.direction.value,
-        started_at=given.started_at,
-        crm_case_id=given.crm_case_id,
-        crm_contact_id=given.crm_contact_id,
-        crm_account_id=given.crm_account_id,
-        crm_opportunity_id=given.crm_opportunity_id,
-        customer_id=customer_id(session, given),
-        agent_id=agent_id(session, given, uploader),
-        uploaded_by_key_id=uploader.key_id if uploader else None,
+        **parties_columns(session, given, uploader),
     )
     session.add(call)
     session.flush()

@@ -98,16 +98,7 @@ def create_call(
         asr_language=meta.language,
         hotwords=meta.hotwords,
         initial_prompt=meta.initial_prompt,
-        conversation_type=meta.conversation_type.value if meta.conversation_type else None,
-        direction=meta.direction.value,
-        started_at=meta.started_at,
-        crm_case_id=meta.crm_case_id,
-        crm_contact_id=meta.crm_contact_id,
-        crm_account_id=meta.crm_account_id,
-        crm_opportunity_id=meta.crm_opportunity_id,
-        customer_id=customer_id(session, meta),
-        agent_id=agent_id(session, meta, uploader),
-        uploaded_by_key_id=uploader.key_id if uploader else None,
+        **parties_columns(session, meta, uploader),
     )
     call.audio_key = f"{call.id[:2]}/{call.id}.{fmt}"
     sink.commit(call.audio_key)
@@ -119,6 +110,25 @@ def create_call(
         raise
     after_rollback(session, lambda: store.delete(call.audio_key))
     return call
+
+
+def parties_columns(
+    session: Session, meta: PartiesMetadata, uploader: Principal | None
+) -> dict[str, Any]:
+    """The call's columns that an upload and a text conversation fill alike: who, when, which
+    way, and the CRM records named (the customer and the agent found or made)."""
+    return {
+        "conversation_type": meta.conversation_type.value if meta.conversation_type else None,
+        "direction": meta.direction.value,
+        "started_at": meta.started_at,
+        "crm_case_id": meta.crm_case_id,
+        "crm_contact_id": meta.crm_contact_id,
+        "crm_account_id": meta.crm_account_id,
+        "crm_opportunity_id": meta.crm_opportunity_id,
+        "customer_id": customer_id(session, meta),
+        "agent_id": agent_id(session, meta, uploader),
+        "uploaded_by_key_id": uploader.key_id if uploader else None,
+    }
 
 
 def customer_id(session: Session, meta: PartiesMetadata) -> int | None:

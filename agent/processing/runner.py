@@ -74,7 +74,10 @@ class ThreadPoolRunner:
                 self._in_flight.discard(call_id)
 
     def shutdown(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        """Drop the queued calls and wait for the running ones to finish their stage. The process
+        would wait for those threads at exit anyway; waiting here keeps them from outliving the
+        server's database engine (the next start resumes what was dropped)."""
+        self._executor.shutdown(wait=True, cancel_futures=True)
 
 
 def unfinished_call_ids(pipeline: Pipeline) -> list[str]:

@@ -15,9 +15,10 @@ computes the same figures from the raw contacts with its own SQL (window functio
 ``quantile_cont``), in memory; it is timed too. Every database must agree with DuckDB to the row.
 On each database it then times the health score of every customer
 (``agent.engagement.kpi_health.health_scores``, the score ``callsight kpis --by customer`` adds;
-sentiment, surveys, lifecycles and revenue are generated for it) beside the KPI query. The load
-average is printed first and last: DuckDB's threads suffer more than the databases from a busy
-machine, so compare figures only from a quiet one.
+sentiment, surveys, lifecycles and revenue are generated for it) beside the KPI query. DuckDB, the
+KPI query and the health score take turns, round by round, so that a slower spell of a shared
+machine weighs on all three alike. The load average is printed first and last: DuckDB's threads
+suffer more than the databases from a busy machine, so compare figures only from a quiet one.
 Needs the ``bench`` extra (duckdb).
 """
 
@@ -34,7 +35,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -65,7 +66,6 @@ FIGURES = (
 AS_OF = dt.datetime.fromtimestamp(START + 365 * DAY, dt.UTC)  # the health score's "now"
 WEIGHTS = health_weights({})
 Rows = dict[int, tuple[float | None, ...]]
-T = TypeVar("T")
 
 
 def generate(contacts: int, customers: int, seed: int = 7) -> dict[str, np.ndarray]:
@@ -328,23 +328,39 @@ def duckdb_rows(db: duckdb.DuckDBPyConnection) -> Rows:
     return {row[0]: tuple(row[1:]) for row in result}
 
 
-def timed(run: Callable[[], T], runs: int) -> tuple[float, T]:
-    times, result = [], run()  # the first run warms the caches and is not counted
+def timed_together(runs: int, **work: Callable[[], Any]) -> dict[str, tuple[float, Any]]:
+    """Each piece of work's median time and last result. The pieces take turns, round by
+    round, so a slower or busier spell of the machine weighs on all of them alike; the first
+    round warms the caches and is not counted."""
+    results = {name: run() for name, run in work.items()}
+    times: dict[str, list[float]] = {name: [] for name in work}
     for _ in range(runs):
-        began = time.perf_counter()
-        result = run()
-        times.append(time.perf_counter() - began)
-    return statistics.median(times), result
+        for name, run in work.items():
+            began = time.perf_counter()
+            results[name] = run()
+            times[name].append(time.perf_counter() - began)
+    return {name: (statistics.median(times[name]), results[name]) for name in work}
 
 
 def scores(engine: Engine) -> dict[int, float | None]:
     return health_scores(engine, CONFIG, WEIGHTS, AS_OF)
 
 
-def time_backend(name: str, engine: Engine, duck_s: float, reference: Rows, runs: int) -> None:
-    seconds, rows = timed(lambda: callsight_rows(engine), runs)
+def time_backend(
+    name: str, engine: Engine, db: duckdb.DuckDBPyConnection, reference: Rows, runs: int
+) -> None:
+    """DuckDB, the KPI query and the health score, timed in turns."""
+    timings = timed_together(
+        runs,
+        duckdb=lambda: duckdb_rows(db),
+        kpis=lambda: callsight_rows(engine),
+        health=lambda: scores(engine),
+    )
+    duck_s = timings["duckdb"][0]
+    seconds, rows = timings["kpis"]
+    health_s, scored_customers = timings["health"]
+    print(f"{'  DuckDB':11} {duck_s:8.3f} s  {'':13}  {len(reference):7} rows  (reference)")
     report(name, seconds, duck_s, rows, disagreements(rows, reference))
-    health_s, scored_customers = timed(lambda: scores(engine), runs)
     scored = sum(score is not None for score in scored_customers.values())
     print(
         f"{'  health':11} {health_s:8.3f} s  {health_s / seconds:6.2f}x the KPI query  "
@@ -410,28 +426,27 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, default=1_000_000)
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
-    parser.add_argument("--runs", type=int, default=3, help="timed runs each; the median counts")
+    parser.add_argument("--runs", type=int, default=5, help="timed rounds; the median counts")
     args = parser.parse_args()
     data = generate(args.contacts, args.customers)
     engagement(data, args.customers)
     print(
         f"{args.contacts:,} contacts on {len(data['case_customer']):,} cases over "
-        f"{args.customers:,} customers; median of {args.runs} runs after a warm-up; "
+        f"{args.customers:,} customers; median of {args.runs} rounds after a warm-up; "
         f"{load_average()}"
     )
     db = duckdb_connection(data)
-    duck_s, reference = timed(lambda: duckdb_rows(db), args.runs)
-    print(f"{'DuckDB':11} {duck_s:8.3f} s  {'':13}  {len(reference):7} rows  (reference)")
+    reference = duckdb_rows(db)
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'bench.db'}"
         engine, load_s, derive_s = prepare(url, load_sqlite, data, args.customers)
         print(f"SQLite: load {load_s:.1f} s, derive case facts {derive_s:.1f} s")
-        time_backend("SQLite", engine, duck_s, reference, args.runs)
+        time_backend("SQLite", engine, db, reference, args.runs)
         engine.dispose()
     with postgres_database(args.postgres) as url:
         engine, load_s, derive_s = prepare(url, load_postgres, data, args.customers)
         print(f"PostgreSQL: load {load_s:.1f} s, derive case facts {derive_s:.1f} s")
-        time_backend("PostgreSQL", engine, duck_s, reference, args.runs)
+        time_backend("PostgreSQL", engine, db, reference, args.runs)
         engine.dispose()
     print(load_average())
 

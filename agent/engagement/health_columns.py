@@ -38,17 +38,33 @@ FIGURES = ("sentiment_90d", "csat_90d", "nps_90d", "ces_90d", "last_payment_ts")
 def columns(sources: FactRows) -> tuple[list[int], Columns]:
     """The customers (ascending) and each fact as an array over them: 0 where a count has no
     row, NaN where a figure is None."""
-    transposed = [(names, list(zip(*rows, strict=True))) for names, rows in sources if rows]
-    keys = [np.array(values[0], dtype=np.int64) for _, values in transposed]
+    # One C-level conversion per source (None becomes NaN); transposing the rows in Python
+    # cost a quarter of the health score's time at 100,000 customers. Ids and epoch seconds
+    # stay exact in a float64 (below 2**53).
+    tables = [(names, np.array(rows, dtype=np.float64)) for names, rows in sources if rows]
+    keys = [table[:, 0].astype(np.int64) for _, table in tables]
     customers = np.unique(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
     facts: Columns = {name: np.zeros(len(customers)) for name in COUNTS}
     facts |= {name: np.full(len(customers), np.nan) for name in FIGURES}
-    for (names, values), source_keys in zip(transposed, keys, strict=True):
+    for (names, table), source_keys in zip(tables, keys, strict=True):
         at_index = np.searchsorted(customers, source_keys)
-        for name, column in zip(names, values[1:], strict=True):
+        for position, name in enumerate(names, start=1):
             if name in facts:
-                facts[name][at_index] = np.array(column, dtype=np.float64)
+                facts[name][at_index] = table[:, position]
     return customers.tolist(), facts
+
+
+def rounded(values: Array, decimals: int = DECIMALS) -> list[float]:
+    """``round(value, decimals)`` of each value, as Python rounds it. NumPy scales, rounds to
+    an integer and scales back, which lands on the same float unless the scaled value sits
+    within rounding error of a tie; those few are rounded by Python."""
+    scaled = values * 10.0**decimals
+    tolerance = np.maximum(1e-6, np.abs(scaled) * 1e-12)  # far above the scaling's error
+    near_tie = np.abs(scaled - np.floor(scaled) - 0.5) < tolerance
+    result: list[float] = np.round(values, decimals).tolist()
+    for index in np.flatnonzero(near_tie).tolist():
+        result[index] = round(float(values[index]), decimals)
+    return result
 
 
 def _frequency(f: Columns, at: int) -> Outcome:
@@ -126,8 +142,8 @@ def scores(sources: FactRows, at: int, weights: dict[str, float]) -> dict[int, f
         for weight, value, present in weighted:
             raw += np.where(present, 100 * weight * value / total, 0.0)
     return {
-        customer: round(points, DECIMALS) if weight_sum else None
+        customer: points if weight_sum else None
         for customer, points, weight_sum in zip(
-            customers, raw.tolist(), total.tolist(), strict=True
+            customers, rounded(raw), total.tolist(), strict=True
         )
     }

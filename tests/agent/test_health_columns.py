@@ -4,13 +4,17 @@ customer at a time, over facts with every component present, missing, zero and a
 from __future__ import annotations
 
 import dataclasses
+import math
 import random
 
+import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from agent.core.domain import health_weights
 from agent.engagement.health import VALUES, score_only
-from agent.engagement.health_columns import COMPONENTS, scores
+from agent.engagement.health_columns import COMPONENTS, rounded, scores
 from agent.engagement.health_queries import DAY_S, HealthFacts
 
 AT = 1_800_000_000
@@ -75,3 +79,22 @@ def test_no_rows_give_no_scores() -> None:
 
 def test_components_are_added_in_the_order_score_only_adds_them() -> None:
     assert list(COMPONENTS) == list(VALUES)
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.floats(min_value=-1e12, max_value=1e12, allow_nan=False),
+            # Ties and near-ties in the fifth decimal, where scaling by 10**4 errs.
+            st.integers(-(10**9), 10**9).map(lambda n: (n + 0.5) / 10**4),
+            st.integers(-(10**9), 10**9).map(lambda n: n / 10**5),
+        ),
+        max_size=50,
+    )
+)
+def test_rounding_on_arrays_is_pythons_round(values: list[float]) -> None:
+    assert rounded(np.array(values, dtype=np.float64)) == [round(v, 4) for v in values]
+
+
+def test_rounding_keeps_nan_for_customers_without_a_score() -> None:
+    assert math.isnan(rounded(np.array([math.nan]))[0])

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from agent.core.tables import Customer
 from agent.kpis.cases import close_crm_case
 from agent.kpis.customer_view import customer_detail
-from agent.kpis.periods import GroupBy, KpiConfig
+from agent.kpis.periods import GroupBy, KpiConfig, to_epoch
 from agent.kpis.queries import KpiFilters
 from agent.kpis.relocalise import relocalise
 from agent.kpis.report import KpiRow, kpi_report
@@ -179,6 +179,17 @@ def test_a_reopened_case_is_not_resolved_until_resolved_again(engine: Engine) ->
     birch = rows(engine, GroupBy.CUSTOMER)["2"]
     # K7 was resolved at its first contact and its next contact came after the window: FCR.
     assert (birch.resolved_cases, birch.fcr_rate) == (4, 0.75)
+
+
+def test_a_closure_for_an_unknown_case_resolves_it_without_a_resolution_time(
+    engine: Engine,
+) -> None:
+    closed_at = dt.datetime(2026, 11, 20, 9, tzinfo=dt.UTC)
+    with Session(engine) as session:
+        case = close_crm_case(session, "500Z", closed_at, NEW_YORK)
+        session.commit()
+        facts = (case.first_resolved_ts, case.resolved_ts, case.resolution_s, case.reopened)
+    assert facts == (to_epoch(closed_at), to_epoch(closed_at), None, 0)
 
 
 def test_after_call_work_is_configurable(engine: Engine) -> None:

@@ -92,11 +92,16 @@ class Pipeline:
             self.engine, self.crm, self.events, self.retry_policy, batching=self.crm_batching
         )
 
-    def advance(self, call_id: str, on_progress: ProgressCallback | None = None) -> CallStatus:
-        """Run stages until the call rests (review, done or failed) or another worker has it;
-        returns where it stands then."""
+    def advance(
+        self,
+        call_id: str,
+        on_progress: ProgressCallback | None = None,
+        keep_going: Callable[[], bool] = lambda: True,
+    ) -> CallStatus:
+        """Run stages until the call rests (review, done or failed), another worker has it, or
+        ``keep_going`` says stop before the next stage; returns where it stands then."""
         status = self._status(call_id)
-        while status is not None and status not in RESTING_STATUSES:
+        while status is not None and status not in RESTING_STATUSES and keep_going():
             new_status = self.run_stage(call_id, on_progress)
             if new_status is None or new_status == status:
                 return new_status or status

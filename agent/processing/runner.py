@@ -39,6 +39,7 @@ class ThreadPoolRunner:
         self._in_flight: set[str] = set()
         self._again: set[str] = set()
         self._lock = threading.Lock()
+        self._stopping = threading.Event()
 
     def submit(self, call_id: str) -> None:
         with self._lock:
@@ -54,7 +55,7 @@ class ThreadPoolRunner:
 
     def _run(self, call_id: str) -> None:
         try:
-            status = self._pipeline.advance(call_id)
+            status = self._pipeline.advance(call_id, keep_going=self._running)
             log.info("call %s stands in %s", call_id, status.value)
         except Exception:
             log.exception("call %s: runner error; the sweeper sends it again", call_id)
@@ -73,10 +74,14 @@ class ThreadPoolRunner:
             with self._lock:
                 self._in_flight.discard(call_id)
 
+    def _running(self) -> bool:
+        return not self._stopping.is_set()
+
     def shutdown(self) -> None:
-        """Drop the queued calls and wait for the running ones to finish their stage. The process
-        would wait for those threads at exit anyway; waiting here keeps them from outliving the
-        server's database engine (the next start resumes what was dropped)."""
+        """Drop the queued calls and wait for the running ones to finish the stage they are in.
+        The process would wait for those threads at exit anyway; waiting here keeps them from
+        outliving the server's database engine. The next start resumes every unfinished call."""
+        self._stopping.set()
         self._executor.shutdown(wait=True, cancel_futures=True)
 
 

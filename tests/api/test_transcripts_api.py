@@ -62,11 +62,14 @@ def test_options_speakers_metrics_and_every_export(
     metrics = call["metrics"]
     assert set(metrics["talk_time_s"]) == {"agent", "customer"}
     assert 0.3 < metrics["talk_ratio"]["agent"] < 0.7
-    assert metrics["questions"]["agent"] >= 1  # "How can I help you today?"
     assert metrics["interruptions"] == {"agent": 0, "customer": 0}
 
     exported = export(client, admin_headers, call["id"], "json")
     segments = json.loads(exported.text)["segments"]
+    # The counting itself is tested on fixed utterances (test_conversation_metrics); whether
+    # tiny.en keeps "How can I help you today?" after this prompt differs between CPUs.
+    asked = sum(s["text"].count("?") for s in segments if s["speaker"] == "agent")
+    assert metrics["questions"]["agent"] == asked
     assert segments[0]["speaker"] == "agent" and "Northwind" in segments[0]["text"]
     words = [w for s in segments for w in s["words"]]
     assert len(words) >= 20

@@ -40,6 +40,7 @@ def test_shutdown_mid_transcription_ends_that_stage_only_and_a_restart_finishes_
         session.commit()
         call_id = call.id
     first = ThreadPoolRunner(container.pipeline, workers=1)
+    second = ThreadPoolRunner(container.pipeline, workers=1)
     try:
         first.submit(call_id)
         wait_for(
@@ -52,9 +53,9 @@ def test_shutdown_mid_transcription_ends_that_stage_only_and_a_restart_finishes_
         with Session(container.engine) as session:
             assert session.get_one(Call, call_id).lease_owner is None
 
-        second = ThreadPoolRunner(container.pipeline, workers=1)
         assert resume_unfinished(container.pipeline, second) == 1
         wait_for(lambda: status_of(container.engine, call_id) == CallStatus.DONE, timeout=120)
-        second.shutdown()
     finally:
+        first.shutdown()  # no job of this test outlives it, whatever failed
+        second.shutdown()
         container.engine.dispose()
